@@ -1,0 +1,52 @@
+/*
+ * api.h - the route tables of the api/ modules and the helpers they share.
+ *
+ * Each module exports one table of routes; api_build_router collects them
+ * (test-only routes only when environment = test). Handlers reach the
+ * per-process context through req->srv.
+ */
+#ifndef ZK_API_H
+#define ZK_API_H
+
+#include "config.h"
+#include "http/http_request.h"
+#include "http/router.h"
+#include "pg_pool.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct api_module {
+    const char *name;
+    const struct route *routes;
+    size_t count;
+    bool test_only;
+};
+
+extern const struct api_module api_health_module;
+extern const struct api_module api_openapi_module;
+extern const struct api_module api_regions_module;
+extern const struct api_module api_testing_module;
+
+/* Builds the router from every module; NULL with err on a bad table. */
+struct router *api_build_router(const struct zk_config *cfg, char *err, size_t errsz);
+
+/* Settings the api modules refuse (e.g. test-only options in production). */
+int api_check_config(const struct zk_config *cfg, char *err, size_t errsz);
+
+/*
+ * Runs one statement for a request. The values are copied into the request
+ * arena (the strings themselves must live as long as the request). If the
+ * pool refuses at once, answers 503 and returns -1; otherwise cb runs later.
+ */
+int api_query(struct http_request *req, const char *sql, int n, const char *const *values,
+              pg_result_cb cb);
+
+/*
+ * If r is a failure, answers it (503 + Retry-After for an unreachable or
+ * overloaded database, 500 otherwise, logged with the request id) and
+ * returns true. Handlers call it first thing in their callbacks.
+ */
+bool api_db_failed(struct http_request *req, const struct pg_result *r);
+
+#endif

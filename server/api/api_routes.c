@@ -1,0 +1,91 @@
+/*
+ * api_routes.c - collects the route tables of the api/ modules and holds the
+ * database helpers every handler uses (see api.h).
+ */
+#include "api.h"
+#include "log.h"
+#include "server.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct api_module *const api_modules[] = {
+    &api_health_module,
+    &api_openapi_module,
+    &api_regions_module,
+    &api_testing_module,
+};
+
+struct router *api_build_router(const struct zk_config *cfg, char *err, size_t errsz)
+{
+    struct router *r = router_create();
+    bool testing = strcmp(cfg->environment, "test") == 0;
+    for (size_t m = 0; m < sizeof(api_modules) / sizeof(api_modules[0]); m++) {
+        const struct api_module *mod = api_modules[m];
+        if (mod->test_only && !testing)
+            continue;
+        for (size_t i = 0; i < mod->count; i++) {
+            if (router_add(r, &mod->routes[i], err, errsz) < 0) {
+                router_free(r);
+                return NULL;
+            }
+        }
+    }
+    return r;
+}
+
+int api_check_config(const struct zk_config *cfg, char *err, size_t errsz)
+{
+    (void)cfg;
+    (void)err;
+    (void)errsz;
+    return 0;
+}
+
+int api_query(struct http_request *req, const char *sql, int n, const char *const *values,
+              pg_result_cb cb)
+{
+    const char **copy = NULL;
+    if (n > 0) {
+        copy = arena_alloc(&req->arena, sizeof(*copy) * (size_t)n);
+        memcpy(copy, values, sizeof(*copy) * (size_t)n);
+    }
+    struct pg_params *p = arena_calloc(&req->arena, sizeof(*p));
+    p->n = n;
+    p->values = copy;
+    int rc = pg_query(req->srv->pg, sql, p, cb, req);
+    if (rc == -EAGAIN) {
+        http_respond_error(req, 503, "DATABASE_BUSY", "系统繁忙，请稍后再试", NULL);
+        return -1;
+    }
+    if (rc < 0) {
+        http_respond_error(req, 503, "DATABASE_UNAVAILABLE", "系统暂时无法访问数据库，请稍后再试",
+                           NULL);
+        return -1;
+    }
+    return 0;
+}
+
+bool api_db_failed(struct http_request *req, const struct pg_result *r)
+{
+    switch (r->error) {
+    case PG_OK:
+        return false;
+    case PG_ERR_TIMEOUT:
+        log_msg(LOG_LEVEL_WARNING, req->id, "database timeout: %s", r->message);
+        http_respond_error(req, 503, "DATABASE_TIMEOUT", "系统繁忙，请稍后再试", NULL);
+        return true;
+    case PG_ERR_UNAVAILABLE:
+    case PG_ERR_CONNECTION:
+        log_msg(LOG_LEVEL_WARNING, req->id, "database unavailable: %s", r->message);
+        http_respond_error(req, 503, "DATABASE_UNAVAILABLE", "系统暂时无法访问数据库，请稍后再试",
+                           NULL);
+        return true;
+    case PG_ERR_QUERY:
+        break;
+    }
+    log_msg(LOG_LEVEL_ERR, req->id, "database error %s: %s", r->sqlstate, r->message);
+    http_respond_error(req, 500, "INTERNAL", "系统内部错误，请稍后再试", NULL);
+    return true;
+}

@@ -1,0 +1,59 @@
+/*
+ * router.h - the route table: method + path pattern -> handler.
+ *
+ * Built once at start-up from the tables each api/ module exports; matched
+ * per request without allocating. Patterns are absolute paths whose segments
+ * are literals or parameters in braces ("/api/v1/orders/{no}"). A literal
+ * segment wins over a parameter at the same place; matching backtracks, so
+ * "/a/b/c" and "/a/{x}/d" can coexist. HEAD is served by GET routes.
+ */
+#ifndef ZK_ROUTER_H
+#define ZK_ROUTER_H
+
+#include "http_request.h"
+
+#include <stddef.h>
+
+typedef void (*http_handler_fn)(struct http_request *req);
+
+struct route {
+    const char *method;  /* "GET", "POST", "PUT", "PATCH", "DELETE" */
+    const char *pattern; /* "/api/v1/regions/{code}" */
+    http_handler_fn handler;
+    size_t body_limit; /* bytes; 0 = [limits] body_bytes */
+};
+
+struct router;
+
+enum router_result { ROUTER_FOUND, ROUTER_NOT_FOUND, ROUTER_METHOD_NOT_ALLOWED };
+
+struct router_span {
+    const char *p;
+    size_t len;
+};
+
+struct router_match {
+    const struct route *route;
+    int index; /* position of the route in the table (metrics) */
+    struct router_span params[HTTP_MAX_PARAMS];
+    int nparams;
+    char allow[64]; /* for 405: "GET, HEAD, POST" */
+};
+
+struct router *router_create(void);
+void router_free(struct router *r);
+
+/*
+ * Adds a route (the struct must outlive the router). Returns 0, or -EINVAL
+ * for a malformed pattern / unknown method, -EEXIST for a duplicate, with
+ * the reason in err.
+ */
+int router_add(struct router *r, const struct route *route, char *err, size_t errsz);
+
+enum router_result router_match(const struct router *r, const char *method, const char *path,
+                                struct router_match *m);
+
+int router_count(const struct router *r);
+const struct route *router_get(const struct router *r, int index);
+
+#endif

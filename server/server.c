@@ -1,0 +1,355 @@
+/*
+ * server.c - one zikao-server process: its loop, listener, signals, reload,
+ * drain, the periodic tick, and the start-up schema check.
+ *
+ * Owns struct server (see server.h) from server_run's start to its return.
+ *
+ * Shutdown (SIGTERM/SIGINT): stop accepting, close idle connections, let
+ * requests in flight finish and be written (with Connection: close), then
+ * close the database pool and Redis and return 0. Whatever is still open at
+ * shutdown_timeout_ms is cut off.
+ */
+#include "server.h"
+#include "alloc.h"
+#include "api/api.h"
+#include "build_info.h"
+#include "http/http_conn.h"
+#include "http/router.h"
+#include "log.h"
+#include "metrics.h"
+#include "pg_pool.h"
+#include "redis_client.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SERVER_TICK_MS   100
+#define SERVER_LINGER_MS 2000
+#define EXIT_CONFIG      78 /* sysexits EX_CONFIG: do not restart */
+
+static void server_finish(struct server *srv);
+
+void server_request_id(struct server *srv, char out[17])
+{
+    snprintf(out, 17, "%08x%08x", srv->reqid_prefix, (unsigned)(srv->reqid_counter++));
+}
+
+bool server_schema_ok(const struct server *srv)
+{
+    return srv->schema_checked && srv->schema_version >= ZIKAO_SCHEMA_VERSION;
+}
+
+static void server_update_date(struct server *srv)
+{
+    time_t now = time(NULL);
+    if ((uint64_t)now == srv->date_sec)
+        return;
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(srv->date, sizeof(srv->date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    srv->date_sec = (uint64_t)now;
+}
+
+/* Applies the run-time limits of srv->cfg to the modules that use them. */
+static void server_apply_limits(struct server *srv)
+{
+    const struct zk_config *cfg = &srv->cfg;
+    int level = log_level_parse(cfg->log_level);
+    if (level > 0)
+        log_set_level(level);
+    srv->parse_limits.header_bytes = (size_t)cfg->header_bytes;
+    srv->parse_limits.max_headers = cfg->max_headers;
+    srv->tq_idle.timeout_ms = (uint64_t)cfg->idle_timeout_ms;
+    srv->tq_header.timeout_ms = (uint64_t)cfg->header_timeout_ms;
+    srv->tq_body.timeout_ms = (uint64_t)cfg->body_timeout_ms;
+    srv->tq_write.timeout_ms = (uint64_t)cfg->write_timeout_ms;
+    srv->tq_linger.timeout_ms = SERVER_LINGER_MS;
+    if (srv->pg)
+        pg_pool_set_limits(srv->pg, cfg->db_queue_limit, cfg->db_query_timeout_ms,
+                           cfg->db_connect_timeout_ms);
+    if (srv->redis)
+        redis_client_set_timeouts(srv->redis, cfg->redis_connect_timeout_ms,
+                                  cfg->redis_command_timeout_ms);
+}
+
+static void server_reload(struct server *srv)
+{
+    struct zk_config fresh;
+    char err[512];
+    if (config_load(&fresh, srv->config_path, err, sizeof(err)) < 0) {
+        log_err("reload refused, keeping the running configuration: %s", err);
+        return;
+    }
+    int fixed = 0;
+    config_apply_reload(&srv->cfg, &fresh, &fixed);
+    server_apply_limits(srv);
+    if (fixed > 0)
+        log_warn("configuration reloaded; %d changed setting(s) take effect only after a restart",
+                 fixed);
+    else
+        log_notice("configuration reloaded");
+}
+
+/* ---- schema check ------------------------------------------------------------ */
+
+static void on_schema_version(void *ud, const struct pg_result *r)
+{
+    struct server *srv = ud;
+    srv->schema_check_running = false;
+    if (r->error == PG_ERR_QUERY && strcmp(r->sqlstate, "42P01") == 0) {
+        srv->schema_version = 0; /* no schema_migrations table: empty database */
+    } else if (r->error != PG_OK) {
+        return; /* retried on the next tick */
+    } else {
+        srv->schema_version = atoi(PQgetvalue(r->res, 0, 0));
+    }
+    srv->schema_checked = true;
+    if (srv->schema_version < ZIKAO_SCHEMA_VERSION) {
+        log_err("the database schema is at version %d but this server needs version %d: run "
+                "`zikaoctl migrate` (with the same configuration) and start the server again",
+                srv->schema_version, ZIKAO_SCHEMA_VERSION);
+        srv->exit_code = EXIT_CONFIG;
+        if (!srv->draining) {
+            srv->draining = true;
+            server_finish(srv);
+        }
+    } else if (srv->schema_version > ZIKAO_SCHEMA_VERSION) {
+        log_notice("database schema version %d is newer than this server's %d", srv->schema_version,
+                   ZIKAO_SCHEMA_VERSION);
+    }
+}
+
+static void server_check_schema(struct server *srv)
+{
+    if (srv->schema_checked || srv->schema_check_running || srv->draining)
+        return;
+    if (pg_query(srv->pg, "SELECT coalesce(max(version), 0) FROM schema_migrations", NULL,
+                 on_schema_version, srv) == 0)
+        srv->schema_check_running = true;
+}
+
+/* ---- shutdown ------------------------------------------------------------------ */
+
+static void on_handle_closed(uv_handle_t *h)
+{
+    (void)h;
+}
+
+static void on_pool_closed(void *ud)
+{
+    (void)ud;
+}
+
+/* Closes everything the loop still runs so uv_run returns. */
+static void server_finish(struct server *srv)
+{
+    if (srv->listening) {
+        uv_close((uv_handle_t *)&srv->listener, on_handle_closed);
+        srv->listening = false;
+    }
+    http_conn_close_all(srv);
+    if (!uv_is_closing((uv_handle_t *)&srv->tick)) {
+        uv_close((uv_handle_t *)&srv->tick, on_handle_closed);
+        uv_close((uv_handle_t *)&srv->sig_term, on_handle_closed);
+        uv_close((uv_handle_t *)&srv->sig_int, on_handle_closed);
+        uv_close((uv_handle_t *)&srv->sig_hup, on_handle_closed);
+    }
+    if (srv->pg) {
+        pg_pool_close(srv->pg, on_pool_closed, srv);
+        srv->pg = NULL;
+    }
+    if (srv->redis) {
+        redis_client_close(srv->redis, on_pool_closed, srv);
+        srv->redis = NULL;
+    }
+}
+
+static void server_begin_drain(struct server *srv)
+{
+    if (srv->draining)
+        return;
+    srv->draining = true;
+    srv->drain_deadline = uv_now(srv->loop) + (uint64_t)srv->cfg.shutdown_timeout_ms;
+    log_notice("draining: %d connection(s) open", srv->nconns);
+    if (srv->listening) {
+        uv_close((uv_handle_t *)&srv->listener, on_handle_closed);
+        srv->listening = false;
+    }
+    http_conn_drain_all(srv);
+}
+
+/* ---- tick and signals ------------------------------------------------------------ */
+
+static void server_publish_gauges(struct server *srv)
+{
+    struct metrics_slot *s = &srv->metrics->slots[srv->metrics_slot];
+    if (srv->pg) {
+        struct pg_pool_stats ps;
+        pg_pool_stats(srv->pg, &ps);
+        atomic_store_explicit(&s->pg_ready, ps.ready, memory_order_relaxed);
+        atomic_store_explicit(&s->pg_in_use, ps.in_use, memory_order_relaxed);
+        atomic_store_explicit(&s->pg_waiting, ps.waiting, memory_order_relaxed);
+        atomic_store_explicit(&s->pg_timeouts, ps.timeouts, memory_order_relaxed);
+        atomic_store_explicit(&s->pg_failures, ps.failures, memory_order_relaxed);
+    }
+    if (srv->redis) {
+        struct redis_client_stats rs;
+        redis_client_stats(srv->redis, &rs);
+        atomic_store_explicit(&s->redis_up, rs.connected ? 1 : 0, memory_order_relaxed);
+        atomic_store_explicit(&s->redis_timeouts, rs.timeouts, memory_order_relaxed);
+        atomic_store_explicit(&s->redis_reconnects, rs.reconnects, memory_order_relaxed);
+    }
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    struct server *srv = t->data;
+    uint64_t now = uv_now(srv->loop);
+    server_update_date(srv);
+    http_conn_sweep(srv, now);
+    server_publish_gauges(srv);
+    if (srv->draining) {
+        if (srv->nconns == 0 || now >= srv->drain_deadline) {
+            if (srv->nconns > 0)
+                log_warn("drain deadline passed: closing %d connection(s)", srv->nconns);
+            server_finish(srv);
+        }
+        return;
+    }
+    server_check_schema(srv);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    struct server *srv = h->data;
+    if (signum == SIGHUP) {
+        server_reload(srv);
+        return;
+    }
+    if (srv->draining) {
+        log_notice("second stop signal: closing now");
+        server_finish(srv);
+        return;
+    }
+    server_begin_drain(srv);
+}
+
+static void on_connection(uv_stream_t *listener, int status)
+{
+    struct server *srv = listener->data;
+    if (status < 0) {
+        log_warn("accept failed: %s", uv_strerror(status));
+        return;
+    }
+    http_conn_accept(srv);
+}
+
+/* ---- run ---------------------------------------------------------------------------- */
+
+int server_run(const struct zk_config *cfg, const char *config_path, int listen_fd,
+               int worker_index, struct metrics *metrics)
+{
+    struct server *srv = zk_calloc(1, sizeof(*srv));
+    uv_loop_t loop;
+    int rc = 0;
+    uv_loop_init(&loop);
+    srv->loop = &loop;
+    loop.data = srv;
+    srv->cfg = *cfg;
+    srv->config_path = config_path;
+    srv->worker_index = worker_index;
+    srv->metrics = metrics;
+    srv->metrics_slot = worker_index;
+    uint32_t rnd = 0;
+    if (getrandom(&rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+        rnd = (uint32_t)getpid() * 2654435761u;
+    srv->reqid_prefix = rnd;
+    struct metrics_slot *slot = &metrics->slots[worker_index];
+    atomic_store(&slot->pid, getpid());
+    atomic_store(&slot->open_connections, 0);
+
+    timeout_queue_init(&srv->tq_idle, "idle", 0);
+    timeout_queue_init(&srv->tq_header, "header", 0);
+    timeout_queue_init(&srv->tq_body, "body", 0);
+    timeout_queue_init(&srv->tq_write, "write", 0);
+    timeout_queue_init(&srv->tq_linger, "linger", 0);
+    server_apply_limits(srv);
+    server_update_date(srv);
+
+    char err[256];
+    srv->router = api_build_router(&srv->cfg, err, sizeof(err));
+    if (srv->router == NULL) {
+        log_err("route table: %s", err);
+        rc = EXIT_CONFIG;
+        goto out;
+    }
+
+    struct pg_pool_options po = {
+        .conninfo = srv->cfg.db_conninfo,
+        .application_name = "zikao-server",
+        .size = srv->cfg.db_pool_size,
+        .queue_limit = srv->cfg.db_queue_limit,
+        .query_timeout_ms = srv->cfg.db_query_timeout_ms,
+        .connect_timeout_ms = srv->cfg.db_connect_timeout_ms,
+    };
+    srv->pg = pg_pool_create(&loop, &po);
+    struct redis_client_options ro = {
+        .host = srv->cfg.redis_host,
+        .port = srv->cfg.redis_port,
+        .password = srv->cfg.redis_password,
+        .db = srv->cfg.redis_db,
+        .connect_timeout_ms = srv->cfg.redis_connect_timeout_ms,
+        .command_timeout_ms = srv->cfg.redis_command_timeout_ms,
+    };
+    srv->redis = redis_client_create(&loop, &ro);
+
+    uv_tcp_init(&loop, &srv->listener);
+    srv->listener.data = srv;
+    int e = uv_tcp_open(&srv->listener, listen_fd);
+    if (e == 0)
+        e = uv_listen((uv_stream_t *)&srv->listener, 4096, on_connection);
+    if (e != 0) {
+        log_err("cannot listen: %s", uv_strerror(e));
+        rc = 1;
+        srv->draining = true;
+        uv_close((uv_handle_t *)&srv->listener, on_handle_closed);
+        pg_pool_close(srv->pg, on_pool_closed, srv);
+        redis_client_close(srv->redis, on_pool_closed, srv);
+        srv->pg = NULL;
+        srv->redis = NULL;
+        uv_run(&loop, UV_RUN_DEFAULT);
+        goto out;
+    }
+    srv->listening = true;
+
+    uv_timer_init(&loop, &srv->tick);
+    srv->tick.data = srv;
+    uv_timer_start(&srv->tick, on_tick, SERVER_TICK_MS, SERVER_TICK_MS);
+    uv_signal_init(&loop, &srv->sig_term);
+    uv_signal_init(&loop, &srv->sig_int);
+    uv_signal_init(&loop, &srv->sig_hup);
+    srv->sig_term.data = srv->sig_int.data = srv->sig_hup.data = srv;
+    uv_signal_start(&srv->sig_term, on_signal, SIGTERM);
+    uv_signal_start(&srv->sig_int, on_signal, SIGINT);
+    uv_signal_start(&srv->sig_hup, on_signal, SIGHUP);
+    server_check_schema(srv);
+
+    log_notice("worker %d listening (pid %d, schema %d, %d database connections)", worker_index,
+               (int)getpid(), ZIKAO_SCHEMA_VERSION, srv->cfg.db_pool_size);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    rc = srv->exit_code;
+    log_notice("worker %d stopped", worker_index);
+
+out:
+    router_free(srv->router);
+    if (uv_loop_close(&loop) != 0)
+        log_warn("event loop closed with handles still open");
+    atomic_store(&slot->pid, 0);
+    free(srv);
+    return rc;
+}

@@ -1,0 +1,82 @@
+/*
+ * config.h - zikao's configuration: an INI file plus ZIKAO_* environment
+ * overrides, described once by a table of fields.
+ *
+ * Precedence: built-in default < file (config/zikao.conf or --config) <
+ * environment variable ZIKAO_<SECTION>_<KEY> (upper case, e.g.
+ * ZIKAO_DATABASE_POOL_SIZE=16). Every value is validated against its range at
+ * load; an unknown key or an out-of-range value is an error that names the
+ * file, line and key. Fields marked reloadable take effect on SIGHUP; the
+ * others need a restart and a reload that changes them only warns.
+ */
+#ifndef ZK_CONFIG_H
+#define ZK_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONFIG_STR_MAX 512
+
+struct zk_config {
+    /* [server] */
+    char listen[CONFIG_STR_MAX]; /* host:port */
+    int workers;                 /* 0 = one per core ("auto") */
+    int max_connections;         /* per process */
+    char environment[32];        /* development | test | production */
+    char www_dir[CONFIG_STR_MAX];
+
+    /* [limits] */
+    int header_bytes; /* request line + headers */
+    int max_headers;  /* number of header fields */
+    int body_bytes;   /* default body limit for routes that do not set one */
+    int header_timeout_ms;
+    int body_timeout_ms; /* max time without body progress */
+    int idle_timeout_ms; /* keep-alive idle */
+    int write_timeout_ms;
+    int shutdown_timeout_ms;
+    int pipeline_depth; /* requests queued per connection before reading pauses */
+
+    /* [database] */
+    char db_conninfo[CONFIG_STR_MAX];
+    int db_pool_size;
+    int db_queue_limit;
+    int db_query_timeout_ms;
+    int db_connect_timeout_ms;
+
+    /* [redis] */
+    char redis_host[CONFIG_STR_MAX];
+    int redis_port;
+    char redis_password[CONFIG_STR_MAX];
+    int redis_db;
+    int redis_connect_timeout_ms;
+    int redis_command_timeout_ms;
+
+    /* [log] */
+    char log_level[16];
+
+    /* [paths] */
+    char schema_dir[CONFIG_STR_MAX];
+    char kit_dir[CONFIG_STR_MAX]; /* reference kit (../shared) for tests and tools */
+};
+
+/* Fills cfg with the built-in defaults. Cannot fail. */
+void config_defaults(struct zk_config *cfg);
+
+/*
+ * Loads defaults, then path (NULL: none), then the environment. On error
+ * returns a negative value and writes a one-line explanation to err.
+ */
+int config_load(struct zk_config *cfg, const char *path, char *err, size_t errsz);
+
+/*
+ * Copies the reloadable fields of fresh into live and reports in changed
+ * (if not NULL) how many non-reloadable fields differ (they are not copied).
+ */
+void config_apply_reload(struct zk_config *live, const struct zk_config *fresh, int *changed);
+
+/* Splits cfg->listen into host and port; returns 0 or -EINVAL. */
+int config_listen_split(const struct zk_config *cfg, char *host, size_t hostsz, int *port);
+
+bool config_is_production(const struct zk_config *cfg);
+
+#endif

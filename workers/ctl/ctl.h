@@ -1,0 +1,31 @@
+/*
+ * ctl.h - zikaoctl, the operator's command line: shared context and the
+ * subcommands.
+ *
+ * zikaoctl is a short-lived tool, so unlike the server it talks to
+ * PostgreSQL synchronously (it lives beside the workers, where blocking
+ * calls are allowed). Each subcommand returns a process exit status.
+ */
+#ifndef ZK_CTL_H
+#define ZK_CTL_H
+
+#include "config.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+struct ctl {
+    struct zk_config cfg;
+    const char *config_path;
+    PGconn *pg;
+};
+
+/* Connects to the configured database; prints the reason and returns -1. */
+int ctl_connect(struct ctl *ctl);
+
+/* Runs sql with text parameters; prints errors. Caller PQclears. NULL on error. */
+PGresult *ctl_exec(struct ctl *ctl, const char *sql, int n, const char *const *values);
+
+int ctl_migrate(struct ctl *ctl, int argc, char **argv);
+
+#endif
