@@ -87,6 +87,7 @@ static const struct config_field config_fields[] = {
 
     F_STR("paths", "schema_dir", schema_dir, "", false),
     F_STR("paths", "kit_dir", kit_dir, "", false),
+    F_STR("paths", "models_dir", models_dir, "", false),
 };
 
 #define CONFIG_NFIELDS (sizeof(config_fields) / sizeof(config_fields[0]))

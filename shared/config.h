@@ -56,7 +56,8 @@ struct zk_config {
 
     /* [paths] */
     char schema_dir[CONFIG_STR_MAX];
-    char kit_dir[CONFIG_STR_MAX]; /* reference kit (../shared) for tests and tools */
+    char kit_dir[CONFIG_STR_MAX];    /* reference kit (../shared) for tests and tools */
+    char models_dir[CONFIG_STR_MAX]; /* face-api weights (npm @vladmandic/face-api) */
 };
 
 /* Fills cfg with the built-in defaults. Cannot fail. */

@@ -129,6 +129,12 @@ static int on_header_value(llhttp_t *h, const char *at, size_t len)
     struct http_parse *p = parse_of(h);
     if (parse_check_head(p, at + len) < 0)
         return -1;
+    /* llhttp accepts obsolete line folding and hands the continuation line
+     * over as one more fragment of the value; a real fragment never starts
+     * right after a line feed. RFC 9112 5.2: reject it. */
+    char before = at > p->chunk ? at[-1] : p->prev_last;
+    if (before == '\n')
+        return parse_fail(p, 400, "BAD_REQUEST", "请求头不能折行");
     scratch_append(p->req, at, len);
     return 0;
 }
@@ -142,11 +148,21 @@ static int on_header_value_complete(llhttp_t *h)
     return 0;
 }
 
-/* Splits the target into path and query; only origin-form is accepted. */
+/*
+ * Splits the target into path and query. Origin-form ("/p?q") and, as RFC
+ * 9112 3.2.2 requires, absolute-form ("http://host/p?q") are accepted; the
+ * authority and asterisk forms are not (no CONNECT, no OPTIONS *).
+ */
 static int parse_target(struct http_request *req)
 {
     char *t = req->target;
-    if (t == NULL || t[0] != '/')
+    if (t == NULL)
+        return -1;
+    if (strncasecmp(t, "http://", 7) == 0 || strncasecmp(t, "https://", 8) == 0) {
+        char *slash = strchr(strstr(t, "//") + 2, '/');
+        t = slash != NULL ? slash : "/";
+    }
+    if (t[0] != '/')
         return -1;
     char *q = strchr(t, '?');
     if (q != NULL) {
@@ -261,7 +277,11 @@ enum http_parse_status http_parse_feed(struct http_parse *p, const char *data, s
         const char *chunk = data + off;
         size_t n = len - off;
         p->mark = p->in_headers ? chunk : NULL;
+        p->chunk = chunk;
         llhttp_errno_t rc = llhttp_execute(&p->parser, chunk, n);
+        const char *stop = rc == HPE_OK ? chunk + n : llhttp_get_error_pos(&p->parser);
+        if (stop != NULL && stop > chunk)
+            p->prev_last = stop[-1];
         if (rc == HPE_OK) {
             if (p->in_headers && p->mark != NULL) {
                 p->header_bytes += (size_t)(chunk + n - p->mark);

@@ -50,6 +50,8 @@ struct http_parse {
     struct http_request *req; /* message being parsed, or NULL */
     size_t header_bytes;      /* counted so far for req */
     const char *mark;         /* start of uncounted header bytes in this chunk */
+    const char *chunk;        /* the chunk being parsed */
+    char prev_last;           /* last byte of the previous chunk */
     bool in_headers;
     int error_status;
     const char *error_code;
