@@ -44,6 +44,7 @@ struct http_conn {
     unsigned header_seq; /* msg_seq when the header deadline was set */
 
     bool paused;    /* parser paused: pipeline full */
+    bool last;      /* a request asked to close: parse nothing after it */
     bool reading;   /* uv_read_start active */
     bool eof;       /* the client has finished sending */
     bool failed;    /* an error answer is queued; parse no more */
@@ -170,11 +171,15 @@ static void conn_dispatch(struct http_request *req)
 static bool hook_request_done(void *owner, struct http_request *req)
 {
     struct http_conn *c = owner;
-    if (c->srv->draining)
+    if (!req->keep_alive || c->srv->draining) {
+        /* Connection: close (or HTTP/1.0): answer, then close; whatever the
+         * client sent after it is not parsed (llhttp would refuse it). */
         req->close_after = true;
+        c->last = true;
+    }
     conn_enqueue(c, req);
     conn_dispatch(req);
-    return c->queued >= c->srv->cfg.pipeline_depth && !c->closing;
+    return c->last || (c->queued >= c->srv->cfg.pipeline_depth && !c->closing);
 }
 
 static const struct http_parse_hooks conn_hooks = {
@@ -234,7 +239,7 @@ static void conn_feed(struct http_conn *c, const char *data, size_t len)
     if (st == HTTP_PARSE_PAUSED) {
         c->paused = true;
         conn_stop_reading(c);
-        size_t rest = len - used;
+        size_t rest = c->last ? 0 : len - used;
         if (rest > 0) {
             if (c->saved != NULL && data >= c->saved && data < c->saved + c->saved_len) {
                 c->saved_off = (size_t)(data + used - c->saved);
@@ -390,7 +395,7 @@ static void on_write(uv_write_t *w, int status)
         conn_close(c);
         return;
     }
-    if (c->paused && c->queued < c->srv->cfg.pipeline_depth)
+    if (c->paused && !c->last && c->queued < c->srv->cfg.pipeline_depth)
         conn_resume(c);
     if (!c->closing) {
         conn_flush(c);
