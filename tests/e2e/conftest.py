@@ -54,10 +54,23 @@ def make_server(request, pg, database, redis_server, tmpdir_path):
 
     yield factory
     failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    problems = []
     for s in servers:
-        s.stop()
+        was_running = s.proc is not None
+        rc = s.stop()
+        log = s.log()
         if failed:
-            print(f"\n--- zikao-server log ({s.log_path}) ---\n{s.log()[-6000:]}")
+            print(f"\n--- zikao-server log ({s.log_path}) ---\n{log[-6000:]}")
+        # Every server must stop cleanly: exit 0 on SIGTERM, and no report
+        # from AddressSanitizer / LeakSanitizer / UBSan in its log.
+        if was_running and rc != 0:
+            problems.append(f"zikao-server exited with {rc} on SIGTERM")
+        for marker in h.SANITIZER_MARKERS:
+            if marker in log:
+                problems.append(f"sanitizer report in the server log: {marker}\n{log[-4000:]}")
+                break
+    if problems and not failed:
+        pytest.fail("; ".join(problems))
 
 
 @pytest.fixture

@@ -26,6 +26,11 @@ SOURCE = os.environ.get("ZIKAO_SOURCE_DIR", os.path.join(os.path.dirname(__file_
 SERVICES = os.environ.get("ZIKAO_TEST_SERVICES", os.path.join(BUILD, "test-services"))
 
 
+# Lines the sanitizers print; a test fails if a server log contains one.
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                     "SUMMARY: UndefinedBehaviorSanitizer")
+
+
 def binary(name):
     for sub in ("server", "workers", "."):
         p = os.path.join(BUILD, sub, name)
