@@ -58,6 +58,10 @@ struct zk_config {
     char schema_dir[CONFIG_STR_MAX];
     char kit_dir[CONFIG_STR_MAX];    /* reference kit (../shared) for tests and tools */
     char models_dir[CONFIG_STR_MAX]; /* face-api weights (npm @vladmandic/face-api) */
+
+    /* [face] descriptor distance x 1000: <= pass passes, <= review goes to staff */
+    int face_pass_milli;
+    int face_review_milli;
 };
 
 /* Fills cfg with the built-in defaults. Cannot fail. */

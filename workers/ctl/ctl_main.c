@@ -19,6 +19,7 @@ struct ctl_command {
 
 static const struct ctl_command ctl_commands[] = {
     {"migrate", ctl_migrate, "apply pending schema migrations (--status: list them)"},
+    {"face", ctl_face, "describe FILE... | compare A B: faces, landmarks, descriptors"},
 };
 
 static void ctl_usage(FILE *out)

@@ -1,0 +1,156 @@
+/*
+ * face_internal.h - the face engine's internals shared between its files:
+ * weight tensors read from tfjs manifests, the tensor operations the three
+ * networks are built from, and the per-network parameter sets.
+ *
+ * Activations are single images in HWC layout (channel fastest), as in
+ * TensorFlow's NHWC with N = 1. Convolution filters keep the tfjs layout
+ * [kh][kw][cin][cout], which is exactly the matrix an im2col row multiplies.
+ */
+#ifndef ZK_FACE_INTERNAL_H
+#define ZK_FACE_INTERNAL_H
+
+#include "face.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* ---- weights (face_weights.c) ---- */
+
+struct face_tensor {
+    char *name;
+    int ndim;
+    int shape[4];
+    size_t count; /* number of elements */
+    float *data;
+};
+
+/* All tensors of one tfjs model, in manifest order. */
+struct face_weights {
+    struct face_tensor *t;
+    size_t n;
+};
+
+/*
+ * Parses dir/<model>-weights_manifest.json and the weight files it names,
+ * decoding uint8-quantised tensors as q * scale + min and reading the rest as
+ * little-endian float32. Fails with -EINVAL and a reason in err when the
+ * manifest is malformed, a dtype is unsupported, or the weight files do not
+ * hold exactly the bytes the manifest declares. hash (may be NULL) is updated
+ * with the manifest and weight bytes.
+ */
+struct crypto_generichash_blake2b_state;
+int face_weights_load(const char *dir, const char *model, struct face_weights *w,
+                      struct crypto_generichash_blake2b_state *hash, char *err, size_t errsz);
+void face_weights_free(struct face_weights *w);
+
+/*
+ * Finds tensor name and checks its shape (dims terminated by 0). Returns NULL
+ * and writes the reason to err when it is missing or shaped differently.
+ */
+const float *face_weights_get(const struct face_weights *w, const char *name, const int *dims,
+                              char *err, size_t errsz);
+
+/* ---- operations (face_ops.c) ---- */
+
+struct face_fmap {
+    int h, w, c;
+    float *d; /* h*w*c floats, HWC */
+};
+
+enum face_pad { FACE_PAD_VALID, FACE_PAD_SAME };
+
+/*
+ * TensorFlow's output size and leading padding for one axis: 'same' gives
+ * ceil(in/stride) outputs and pads max((out-1)*stride + k - in, 0) in total,
+ * the smaller half before (so stride 2 pads bottom/right); 'valid' gives
+ * floor((in-k)/stride)+1 and no padding.
+ */
+void face_pad_calc(int in, int k, int stride, enum face_pad pad, int *out, int *pad_before);
+
+/*
+ * out = conv2d(in, filt) + bias with filt [k][k][in->c][cout] (bias may be
+ * NULL). im2col + sgemm; 1x1 stride-1 convolutions multiply directly. out->d
+ * must hold the output size; out->h/w/c are set.
+ */
+void face_conv2d(const struct face_fmap *in, const float *filt, const float *bias, int k, int cout,
+                 int stride, enum face_pad pad, struct face_fmap *out);
+
+/* Depthwise convolution with filt [k][k][c] (channel multiplier 1), no bias. */
+void face_depthwise(const struct face_fmap *in, const float *filt, int k, int stride,
+                    enum face_pad pad, struct face_fmap *out);
+
+/* Max pooling; 'same' padding never wins the max (it is -inf in TF). */
+void face_maxpool(const struct face_fmap *in, int k, int stride, enum face_pad pad,
+                  struct face_fmap *out);
+
+/* Average pooling, 'valid' only. */
+void face_avgpool(const struct face_fmap *in, int k, int stride, struct face_fmap *out);
+
+/*
+ * Builds a network input of size x size x 3: the crop (cx, cy, cw, ch) of img
+ * (already inside the image) padded with zeros to a square - at the
+ * bottom/right, or centred as face-api.js does (round(diff/2) after, the rest
+ * before) - then resized like tf.image.resizeBilinear (align_corners and
+ * half_pixel_centers false; skipped when the square already has that size),
+ * then (v - mean[c]) / divisor.
+ */
+void face_make_input(const struct face_image *img, int cx, int cy, int cw, int ch, int size,
+                     bool centred, const float mean[3], float divisor, float *out);
+
+/* ---- networks ---- */
+
+struct face_detector {
+    const float *conv0_f, *conv0_b;
+    const float *dw[5], *pw[5], *b[5];
+    const float *conv8_f, *conv8_b;
+};
+
+struct face_dense_block {
+    const float *conv0_f, *conv0_b; /* first block: plain conv */
+    const float *dw[4], *pw[4], *b[4];
+};
+
+struct face_landmarker {
+    struct face_dense_block blk[4];
+    const float *fc_w, *fc_b;
+};
+
+struct face_conv_scale {
+    const float *f, *b, *sw, *sb;
+};
+
+struct face_recogniser {
+    struct face_conv_scale conv32_down;
+    struct face_conv_scale res[14][2]; /* residual blocks, network order */
+    const float *fc;
+};
+
+int face_detector_bind(const struct face_weights *w, struct face_detector *net, char *err,
+                       size_t errsz);
+int face_landmarker_bind(const struct face_weights *w, struct face_landmarker *net, char *err,
+                         size_t errsz);
+int face_recogniser_bind(const struct face_weights *w, struct face_recogniser *net, char *err,
+                         size_t errsz);
+
+/*
+ * Raw detector pass: writes at most cap detections (relative to the image,
+ * in pixels) best first and returns how many were found.
+ */
+int face_detector_run(const struct face_detector *net, const struct face_image *img, int input_size,
+                      float score_threshold, struct face_detection *out, size_t cap);
+
+/* Landmarks of the crop (cx, cy, cw, ch), in image coordinates. */
+void face_landmarker_run(const struct face_landmarker *net, const struct face_image *img, int cx,
+                         int cy, int cw, int ch, struct face_point pts[FACE_LANDMARKS]);
+
+/* Descriptor of the crop (cx, cy, cw, ch). */
+void face_recogniser_run(const struct face_recogniser *net, const struct face_image *img, int cx,
+                         int cy, int cw, int ch, float desc[FACE_DESCRIPTOR]);
+
+/* Input divisors: the reference data was produced with these (see face_engine.c). */
+extern const float face_detector_divisor;
+extern const float face_landmark_divisor;
+extern const float face_recognition_divisor;
+
+#endif

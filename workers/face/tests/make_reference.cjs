@@ -1,0 +1,75 @@
+// make_reference.cjs - regenerates tests/data/face_api_reference.json: what
+// @vladmandic/face-api 1.7.15 (tfjs 4.22, wasm backend) computes with the
+// shipped quantised weights on exactly the RGB pixels our decoder produces.
+//
+// usage: node make_reference.cjs NODE_PREFIX RGB_DIR OUT.json
+//   NODE_PREFIX  folder whose node_modules has @vladmandic/face-api@1.7.15,
+//                @tensorflow/tfjs@4.22.0 and @tensorflow/tfjs-backend-wasm@4.22.0
+//   RGB_DIR      face1.png.rgb, face2.png.rgb, face_rectangular.png.rgb,
+//                faces.jpg.rgb as written by `face_bench --dump`
+'use strict';
+const fs = require('fs');
+const path = require('path');
+
+const [prefix, rgbDir, out] = process.argv.slice(2);
+if (!out) {
+  console.error('usage: node make_reference.cjs NODE_PREFIX RGB_DIR OUT.json');
+  process.exit(2);
+}
+const nm = path.join(prefix, 'node_modules');
+const tf = require(path.join(nm, '@tensorflow/tfjs'));
+const wasm = require(path.join(nm, '@tensorflow/tfjs-backend-wasm'));
+const faceapi = require(path.join(nm, '@vladmandic/face-api/dist/face-api.node-wasm.js'));
+
+function readRgb(name) {
+  const buf = fs.readFileSync(path.join(rgbDir, name + '.rgb'));
+  const nl = buf.indexOf(10);
+  const [w, h] = buf.subarray(0, nl).toString().split(' ').map(Number);
+  return tf.tensor3d(new Uint8Array(buf.subarray(nl + 1)), [h, w, 3], 'int32');
+}
+
+const r = (v) => Math.round(v * 1e6) / 1e6;
+
+(async () => {
+  wasm.setWasmPaths(path.join(nm, '@tensorflow/tfjs-backend-wasm/dist') + '/');
+  await tf.setBackend('wasm');
+  await tf.ready();
+  const md = path.join(nm, '@vladmandic/face-api/model');
+  await faceapi.nets.tinyFaceDetector.loadFromDisk(md);
+  await faceapi.nets.faceLandmark68Net.loadFromDisk(md);
+  await faceapi.nets.faceRecognitionNet.loadFromDisk(md);
+
+  const result = {
+    generator: 'make_reference.cjs',
+    faceapi: faceapi.version,
+    tfjs: tf.version.tfjs,
+    backend: tf.getBackend(),
+    crops: {},
+  };
+  for (const name of ['face1.png', 'face2.png', 'face_rectangular.png']) {
+    const t = readRgb(name);
+    const desc = await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(t);
+    const lm = await faceapi.nets.faceLandmark68Net.detectLandmarks(t);
+    result.crops[name] = {
+      descriptor: Array.from(desc).map(r),
+      landmarks: lm.positions.map((p) => [r(p.x), r(p.y)]),
+    };
+    t.dispose();
+  }
+  const t = readRgb('faces.jpg');
+  const opts = new faceapi.TinyFaceDetectorOptions({ inputSize: 416, scoreThreshold: 0.5 });
+  const dets = await faceapi.detectAllFaces(t, opts).withFaceLandmarks().withFaceDescriptors();
+  result.faces_jpg = dets.map((d) => ({
+    box: [r(d.detection.box.x), r(d.detection.box.y), r(d.detection.box.width),
+      r(d.detection.box.height)],
+    score: r(d.detection.score),
+    landmarks: d.landmarks.positions.map((p) => [r(p.x), r(p.y)]),
+    descriptor: Array.from(d.descriptor).map(r),
+  }));
+  t.dispose();
+  fs.writeFileSync(out, JSON.stringify(result) + '\n');
+  console.log(`wrote ${out}: ${result.faces_jpg.length} faces in faces.jpg`);
+})().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
