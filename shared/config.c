@@ -83,6 +83,16 @@ static const struct config_field config_fields[] = {
     F_INT("redis", "connect_timeout_ms", redis_connect_timeout_ms, 10, 600000, "1000", true),
     F_INT("redis", "command_timeout_ms", redis_command_timeout_ms, 10, 600000, "2000", true),
 
+    F_INT("jobs", "concurrency", jobs_concurrency, 1, 256, "1", false),
+    F_INT("jobs", "max_attempts", jobs_max_attempts, 1, 1000, "5", true),
+    F_INT("jobs", "backoff_base_ms", jobs_backoff_base_ms, 1, 3600000, "1000", true),
+    F_INT("jobs", "backoff_max_ms", jobs_backoff_max_ms, 1, 86400000, "600000", true),
+    F_INT("jobs", "visibility_ms", jobs_visibility_ms, 100, 86400000, "60000", false),
+    F_INT("jobs", "sweep_interval_ms", jobs_sweep_interval_ms, 10, 3600000, "1000", true),
+    F_INT("jobs", "publish_grace_ms", jobs_publish_grace_ms, 0, 3600000, "5000", true),
+    F_INT("jobs", "retention_days", jobs_retention_days, 1, 3650, "14", true),
+    F_INT("jobs", "dead_retention_days", jobs_dead_retention_days, 1, 3650, "90", true),
+
     F_ENUM("log", "level", log_level, "err|warning|notice|info|debug", "info", true),
 
     F_STR("paths", "schema_dir", schema_dir, "", false),

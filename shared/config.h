@@ -51,6 +51,17 @@ struct zk_config {
     int redis_connect_timeout_ms;
     int redis_command_timeout_ms;
 
+    /* [jobs] (zikao-worker) */
+    int jobs_concurrency;       /* handler threads per worker process */
+    int jobs_max_attempts;      /* default per queue */
+    int jobs_backoff_base_ms;   /* first retry delay */
+    int jobs_backoff_max_ms;    /* cap of the exponential backoff */
+    int jobs_visibility_ms;     /* claim lifetime; renewed while a handler runs */
+    int jobs_sweep_interval_ms; /* outbox sweeper period */
+    int jobs_publish_grace_ms;  /* unpublished this long -> the sweeper publishes */
+    int jobs_retention_days;    /* done jobs purged after */
+    int jobs_dead_retention_days;
+
     /* [log] */
     char log_level[16];
 

@@ -19,6 +19,7 @@ struct ctl_command {
 
 static const struct ctl_command ctl_commands[] = {
     {"migrate", ctl_migrate, "apply pending schema migrations (--status: list them)"},
+    {"jobs", ctl_jobs, "stats | list --state S | show ID | retry ID|--all-dead | enqueue Q"},
     {"photo", ctl_photo, "check --kind KIND [--profile P] FILE...: photo rules as JSON lines"},
     {"face", ctl_face, "describe FILE... | compare A B: faces, landmarks, descriptors"},
 };
@@ -103,7 +104,7 @@ int main(int argc, char **argv)
             continue;
         int sub_argc = argc - optind;
         char **sub_argv = argv + optind;
-        optind = 1;
+        optind = 0; /* 0, not 1: glibc then forgets the '+' mode used above */
         int rc = ctl_commands[i].run(&ctl, sub_argc, sub_argv);
         if (ctl.pg != NULL)
             PQfinish(ctl.pg);

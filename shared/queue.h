@@ -1,0 +1,50 @@
+/*
+ * queue.h - the job queue protocol both sides agree on: stream and group
+ * names, the message layout, the queues that exist, and the retry backoff.
+ *
+ * A queue NAME has one Redis stream "zikao:q:NAME" read by the consumer group
+ * "workers". Each message has one field, "job", whose value is the jobs.id
+ * (decimal). The key "zikao:q:NAME:epoch" exists as long as Redis keeps the
+ * stream; when a worker finds it missing, Redis lost its data and every
+ * queued job is published again.
+ *
+ * Acknowledged entries are deleted (XACK + XDEL), so a stream holds only
+ * entries not yet done: nothing unacknowledged is ever trimmed away.
+ */
+#ifndef ZK_QUEUE_H
+#define ZK_QUEUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define QUEUE_GROUP     "workers"
+#define QUEUE_KEY_MAX   64
+#define QUEUE_FIELD_JOB "job"
+
+/* The queues of zikao, for metrics and operator tools. */
+extern const char *const queue_names[];
+extern const size_t queue_count;
+
+/* Writes "zikao:q:NAME" into out. Returns 0, or -EINVAL for a bad name. */
+int queue_stream_key(char *out, size_t outsz, const char *queue);
+/* Writes "zikao:q:NAME:epoch" into out. */
+int queue_epoch_key(char *out, size_t outsz, const char *queue);
+/* Writes "zikao:q:NAME:stats" (hash of counters kept by the workers). */
+int queue_stats_key(char *out, size_t outsz, const char *queue);
+
+/* Queue names: 1-32 characters of [a-z0-9_-], starting with a letter. */
+int queue_name_valid(const char *queue);
+
+/*
+ * Delay before attempt number `attempts + 1` after `attempts` failures:
+ * base * 2^(attempts-1), capped at max, with "equal jitter" (half fixed, half
+ * random from rnd, a uniformly random 32-bit value) so that jobs failing
+ * together do not retry together. Pure; never below base / 2.
+ */
+uint64_t queue_backoff_ms(int attempts, uint64_t base_ms, uint64_t max_ms, uint32_t rnd);
+
+/* Latency buckets of the job duration histogram, in milliseconds. */
+#define QUEUE_DURATION_BUCKETS 12
+extern const unsigned queue_duration_bounds_ms[QUEUE_DURATION_BUCKETS];
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * job_registry.c - the table of queues this zikao-worker can consume.
+ * Adding a queue: define its struct job_queue in its folder and list it here.
+ */
+#include "job.h"
+
+#include <stdio.h>
+#include <string.h>
+
+extern const struct job_queue job_queue_noop;
+
+static const struct job_queue *const job_queues[] = {
+    &job_queue_noop,
+};
+
+const struct job_queue *job_queue_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof(job_queues) / sizeof(job_queues[0]); i++)
+        if (strcmp(job_queues[i]->name, name) == 0)
+            return job_queues[i];
+    return NULL;
+}
+
+void job_queue_list(char *out, size_t outsz)
+{
+    size_t off = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof(job_queues) / sizeof(job_queues[0]); i++) {
+        int n = snprintf(out + off, outsz - off, "%s%s", i ? ", " : "", job_queues[i]->name);
+        if (n < 0 || (size_t)n >= outsz - off)
+            break;
+        off += (size_t)n;
+    }
+}

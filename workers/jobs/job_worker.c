@@ -1,0 +1,817 @@
+/*
+ * job_worker.c - consumers, keeper and signal handling of zikao-worker (see
+ * job_worker.h). Owns struct worker, the per-process context, and every
+ * thread's connections.
+ *
+ * Life of a message (stream entry "job=<id>"):
+ *   1. XREADGROUP (or XAUTOCLAIM of a message idle longer than the
+ *      visibility timeout: its consumer died).
+ *   2. Claim in PostgreSQL: queued and due -> running, attempts + 1, under a
+ *      lease (locked_by, locked_until). A job that is done, dead, not due, or
+ *      running under someone else's live lease is not ours: ack and skip.
+ *   3. run() the handler, while the keeper renews the message's claim and the
+ *      lease.
+ *   4. One transaction: lock the row; if the lease is still ours, commit()
+ *      the effects and mark the job done. Else discard (someone took over).
+ *   5. On failure: back to queued with not_before = now + backoff, or dead
+ *      after max_attempts; the sweeper publishes it again when due.
+ *   6. XACK + XDEL. If the outcome could not be recorded (PostgreSQL gone),
+ *      the message is left pending so that it is retried.
+ */
+#include "job_worker.h"
+#include "alloc.h"
+#include "build_info.h"
+#include "job_sync.h"
+#include "log.h"
+#include "queue.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXIT_CONFIG        78
+#define WORKER_BLOCK_MS    1000
+#define WORKER_PURGE_EVERY (10 * 60 * 1000)
+#define SWEEP_BATCH        "500"
+
+struct worker;
+
+struct worker_thread {
+    struct worker *w;
+    int index;
+    pthread_t tid;
+    struct sync_conns conns;
+    void *state;
+    unsigned long long leases;
+    /* The job in hand, read by the keeper under w->lock. */
+    bool busy;
+    int64_t job_id;
+    char msg_id[48];
+    char lease[160];
+};
+
+struct worker {
+    struct zk_config cfg;
+    const struct job_queue *q;
+    const char *config_path;
+    char consumer[128];
+    char stream[QUEUE_KEY_MAX], epoch[QUEUE_KEY_MAX], stats[QUEUE_KEY_MAX];
+    int max_attempts;
+    atomic_int stopping;
+    atomic_int threads_done;
+    int nthreads;
+    struct worker_thread *threads;
+    pthread_mutex_t lock;
+    pthread_t keeper;
+    struct sync_conns kc;
+};
+
+struct job_ctx {
+    struct worker_thread *t;
+    json_t *result;
+    char error[1024];
+};
+
+/* ---- handler API ------------------------------------------------------------ */
+
+void job_set_result(struct job_ctx *ctx, json_t *result)
+{
+    if (ctx->result)
+        json_decref(ctx->result);
+    ctx->result = result;
+}
+
+int job_fail(struct job_ctx *ctx, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx->error, sizeof(ctx->error), fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+const char *job_worker_name(const struct job_ctx *ctx)
+{
+    return ctx->t->w->consumer;
+}
+
+int job_stopping(const struct job_ctx *ctx)
+{
+    return atomic_load(&ctx->t->w->stopping);
+}
+
+/* ---- small helpers ------------------------------------------------------------ */
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Sleeps up to ms, waking early when the worker is told to stop. */
+static void nap(struct worker *w, int ms)
+{
+    while (ms > 0 && !atomic_load(&w->stopping)) {
+        int step = ms < 100 ? ms : 100;
+        struct timespec ts = {0, (long)step * 1000000L};
+        nanosleep(&ts, NULL);
+        ms -= step;
+    }
+}
+
+static bool reply_is_error(const redisReply *r, const char *prefix)
+{
+    return r != NULL && r->type == REDIS_REPLY_ERROR &&
+           (prefix == NULL || strncmp(r->str, prefix, strlen(prefix)) == 0);
+}
+
+/* Sends commands pipelined; returns how many got a non-error reply, or -1
+ * when the connection failed. ok[i] (may be NULL) tells which. */
+static int redis_pipeline(struct sync_conns *c, int n, const int *argc, const char **const *argv,
+                          bool *ok)
+{
+    redisContext *r = sync_redis(c);
+    if (r == NULL)
+        return -1;
+    for (int i = 0; i < n; i++)
+        redisAppendCommandArgv(r, argc[i], argv[i], NULL);
+    int good = 0;
+    for (int i = 0; i < n; i++) {
+        redisReply *rep = NULL;
+        if (redisGetReply(r, (void **)&rep) != REDIS_OK || rep == NULL) {
+            log_warn("redis: %s", r->errstr[0] ? r->errstr : "connection lost");
+            redisFree(r);
+            c->redis = NULL;
+            return -1;
+        }
+        bool fine = rep->type != REDIS_REPLY_ERROR;
+        if (!fine)
+            log_debug("redis: %s", rep->str);
+        if (ok)
+            ok[i] = fine;
+        good += fine;
+        freeReplyObject(rep);
+    }
+    return good;
+}
+
+static void ensure_group(struct worker *w, struct sync_conns *c)
+{
+    const char *argv[] = {"XGROUP", "CREATE", w->stream, QUEUE_GROUP, "0", "MKSTREAM"};
+    redisReply *r = sync_redis_argv(c, 0, 6, argv);
+    if (r != NULL && r->type == REDIS_REPLY_ERROR && !reply_is_error(r, "BUSYGROUP"))
+        log_warn("redis: cannot create consumer group of %s: %s", w->stream, r->str);
+    if (r)
+        freeReplyObject(r);
+}
+
+/* ---- one message --------------------------------------------------------------- */
+
+enum outcome {
+    OUTCOME_DONE,    /* effects committed, job done */
+    OUTCOME_FAILED,  /* recorded as failed (retry or dead) */
+    OUTCOME_SKIPPED, /* not ours to run */
+    OUTCOME_UNKNOWN, /* could not record anything: leave the message pending */
+};
+
+static void thread_set_busy(struct worker_thread *t, int64_t id, const char *msg,
+                            const char *lease)
+{
+    pthread_mutex_lock(&t->w->lock);
+    t->busy = id != 0;
+    t->job_id = id;
+    snprintf(t->msg_id, sizeof(t->msg_id), "%s", msg ? msg : "");
+    snprintf(t->lease, sizeof(t->lease), "%s", lease ? lease : "");
+    pthread_mutex_unlock(&t->w->lock);
+}
+
+static void ack_message(struct worker_thread *t, const char *msg_id)
+{
+    struct worker *w = t->w;
+    const char *ack[] = {"XACK", w->stream, QUEUE_GROUP, msg_id};
+    const char *del[] = {"XDEL", w->stream, msg_id};
+    const int argc[] = {4, 3};
+    const char **const argv[] = {ack, del};
+    (void)redis_pipeline(&t->conns, 2, argc, argv, NULL);
+}
+
+static void record_stats(struct worker_thread *t, enum outcome o, bool dead, uint64_t ms)
+{
+    struct worker *w = t->w;
+    char dur[24], bucket[8];
+    snprintf(dur, sizeof(dur), "%" PRIu64, ms);
+    int b = 0;
+    while (b < QUEUE_DURATION_BUCKETS && ms > queue_duration_bounds_ms[b])
+        b++;
+    snprintf(bucket, sizeof(bucket), "b%d", b);
+    const char *what = o == OUTCOME_DONE ? "done" : dead ? "dead" : "failed";
+    const char *c1[] = {"HINCRBY", w->stats, what, "1"};
+    const char *c2[] = {"HINCRBY", w->stats, "duration_ms_sum", dur};
+    const char *c3[] = {"HINCRBY", w->stats, bucket, "1"};
+    const int argc[] = {4, 4, 4};
+    const char **const argv[] = {c1, c2, c3};
+    (void)redis_pipeline(&t->conns, 3, argc, argv, NULL);
+}
+
+/* Step 4: the one transaction that writes the effects and marks done. */
+static enum outcome job_finish_done(struct worker_thread *t, struct job_ctx *ctx,
+                                    struct job *job, const char *lease)
+{
+    struct worker *w = t->w;
+    char id[24];
+    snprintf(id, sizeof(id), "%" PRId64, job->id);
+    PGconn *pg = sync_pg(&t->conns);
+    if (pg == NULL)
+        return OUTCOME_UNKNOWN;
+    PGresult *r = sync_exec(&t->conns, "BEGIN", 0, NULL);
+    if (r == NULL)
+        return OUTCOME_UNKNOWN;
+    PQclear(r);
+    const char *v1[] = {id};
+    r = sync_exec(&t->conns, "SELECT state, locked_by FROM jobs WHERE id = $1 FOR UPDATE", 1, v1);
+    if (r == NULL)
+        goto unknown;
+    bool ours = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "running") == 0 &&
+                strcmp(PQgetvalue(r, 0, 1), lease) == 0;
+    PQclear(r);
+    if (!ours) {
+        log_warn("job %s: the claim was lost (another worker took it over); this run's "
+                 "result is discarded",
+                 id);
+        PQclear(sync_exec(&t->conns, "ROLLBACK", 0, NULL));
+        return OUTCOME_SKIPPED;
+    }
+    if (w->q->commit != NULL && w->q->commit(ctx, job, t->conns.pg) < 0) {
+        PQclear(sync_exec(&t->conns, "ROLLBACK", 0, NULL));
+        return OUTCOME_FAILED;
+    }
+    char *result = ctx->result ? json_dumps(ctx->result, JSON_COMPACT) : NULL;
+    const char *v2[] = {id, result};
+    r = sync_exec(&t->conns,
+                  "UPDATE jobs SET state = 'done', result = $2::jsonb, last_error = NULL, "
+                  "locked_by = NULL, locked_until = NULL, finished_at = now(), updated_at = now() "
+                  "WHERE id = $1",
+                  2, v2);
+    free(result);
+    if (r == NULL)
+        goto failed_or_unknown;
+    PQclear(r);
+    r = sync_exec(&t->conns, "COMMIT", 0, NULL);
+    if (r == NULL)
+        goto failed_or_unknown;
+    PQclear(r);
+    return OUTCOME_DONE;
+
+failed_or_unknown:
+    if (t->conns.pg == NULL)
+        return OUTCOME_UNKNOWN;
+    snprintf(ctx->error, sizeof(ctx->error), "recording the result failed: %s",
+             PQerrorMessage(t->conns.pg));
+    PQclear(sync_exec(&t->conns, "ROLLBACK", 0, NULL));
+    return OUTCOME_FAILED;
+unknown:
+    if (t->conns.pg != NULL)
+        PQclear(sync_exec(&t->conns, "ROLLBACK", 0, NULL));
+    return OUTCOME_UNKNOWN;
+}
+
+/* Step 5: back to queued with backoff, or dead. Returns OUTCOME_FAILED, or
+ * OUTCOME_UNKNOWN if PostgreSQL could not record it. *dead tells which. */
+static enum outcome job_finish_failed(struct worker_thread *t, struct job_ctx *ctx,
+                                      const struct job *job, const char *lease, bool *dead)
+{
+    struct worker *w = t->w;
+    uint32_t rnd = 0;
+    if (getrandom(&rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+        rnd = (uint32_t)now_ms();
+    uint64_t delay = queue_backoff_ms(job->attempt, (uint64_t)w->cfg.jobs_backoff_base_ms,
+                                      (uint64_t)w->cfg.jobs_backoff_max_ms, rnd);
+    char id[24], max[16], delay_s[32];
+    snprintf(id, sizeof(id), "%" PRId64, job->id);
+    snprintf(max, sizeof(max), "%d", w->max_attempts);
+    snprintf(delay_s, sizeof(delay_s), "%.3f", (double)delay / 1000.0);
+    if (ctx->error[0] == '\0')
+        snprintf(ctx->error, sizeof(ctx->error), "the handler failed without saying why");
+    const char *v[] = {id, lease, max, delay_s, ctx->error};
+    PGresult *r = sync_exec(
+        &t->conns,
+        "UPDATE jobs SET state = CASE WHEN attempts >= $3::int THEN 'dead' ELSE 'queued' END, "
+        "not_before = now() + make_interval(secs => $4::float8), last_error = $5, "
+        "locked_by = NULL, locked_until = NULL, published_at = NULL, "
+        "finished_at = CASE WHEN attempts >= $3::int THEN now() END, updated_at = now() "
+        "WHERE id = $1 AND locked_by = $2 RETURNING state",
+        5, v);
+    if (r == NULL)
+        return OUTCOME_UNKNOWN;
+    *dead = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "dead") == 0;
+    if (PQntuples(r) == 1)
+        log_msg(*dead ? LOG_LEVEL_ERR : LOG_LEVEL_WARNING, NULL,
+                "job %s attempt %d failed%s: %s", id, job->attempt,
+                *dead ? "; no attempts left, the job is dead" : "; will retry", ctx->error);
+    PQclear(r);
+    return OUTCOME_FAILED;
+}
+
+/* Steps 2-6 for one message. */
+static void handle_message(struct worker_thread *t, const char *msg_id, const char *job_field)
+{
+    struct worker *w = t->w;
+    char *end = NULL;
+    long long id_val = job_field ? strtoll(job_field, &end, 10) : 0;
+    if (job_field == NULL || *end != '\0' || id_val <= 0) {
+        log_warn("%s: message %s has no valid job id; dropped", w->stream, msg_id);
+        ack_message(t, msg_id);
+        return;
+    }
+    char id[24], lease[160], vis[24];
+    snprintf(id, sizeof(id), "%lld", id_val);
+    snprintf(lease, sizeof(lease), "%s/%d/%llu", w->consumer, t->index, ++t->leases);
+    snprintf(vis, sizeof(vis), "%.3f", (double)w->cfg.jobs_visibility_ms / 1000.0);
+    const char *v[] = {id, lease, vis, w->q->name};
+    PGresult *r = NULL;
+    while ((r = sync_exec(
+                &t->conns,
+                "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_by = $2, "
+                "locked_until = now() + make_interval(secs => $3::float8), started_at = now(), "
+                "updated_at = now() WHERE id = $1 AND queue = $4 AND ((state = 'queued' AND "
+                "not_before <= now()) OR (state = 'running' AND locked_until < now())) "
+                "RETURNING payload::text, attempts",
+                4, v)) == NULL) {
+        if (atomic_load(&w->stopping))
+            return; /* left pending: reclaimed later */
+        nap(w, 1000);
+    }
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        log_debug("job %s: not runnable here (done, dead, not due, or held); skipped", id);
+        ack_message(t, msg_id);
+        return;
+    }
+    struct arena arena;
+    arena_init(&arena, 4096);
+    struct job job = {
+        .id = id_val,
+        .queue = w->q->name,
+        .attempt = atoi(PQgetvalue(r, 0, 1)),
+        .arena = &arena,
+        .thread_state = t->state,
+    };
+    json_error_t jerr;
+    job.payload = json_loads(PQgetvalue(r, 0, 0), 0, &jerr);
+    PQclear(r);
+    if (job.payload == NULL)
+        job.payload = json_object();
+    thread_set_busy(t, job.id, msg_id, lease);
+
+    struct job_ctx ctx = {.t = t};
+    uint64_t t0 = now_ms();
+    log_debug("job %s attempt %d started", id, job.attempt);
+    enum outcome o = w->q->run(&ctx, &job) == 0 ? job_finish_done(t, &ctx, &job, lease)
+                                                 : OUTCOME_FAILED;
+    bool dead = false;
+    if (o == OUTCOME_FAILED)
+        o = job_finish_failed(t, &ctx, &job, lease, &dead);
+    uint64_t ms = now_ms() - t0;
+    if (o == OUTCOME_UNKNOWN) {
+        log_warn("job %s: PostgreSQL unreachable; its outcome is not recorded and the message "
+                 "stays pending, to be retried",
+                 id);
+    } else {
+        ack_message(t, msg_id);
+        if (o != OUTCOME_SKIPPED)
+            record_stats(t, o, dead, ms);
+        if (o == OUTCOME_DONE)
+            log_msg(LOG_LEVEL_INFO, NULL, "job %s done in %" PRIu64 " ms", id, ms);
+    }
+    thread_set_busy(t, 0, NULL, NULL);
+    if (ctx.result)
+        json_decref(ctx.result);
+    json_decref(job.payload);
+    arena_destroy(&arena);
+}
+
+/* Finds "job" in a stream entry [id, [field, value, ...]] and handles it. */
+static void handle_entry(struct worker_thread *t, const redisReply *entry)
+{
+    if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2 ||
+        entry->element[0]->type != REDIS_REPLY_STRING)
+        return;
+    const char *msg_id = entry->element[0]->str;
+    const redisReply *fields = entry->element[1];
+    const char *job = NULL;
+    if (fields->type == REDIS_REPLY_ARRAY)
+        for (size_t i = 0; i + 1 < fields->elements; i += 2)
+            if (strcmp(fields->element[i]->str, QUEUE_FIELD_JOB) == 0)
+                job = fields->element[i + 1]->str;
+    handle_message(t, msg_id, job);
+}
+
+/* Takes over one message whose consumer stopped renewing it. */
+static bool reclaim_one(struct worker_thread *t)
+{
+    struct worker *w = t->w;
+    char idle[16];
+    snprintf(idle, sizeof(idle), "%d", w->cfg.jobs_visibility_ms);
+    const char *argv[] = {"XAUTOCLAIM", w->stream, QUEUE_GROUP, w->consumer,
+                          idle,         "0-0",     "COUNT",     "1"};
+    redisReply *r = sync_redis_argv(&t->conns, 0, 8, argv);
+    bool got = false;
+    if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements >= 2 &&
+        r->element[1]->type == REDIS_REPLY_ARRAY && r->element[1]->elements > 0) {
+        const redisReply *e = r->element[1]->element[0];
+        if (e->type == REDIS_REPLY_ARRAY && e->elements == 2 && e->element[0]->str != NULL) {
+            log_notice("%s: took over message %s from a consumer that stopped", w->stream,
+                       e->element[0]->str);
+            handle_entry(t, e);
+            got = true;
+        }
+    } else if (reply_is_error(r, "NOGROUP")) {
+        ensure_group(w, &t->conns);
+    }
+    if (r)
+        freeReplyObject(r);
+    return got;
+}
+
+static void *consumer_main(void *arg)
+{
+    struct worker_thread *t = arg;
+    struct worker *w = t->w;
+    char block[16];
+    snprintf(block, sizeof(block), "%d", WORKER_BLOCK_MS);
+    const char *argv[] = {"XREADGROUP", "GROUP", QUEUE_GROUP, w->consumer, "COUNT", "1",
+                          "BLOCK",      block,   "STREAMS",   w->stream,   ">"};
+    while (!atomic_load(&w->stopping)) {
+        redisReply *r = sync_redis_argv(&t->conns, WORKER_BLOCK_MS, 11, argv);
+        if (r == NULL) {
+            nap(w, 500);
+            continue;
+        }
+        if (r->type == REDIS_REPLY_ERROR) {
+            if (reply_is_error(r, "NOGROUP"))
+                ensure_group(w, &t->conns);
+            else
+                log_warn("redis: %s", r->str);
+            freeReplyObject(r);
+            nap(w, 200);
+            continue;
+        }
+        if (r->type == REDIS_REPLY_NIL || r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
+            freeReplyObject(r);
+            if (!atomic_load(&w->stopping))
+                reclaim_one(t);
+            continue;
+        }
+        const redisReply *stream = r->element[0];
+        if (stream->type == REDIS_REPLY_ARRAY && stream->elements == 2) {
+            const redisReply *entries = stream->element[1];
+            for (size_t i = 0; i < entries->elements; i++)
+                handle_entry(t, entries->element[i]);
+        }
+        freeReplyObject(r);
+    }
+    atomic_fetch_add(&w->threads_done, 1);
+    return NULL;
+}
+
+/* ---- the keeper: claims, sweeper, retention --------------------------------------- */
+
+static void keeper_renew_claims(struct worker *w)
+{
+    char vis[24];
+    snprintf(vis, sizeof(vis), "%.3f", (double)w->cfg.jobs_visibility_ms / 1000.0);
+    for (int i = 0; i < w->nthreads; i++) {
+        char msg[48], lease[160], id[24];
+        pthread_mutex_lock(&w->lock);
+        bool busy = w->threads[i].busy;
+        snprintf(msg, sizeof(msg), "%s", w->threads[i].msg_id);
+        snprintf(lease, sizeof(lease), "%s", w->threads[i].lease);
+        snprintf(id, sizeof(id), "%" PRId64, w->threads[i].job_id);
+        pthread_mutex_unlock(&w->lock);
+        if (!busy)
+            continue;
+        /* XCLAIM to ourselves resets the message's idle time. */
+        const char *argv[] = {"XCLAIM", w->stream, QUEUE_GROUP, w->consumer, "0", msg, "JUSTID"};
+        redisReply *r = sync_redis_argv(&w->kc, 0, 7, argv);
+        if (r)
+            freeReplyObject(r);
+        const char *v[] = {id, lease, vis};
+        PGresult *p = sync_exec(&w->kc,
+                                "UPDATE jobs SET locked_until = now() + make_interval(secs => "
+                                "$3::float8) WHERE id = $1 AND locked_by = $2",
+                                3, v);
+        if (p)
+            PQclear(p);
+    }
+}
+
+/* Redis lost the stream (flushed, or restarted without its data): publish
+ * every queued job of the queue again. */
+static void keeper_check_epoch(struct worker *w)
+{
+    const char *exists[] = {"EXISTS", w->epoch};
+    redisReply *r = sync_redis_argv(&w->kc, 0, 2, exists);
+    bool missing = r != NULL && r->type == REDIS_REPLY_INTEGER && r->integer == 0;
+    if (r)
+        freeReplyObject(r);
+    if (!missing)
+        return;
+    ensure_group(w, &w->kc);
+    const char *set[] = {"SET", w->epoch, w->consumer, "NX"};
+    r = sync_redis_argv(&w->kc, 0, 4, set);
+    bool ours = r != NULL && r->type == REDIS_REPLY_STATUS;
+    if (r)
+        freeReplyObject(r);
+    if (!ours)
+        return;
+    const char *v[] = {w->q->name};
+    PGresult *p = sync_exec(&w->kc,
+                            "UPDATE jobs SET published_at = NULL WHERE queue = $1 AND state = "
+                            "'queued' AND published_at IS NOT NULL",
+                            1, v);
+    if (p == NULL) {
+        /* Try again next sweep: remove the marker we set. */
+        const char *del[] = {"DEL", w->epoch};
+        r = sync_redis_argv(&w->kc, 0, 2, del);
+        if (r)
+            freeReplyObject(r);
+        return;
+    }
+    const char *n = PQcmdTuples(p);
+    if (atoi(n) > 0)
+        log_notice("%s: no epoch marker in Redis (first start, or Redis lost its data); "
+                   "publishing %s queued job(s) again from PostgreSQL",
+                   w->stream, n);
+    PQclear(p);
+}
+
+static void keeper_sweep(struct worker *w)
+{
+    keeper_check_epoch(w);
+    char grace[24];
+    snprintf(grace, sizeof(grace), "%.3f", (double)w->cfg.jobs_publish_grace_ms / 1000.0);
+    const char *v[] = {w->q->name, grace};
+    PGresult *p = sync_exec(
+        &w->kc,
+        "WITH due AS (SELECT id FROM jobs WHERE queue = $1 AND ("
+        " (state = 'queued' AND published_at IS NULL AND not_before <= now()"
+        "  AND (attempts > 0 OR created_at < now() - make_interval(secs => $2::float8)))"
+        " OR (state = 'running' AND locked_until < now() - make_interval(secs => $2::float8)"
+        "  AND (published_at IS NULL OR published_at < locked_until)))"
+        " ORDER BY id LIMIT " SWEEP_BATCH " FOR UPDATE SKIP LOCKED) "
+        "UPDATE jobs j SET published_at = now() FROM due WHERE j.id = due.id RETURNING j.id",
+        2, v);
+    if (p == NULL)
+        return;
+    int n = PQntuples(p);
+    if (n > 0) {
+        const char **argvs[500];
+        int argcs[500];
+        bool ok[500];
+        const char *(*cmds)[5] = zk_calloc((size_t)n, sizeof(*cmds));
+        for (int i = 0; i < n; i++) {
+            cmds[i][0] = "XADD";
+            cmds[i][1] = w->stream;
+            cmds[i][2] = "*";
+            cmds[i][3] = QUEUE_FIELD_JOB;
+            cmds[i][4] = PQgetvalue(p, i, 0);
+            argvs[i] = cmds[i];
+            argcs[i] = 5;
+            ok[i] = false;
+        }
+        int good = redis_pipeline(&w->kc, n, argcs, (const char **const *)argvs, ok);
+        if (good < n) {
+            /* Not published after all: leave them for the next sweep. */
+            char *list = zk_malloc(24 * (size_t)n + 3);
+            size_t off = 0;
+            list[off++] = '{';
+            for (int i = 0; i < n; i++)
+                if (!ok[i])
+                    off += (size_t)sprintf(list + off, "%s%s", off > 1 ? "," : "",
+                                           PQgetvalue(p, i, 0));
+            list[off++] = '}';
+            list[off] = '\0';
+            const char *u[] = {list};
+            PQclear(sync_exec(&w->kc,
+                              "UPDATE jobs SET published_at = NULL WHERE id = ANY($1::bigint[])",
+                              1, u));
+            free(list);
+        }
+        if (good > 0)
+            log_notice("%s: sweeper published %d job(s)", w->stream, good);
+        free(cmds);
+    }
+    PQclear(p);
+}
+
+static void keeper_purge(struct worker *w)
+{
+    char days[16], dead_days[16];
+    snprintf(days, sizeof(days), "%d", w->cfg.jobs_retention_days);
+    snprintf(dead_days, sizeof(dead_days), "%d", w->cfg.jobs_dead_retention_days);
+    const char *v1[] = {w->q->name, days};
+    PGresult *p = sync_exec(&w->kc,
+                            "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE queue = $1 "
+                            "AND state = 'done' AND finished_at < now() - make_interval(days => "
+                            "$2::int) LIMIT 5000)",
+                            2, v1);
+    if (p != NULL) {
+        if (atoi(PQcmdTuples(p)) > 0)
+            log_notice("%s: purged %s done job(s) older than %s days", w->q->name,
+                       PQcmdTuples(p), days);
+        PQclear(p);
+    }
+    const char *v2[] = {w->q->name, dead_days};
+    p = sync_exec(&w->kc,
+                  "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE queue = $1 AND state = "
+                  "'dead' AND updated_at < now() - make_interval(days => $2::int) LIMIT 5000)",
+                  2, v2);
+    if (p)
+        PQclear(p);
+    /* Forget consumers of processes long gone that hold nothing. */
+    const char *info[] = {"XINFO", "CONSUMERS", w->stream, QUEUE_GROUP};
+    redisReply *r = sync_redis_argv(&w->kc, 0, 4, info);
+    if (r != NULL && r->type == REDIS_REPLY_ARRAY) {
+        for (size_t i = 0; i < r->elements; i++) {
+            const redisReply *c = r->element[i];
+            const char *name = NULL;
+            long long pending = -1, idle = 0;
+            for (size_t k = 0; c->type == REDIS_REPLY_ARRAY && k + 1 < c->elements; k += 2) {
+                const char *f = c->element[k]->str;
+                const redisReply *val = c->element[k + 1];
+                if (strcmp(f, "name") == 0)
+                    name = val->str;
+                else if (strcmp(f, "pending") == 0)
+                    pending = val->integer;
+                else if (strcmp(f, "idle") == 0)
+                    idle = val->integer;
+            }
+            if (name != NULL && pending == 0 && idle > 3600 * 1000LL &&
+                strcmp(name, w->consumer) != 0) {
+                const char *del[] = {"XGROUP", "DELCONSUMER", w->stream, QUEUE_GROUP, name};
+                redisReply *d = sync_redis_argv(&w->kc, 0, 5, del);
+                if (d)
+                    freeReplyObject(d);
+            }
+        }
+    }
+    if (r)
+        freeReplyObject(r);
+}
+
+static void *keeper_main(void *arg)
+{
+    struct worker *w = arg;
+    uint64_t renew_every = (uint64_t)w->cfg.jobs_visibility_ms / 3;
+    if (renew_every < 50)
+        renew_every = 50;
+    uint64_t next_renew = now_ms() + renew_every, next_sweep = 0,
+             next_purge = now_ms() + 5000;
+    /* Runs until every consumer has finished its job in hand. */
+    while (atomic_load(&w->threads_done) < w->nthreads) {
+        uint64_t now = now_ms();
+        if (now >= next_renew) {
+            keeper_renew_claims(w);
+            next_renew = now + renew_every;
+        }
+        if (!atomic_load(&w->stopping) && now >= next_sweep) {
+            keeper_sweep(w);
+            next_sweep = now_ms() + (uint64_t)w->cfg.jobs_sweep_interval_ms;
+        }
+        if (!atomic_load(&w->stopping) && now >= next_purge) {
+            keeper_purge(w);
+            next_purge = now_ms() + WORKER_PURGE_EVERY;
+        }
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+/* ---- start-up and signals ------------------------------------------------------------ */
+
+/* Waits for PostgreSQL and checks the schema. Returns 0, EXIT_CONFIG, or 1
+ * when stopped while waiting. */
+static int worker_check_schema(struct worker *w, const sigset_t *sigs)
+{
+    for (;;) {
+        PGresult *r = sync_exec(&w->kc, "SELECT coalesce(max(version), 0) FROM schema_migrations",
+                                0, NULL);
+        if (r != NULL) {
+            int v = atoi(PQgetvalue(r, 0, 0));
+            PQclear(r);
+            if (v < ZIKAO_SCHEMA_VERSION) {
+                log_err("the database schema is at version %d but this worker needs %d: run "
+                        "`zikaoctl migrate`",
+                        v, ZIKAO_SCHEMA_VERSION);
+                return EXIT_CONFIG;
+            }
+            return 0;
+        }
+        struct timespec ts = {1, 0};
+        int sig = sigtimedwait(sigs, NULL, &ts);
+        if (sig == SIGTERM || sig == SIGINT)
+            return 1;
+    }
+}
+
+int job_worker_run(const struct zk_config *cfg, const struct job_queue *q,
+                   const char *config_path)
+{
+    struct worker *w = zk_calloc(1, sizeof(*w));
+    int rc = 0;
+    w->cfg = *cfg;
+    w->q = q;
+    w->config_path = config_path;
+    w->max_attempts = q->max_attempts > 0 ? q->max_attempts : cfg->jobs_max_attempts;
+    w->nthreads = cfg->jobs_concurrency;
+    char host[64] = "localhost";
+    gethostname(host, sizeof(host) - 1);
+    snprintf(w->consumer, sizeof(w->consumer), "%s:%d", host, (int)getpid());
+    queue_stream_key(w->stream, sizeof(w->stream), q->name);
+    queue_epoch_key(w->epoch, sizeof(w->epoch), q->name);
+    queue_stats_key(w->stats, sizeof(w->stats), q->name);
+    pthread_mutex_init(&w->lock, NULL);
+    w->kc.cfg = &w->cfg;
+    w->kc.application_name = "zikao-worker";
+
+    /* Signals go to this thread only (sigtimedwait); threads inherit the mask. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+    rc = worker_check_schema(w, &sigs);
+    if (rc != 0) {
+        rc = rc == 1 ? 0 : rc;
+        goto out;
+    }
+    ensure_group(w, &w->kc);
+
+    w->threads = zk_calloc((size_t)w->nthreads, sizeof(*w->threads));
+    for (int i = 0; i < w->nthreads; i++) {
+        struct worker_thread *t = &w->threads[i];
+        t->w = w;
+        t->index = i;
+        t->conns.cfg = &w->cfg;
+        t->conns.application_name = "zikao-worker";
+        if (q->thread_init != NULL && q->thread_init(&t->state, &w->cfg) < 0) {
+            log_err("queue %s: worker thread set-up failed", q->name);
+            rc = 1;
+            atomic_store(&w->stopping, 1);
+            w->nthreads = i;
+            break;
+        }
+    }
+    for (int i = 0; i < w->nthreads; i++)
+        pthread_create(&w->threads[i].tid, NULL, consumer_main, &w->threads[i]);
+    pthread_create(&w->keeper, NULL, keeper_main, w);
+    log_notice("consuming queue %s as %s with %d thread(s)", q->name, w->consumer, w->nthreads);
+
+    while (atomic_load(&w->threads_done) < w->nthreads) {
+        struct timespec ts = {0, 200 * 1000000L};
+        int sig = sigtimedwait(&sigs, NULL, &ts);
+        if (sig == SIGHUP) {
+            struct zk_config fresh;
+            char err[512];
+            if (config_load(&fresh, w->config_path, err, sizeof(err)) == 0)
+                log_set_level(log_level_parse(fresh.log_level));
+            else
+                log_err("reload refused: %s", err);
+        } else if (sig == SIGTERM || sig == SIGINT) {
+            if (atomic_load(&w->stopping)) {
+                log_warn("second stop signal: exiting now; jobs in hand will be reclaimed");
+                _exit(1);
+            }
+            log_notice("stopping: finishing the jobs in hand");
+            atomic_store(&w->stopping, 1);
+        }
+    }
+    for (int i = 0; i < w->nthreads; i++)
+        pthread_join(w->threads[i].tid, NULL);
+    pthread_join(w->keeper, NULL);
+    for (int i = 0; i < w->nthreads; i++) {
+        if (q->thread_free != NULL)
+            q->thread_free(w->threads[i].state);
+        sync_close(&w->threads[i].conns);
+    }
+    log_notice("stopped");
+out:
+    sync_close(&w->kc);
+    free(w->threads);
+    pthread_mutex_destroy(&w->lock);
+    free(w);
+    return rc;
+}
