@@ -567,6 +567,23 @@ int main(int argc, char **argv)
             printf("  %-28s 9000x11200\n", "bomb_100mp.png");
         g_object_unref(black);
     }
+    /* A legitimate 24-megapixel greyscale JPEG (a gradient: small file),
+     * decoded through shrink-on-load within the memory bound. */
+    VipsImage *xyz, *x, *g;
+    if (vips_xyz(&xyz, 6000, 4000, NULL) == 0 && vips_extract_band(xyz, &x, 0, NULL) == 0 &&
+        vips_linear1(x, &g, 255.0 / 6000, 0, "uchar", TRUE, NULL) == 0) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/big_24mp.jpg", outdir);
+        if (vips_jpegsave(g, path, "Q", 85, NULL) != 0)
+            rc = 1;
+        else
+            printf("  %-28s 6000x4000\n", "big_24mp.jpg");
+        g_object_unref(g);
+        g_object_unref(x);
+        g_object_unref(xyz);
+    } else {
+        rc = 1;
+    }
     rc |= save_jpeg_header("bomb_60000.jpg", 60000, 60000, false);
     rc |= save_jpeg_header("bomb_progressive.jpg", 6000, 5000, true);
 
