@@ -13,7 +13,9 @@
 
 #include "alloc.h"
 
+#include <cblas.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,11 +57,178 @@ int face_detector_bind(const struct face_weights *w, struct face_detector *net, 
     return 0;
 }
 
-static void leaky(struct face_fmap *m)
+/* Output side of conv0 (3x3 valid) and of the 2x2/2 'same' pool after it. */
+static int det_side0(int s)
 {
-    size_t n = (size_t)m->h * m->w * m->c;
-    for (size_t i = 0; i < n; i++)
-        m->d[i] = m->d[i] > 0.0f ? m->d[i] : 0.1f * m->d[i];
+    return (s - 2 + 1) / 2;
+}
+
+/* Band of pointwise rows computed per sgemm before pooling. */
+#define DET_BAND 16
+
+size_t face_detector_work(int s)
+{
+    size_t p0 = (size_t)det_side0(s);
+    size_t map = p0 * p0 * 16; /* the largest activation: stage 1's input */
+    size_t band = (size_t)DET_BAND * p0 * 32;
+    size_t cells = (size_t)(s / 32) * (s / 32);
+    if (band < cells * 512)
+        band = cells * 512;
+    return (size_t)s * s * 3 + 3 * map + band + cells * DET_ANCHORS * 5 + 6 * 16;
+}
+
+/* Eight floats in a vector register (GCC/clang vector extension); unaligned loads via memcpy. */
+typedef float det_v8 __attribute__((vector_size(32)));
+
+#define V8_LOAD(v, p) memcpy(&(v), (p), sizeof(det_v8))
+
+/* conv0 of one row: out[x][0..15] = bias + sum over the 3x3x3 window, then leaky ReLU. */
+static inline __attribute__((always_inline)) void
+conv0_row(const struct face_detector *net, const struct face_fmap *x, int y, int cw, float *orow)
+{
+    det_v8 b0, b1;
+    V8_LOAD(b0, net->conv0_b);
+    V8_LOAD(b1, net->conv0_b + 8);
+    int xx = 0;
+    /* Four pixels at a time share each filter load. */
+    for (; xx + 4 <= cw; xx += 4) {
+        det_v8 a0[4], a1[4];
+        for (int p = 0; p < 4; p++) {
+            a0[p] = b0;
+            a1[p] = b1;
+        }
+        for (int ky = 0; ky < 3; ky++) {
+            const float *src = x->d + ((size_t)(y + ky) * x->w + xx) * 3;
+            const float *f = net->conv0_f + (size_t)ky * 9 * 16;
+            for (int t = 0; t < 9; t++) { /* kx and input channel, contiguous */
+                det_v8 f0, f1;
+                V8_LOAD(f0, f + t * 16);
+                V8_LOAD(f1, f + t * 16 + 8);
+                for (int p = 0; p < 4; p++) {
+                    float v = src[p * 3 + t];
+                    a0[p] += v * f0;
+                    a1[p] += v * f1;
+                }
+            }
+        }
+        for (int p = 0; p < 4; p++) {
+            float *o = orow + (size_t)(xx + p) * 16;
+            memcpy(o, &a0[p], sizeof(det_v8));
+            memcpy(o + 8, &a1[p], sizeof(det_v8));
+        }
+    }
+    for (; xx < cw; xx++) {
+        det_v8 a0 = b0, a1 = b1;
+        for (int ky = 0; ky < 3; ky++) {
+            const float *src = x->d + ((size_t)(y + ky) * x->w + xx) * 3;
+            const float *f = net->conv0_f + (size_t)ky * 9 * 16;
+            for (int t = 0; t < 9; t++) {
+                det_v8 f0, f1;
+                V8_LOAD(f0, f + t * 16);
+                V8_LOAD(f1, f + t * 16 + 8);
+                a0 += src[t] * f0;
+                a1 += src[t] * f1;
+            }
+        }
+        memcpy(orow + (size_t)xx * 16, &a0, sizeof(det_v8));
+        memcpy(orow + (size_t)xx * 16 + 8, &a1, sizeof(det_v8));
+    }
+    for (int i = 0; i < cw * 16; i++) {
+        float lv = 0.1f * orow[i];
+        orow[i] = orow[i] > lv ? orow[i] : lv;
+    }
+}
+
+/*
+ * conv0 (3x3 'valid', 3 -> 16) + bias + leaky ReLU + 2x2/2 'same' max-pool,
+ * two conv rows per pooled row, so the 414x414x16 map never exists.
+ */
+FACE_HOT static void stage0(const struct face_detector *net, const struct face_fmap *x, float *rows,
+                            struct face_fmap *out)
+{
+    const int cw = x->w - 2, ch = x->h - 2;
+    const int pw = (cw + 1) / 2, ph = (ch + 1) / 2;
+    out->h = ph;
+    out->w = pw;
+    out->c = 16;
+    for (int py = 0; py < ph; py++) {
+        int nrows = 2 * py + 1 < ch ? 2 : 1;
+        for (int r = 0; r < nrows; r++)
+            conv0_row(net, x, 2 * py + r, cw, rows + (size_t)r * cw * 16);
+        float *o = out->d + (size_t)py * pw * 16;
+        for (int px = 0; px < pw; px++) {
+            int ncols = 2 * px + 1 < cw ? 2 : 1;
+            for (int co = 0; co < 16; co++) {
+                float m = -FLT_MAX;
+                for (int r = 0; r < nrows; r++)
+                    for (int cc = 0; cc < ncols; cc++) {
+                        float v = rows[((size_t)r * cw + 2 * px + cc) * 16 + co];
+                        m = v > m ? v : m;
+                    }
+                o[(size_t)px * 16 + co] = m;
+            }
+        }
+    }
+}
+
+/* d[p][c] = leaky(d[p][c] + bias[c]); leaky(v) = max(v, 0.1 v) for every finite v. */
+static inline __attribute__((always_inline)) void
+bias_leaky(float *restrict d, const float *restrict bias, size_t npix, int c)
+{
+    for (size_t p = 0; p < npix; p++, d += c)
+        for (int k = 0; k < c; k++) {
+            float v = d[k] + bias[k], lv = 0.1f * v;
+            d[k] = v > lv ? v : lv;
+        }
+}
+
+/*
+ * One separable stage: depthwise 3x3 'same', pointwise + bias + leaky ReLU,
+ * then a 2x2 'same' max-pool at stride 2 (banded, rows pooled as they are
+ * produced) or stride 1 (on the whole map, only at the 13x13 end).
+ */
+FACE_HOT static void stage(const struct face_fmap *in, const float *dw, const float *pw,
+                           const float *bias, int cout, int pool_stride, float *dwbuf, float *band,
+                           struct face_fmap *out)
+{
+    struct face_fmap t = {0, 0, 0, dwbuf};
+    face_depthwise(in, dw, 3, 1, FACE_PAD_SAME, &t);
+    const int h = t.h, w = t.w, cin = t.c;
+    if (pool_stride == 1) {
+        struct face_fmap full = {h, w, cout, band};
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, h * w, cout, cin, 1.0f, t.d, cin, pw,
+                    cout, 0.0f, band, cout);
+        bias_leaky(band, bias, (size_t)h * w, cout);
+        face_maxpool(&full, 2, 1, FACE_PAD_SAME, out);
+        return;
+    }
+    const int oh = (h + 1) / 2, ow = (w + 1) / 2;
+    out->h = oh;
+    out->w = ow;
+    out->c = cout;
+    for (int y0 = 0; y0 < h; y0 += DET_BAND) {
+        int nrows = h - y0 < DET_BAND ? h - y0 : DET_BAND;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nrows * w, cout, cin, 1.0f,
+                    t.d + (size_t)y0 * w * cin, cin, pw, cout, 0.0f, band, cout);
+        bias_leaky(band, bias, (size_t)nrows * w, cout);
+        for (int r = 0; r < nrows; r += 2) {
+            int rr = r + 1 < nrows ? 2 : 1;
+            float *o = out->d + (size_t)((y0 + r) / 2) * ow * cout;
+            for (int px = 0; px < ow; px++) {
+                int ncols = 2 * px + 1 < w ? 2 : 1;
+                float *op = o + (size_t)px * cout;
+                const float *a = band + ((size_t)r * w + 2 * px) * cout;
+                for (int c = 0; c < cout; c++)
+                    op[c] = a[c];
+                for (int dy = 0; dy < rr; dy++)
+                    for (int dx = 0; dx < ncols; dx++) {
+                        const float *v = band + ((size_t)(r + dy) * w + 2 * px + dx) * cout;
+                        for (int c = 0; c < cout; c++)
+                            op[c] = v[c] > op[c] ? v[c] : op[c];
+                    }
+            }
+        }
+    }
 }
 
 static float sigmoid(float x)
@@ -95,28 +264,37 @@ static float cand_iou(const struct det_cand *a, const struct det_cand *b)
 }
 
 int face_detector_run(const struct face_detector *net, const struct face_image *img, int input_size,
-                      float score_threshold, struct face_detection *out, size_t cap)
+                      float score_threshold, struct face_work *work, struct face_detection *out,
+                      size_t cap)
 {
     const int s = input_size;
-    size_t big = (size_t)(s - 2) * (s - 2) * 16;
-    float *input = zk_malloc((size_t)s * s * 3 * sizeof(float));
-    float *buf[3] = {zk_malloc(big * sizeof(float)), zk_malloc(big * sizeof(float)),
-                     zk_malloc(big * sizeof(float))};
+    size_t p0 = (size_t)det_side0(s);
+    float *input = face_work_take(work, (size_t)s * s * 3);
+    float *buf[3];
+    for (int i = 0; i < 3; i++)
+        buf[i] = face_work_take(work, p0 * p0 * 16);
+    size_t cells0 = (size_t)(s / 32) * (s / 32);
+    float *band =
+        face_work_take(work, (size_t)DET_BAND * p0 * 32 > cells0 * 512 ? (size_t)DET_BAND * p0 * 32
+                                                                       : cells0 * 512);
+    float *rows = buf[2]; /* stage 0's two conv rows; buf[2] is free until stage 1 */
     face_make_input(img, 0, 0, img->width, img->height, s, false, det_mean, face_detector_divisor,
                     input);
 
     struct face_fmap x = {s, s, 3, input};
-    struct face_fmap a = {0, 0, 0, buf[0]}, b = {0, 0, 0, buf[1]}, t = {0, 0, 0, buf[2]};
-    face_conv2d(&x, net->conv0_f, net->conv0_b, 3, 16, 1, FACE_PAD_VALID, &a);
-    leaky(&a);
-    face_maxpool(&a, 2, 2, FACE_PAD_SAME, &b);
+    struct face_fmap a = {0, 0, 0, buf[0]}, b = {0, 0, 0, buf[1]};
+    stage0(net, &x, rows, &a);
     for (int i = 0; i < 5; i++) {
-        face_depthwise(&b, net->dw[i], 3, 1, FACE_PAD_SAME, &t);
-        face_conv2d(&t, net->pw[i], net->b[i], 1, det_channels[i + 1], 1, FACE_PAD_SAME, &a);
-        leaky(&a);
-        face_maxpool(&a, 2, i < 4 ? 2 : 1, FACE_PAD_SAME, &b);
+        stage(&a, net->dw[i], net->pw[i], net->b[i], det_channels[i + 1], i < 4 ? 2 : 1, buf[2],
+              band, &b);
+        struct face_fmap tmp = a;
+        a = b;
+        b = tmp;
     }
-    face_conv2d(&b, net->conv8_f, net->conv8_b, 1, DET_ANCHORS * 5, 1, FACE_PAD_VALID, &a);
+    float *head = face_work_take(work, (size_t)a.h * a.w * DET_ANCHORS * 5);
+    struct face_fmap o = {0, 0, 0, head};
+    face_conv2d(&a, net->conv8_f, net->conv8_b, 1, DET_ANCHORS * 5, 1, FACE_PAD_VALID, NULL, &o);
+    a = o;
 
     /* Boxes are decoded relative to the resized image inside the padded square. */
     const int cells = a.h;
@@ -166,8 +344,5 @@ int face_detector_run(const struct face_detector *net, const struct face_image *
     }
     free(gone);
     free(cand);
-    free(input);
-    for (int i = 0; i < 3; i++)
-        free(buf[i]);
     return found;
 }

@@ -4,7 +4,8 @@
  * pipeline, distances and decisions.
  *
  * Owns struct face_engine: the decoded weights and the network parameter
- * views into them, immutable after load.
+ * views into them, immutable after load, plus a locked pool of scratch
+ * blocks that calls borrow and return.
  */
 #include "face_internal.h"
 
@@ -13,6 +14,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,13 +34,73 @@ const float face_recognition_divisor = 255.0f;
 #define FACE_DETECT_SIZE      416
 #define FACE_DETECT_THRESHOLD 0.5f
 
+/* A reusable scratch block; blocks live on the pool's free list between calls. */
+struct face_block {
+    struct face_block *next;
+    float *d;
+    size_t cap; /* floats */
+};
+
+/* The only mutable part of an engine, behind its own lock. */
+struct face_pool {
+    pthread_mutex_t lock;
+    struct face_block *free;
+};
+
 struct face_engine {
     struct face_weights det_w, lm_w, fr_w;
     struct face_detector det;
     struct face_landmarker lm;
     struct face_recogniser fr;
+    struct face_pool *pool;
     char version[96];
 };
+
+float *face_work_take(struct face_work *w, size_t n)
+{
+    size_t at = (w->used + 15) & ~(size_t)15;
+    if (at + n > w->cap) {
+        fprintf(stderr, "face: workspace overrun (%zu + %zu > %zu floats)\n", at, n, w->cap);
+        abort();
+    }
+    w->used = at + n;
+    return w->d + at;
+}
+
+/* Takes a block of at least n floats from the pool (or makes one). */
+static struct face_block *block_get(const struct face_engine *eng, size_t n, struct face_work *w)
+{
+    pthread_mutex_lock(&eng->pool->lock);
+    struct face_block *b = eng->pool->free;
+    if (b != NULL)
+        eng->pool->free = b->next;
+    pthread_mutex_unlock(&eng->pool->lock);
+    if (b == NULL)
+        b = zk_calloc(1, sizeof(*b));
+    if (b->cap < n) {
+        free(b->d);
+        /* 64-byte aligned: face_work_take hands out 16-float multiples from here. */
+        size_t bytes = (n * sizeof(float) + 63) & ~(size_t)63;
+        b->d = aligned_alloc(64, bytes);
+        if (b->d == NULL) {
+            fprintf(stderr, "face: out of memory (%zu bytes)\n", bytes);
+            abort();
+        }
+        b->cap = n;
+    }
+    w->d = b->d;
+    w->cap = b->cap;
+    w->used = 0;
+    return b;
+}
+
+static void block_put(const struct face_engine *eng, struct face_block *b)
+{
+    pthread_mutex_lock(&eng->pool->lock);
+    b->next = eng->pool->free;
+    eng->pool->free = b;
+    pthread_mutex_unlock(&eng->pool->lock);
+}
 
 static void engine_err(char *err, size_t errsz, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -75,6 +137,8 @@ int face_engine_load(const char *dir, struct face_engine **out, char *err, size_
         return -EINVAL;
     }
     struct face_engine *eng = zk_calloc(1, sizeof(*eng));
+    eng->pool = zk_calloc(1, sizeof(*eng->pool));
+    pthread_mutex_init(&eng->pool->lock, NULL);
     crypto_generichash_state hash;
     crypto_generichash_init(&hash, NULL, 0, 8);
     char why[512] = "";
@@ -120,6 +184,14 @@ void face_engine_free(struct face_engine *eng)
     face_weights_free(&eng->det_w);
     face_weights_free(&eng->lm_w);
     face_weights_free(&eng->fr_w);
+    while (eng->pool->free != NULL) {
+        struct face_block *b = eng->pool->free;
+        eng->pool->free = b->next;
+        free(b->d);
+        free(b);
+    }
+    pthread_mutex_destroy(&eng->pool->lock);
+    free(eng->pool);
     free(eng);
 }
 
@@ -171,7 +243,11 @@ int face_detect_ex(const struct face_engine *eng, const struct face_image *img, 
         input_size % 32 != 0 || !(score_threshold > 0.0f && score_threshold < 1.0f) ||
         (out == NULL && cap > 0))
         return -EINVAL;
-    return face_detector_run(&eng->det, img, input_size, score_threshold, out, cap);
+    struct face_work w;
+    struct face_block *b = block_get(eng, face_detector_work(input_size), &w);
+    int n = face_detector_run(&eng->det, img, input_size, score_threshold, &w, out, cap);
+    block_put(eng, b);
+    return n;
 }
 
 int face_detect(const struct face_engine *eng, const struct face_image *img,
@@ -186,7 +262,10 @@ int face_landmarks(const struct face_engine *eng, const struct face_image *img,
     int cx, cy, cw, ch;
     if (eng == NULL || !image_ok(img) || pts == NULL || crop_of(img, box, &cx, &cy, &cw, &ch) < 0)
         return -EINVAL;
-    face_landmarker_run(&eng->lm, img, cx, cy, cw, ch, pts);
+    struct face_work w;
+    struct face_block *b = block_get(eng, face_landmarker_work(), &w);
+    face_landmarker_run(&eng->lm, img, cx, cy, cw, ch, &w, pts);
+    block_put(eng, b);
     /*
      * face-api.js places the points relative to the unfloored box origin, not
      * the floored crop; descriptor parity depends on the same sub-pixel shift.
@@ -240,7 +319,10 @@ int face_descriptor(const struct face_engine *eng, const struct face_image *img,
     int cx, cy, cw, ch;
     if (eng == NULL || !image_ok(img) || desc == NULL || crop_of(img, box, &cx, &cy, &cw, &ch) < 0)
         return -EINVAL;
-    face_recogniser_run(&eng->fr, img, cx, cy, cw, ch, desc);
+    struct face_work w;
+    struct face_block *b = block_get(eng, face_recogniser_work(), &w);
+    face_recogniser_run(&eng->fr, img, cx, cy, cw, ch, &w, desc);
+    block_put(eng, b);
     return 0;
 }
 

@@ -15,6 +15,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/*
+ * Hot loops are compiled twice, for AVX2+FMA and for the baseline, and the
+ * CPU picks at load time (GCC/clang function multi-versioning): fast on
+ * today's servers without making the binary depend on them.
+ */
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define FACE_HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
+#endif
+#ifndef FACE_HOT
+#define FACE_HOT
+#endif
+
 /* ---- weights (face_weights.c) ---- */
 
 struct face_tensor {
@@ -51,6 +65,24 @@ void face_weights_free(struct face_weights *w);
 const float *face_weights_get(const struct face_weights *w, const char *name, const int *dims,
                               char *err, size_t errsz);
 
+/* ---- per-call workspace (face_engine.c) ---- */
+
+/*
+ * Scratch floats for one inference call, carved in order by face_work_take.
+ * Blocks come from the engine's pool and return to it after the call, so
+ * steady-state inference allocates nothing and touches no fresh pages.
+ */
+struct face_work {
+    float *d;
+    size_t cap, used; /* in floats */
+};
+
+/* Next n floats (64-byte aligned); aborts if the caller under-sized the block. */
+float *face_work_take(struct face_work *w, size_t n);
+
+/* Floats face_conv2d needs for its im2col matrix. */
+#define FACE_IM2COL_FLOATS ((size_t)1 << 18)
+
 /* ---- operations (face_ops.c) ---- */
 
 struct face_fmap {
@@ -70,11 +102,12 @@ void face_pad_calc(int in, int k, int stride, enum face_pad pad, int *out, int *
 
 /*
  * out = conv2d(in, filt) + bias with filt [k][k][in->c][cout] (bias may be
- * NULL). im2col + sgemm; 1x1 stride-1 convolutions multiply directly. out->d
- * must hold the output size; out->h/w/c are set.
+ * NULL). im2col (into col, FACE_IM2COL_FLOATS floats) + sgemm; 1x1 stride-1
+ * convolutions multiply directly and do not touch col. out->d must hold the
+ * output size; out->h/w/c are set.
  */
 void face_conv2d(const struct face_fmap *in, const float *filt, const float *bias, int k, int cout,
-                 int stride, enum face_pad pad, struct face_fmap *out);
+                 int stride, enum face_pad pad, float *col, struct face_fmap *out);
 
 /* Depthwise convolution with filt [k][k][c] (channel multiplier 1), no bias. */
 void face_depthwise(const struct face_fmap *in, const float *filt, int k, int stride,
@@ -133,20 +166,28 @@ int face_landmarker_bind(const struct face_weights *w, struct face_landmarker *n
 int face_recogniser_bind(const struct face_weights *w, struct face_recogniser *net, char *err,
                          size_t errsz);
 
+/* Workspace floats each network needs per call. */
+size_t face_detector_work(int input_size);
+size_t face_landmarker_work(void);
+size_t face_recogniser_work(void);
+
 /*
- * Raw detector pass: writes at most cap detections (relative to the image,
- * in pixels) best first and returns how many were found.
+ * Raw detector pass: writes at most cap detections (in image pixels) best
+ * first and returns how many were found.
  */
 int face_detector_run(const struct face_detector *net, const struct face_image *img, int input_size,
-                      float score_threshold, struct face_detection *out, size_t cap);
+                      float score_threshold, struct face_work *work, struct face_detection *out,
+                      size_t cap);
 
 /* Landmarks of the crop (cx, cy, cw, ch), in image coordinates. */
 void face_landmarker_run(const struct face_landmarker *net, const struct face_image *img, int cx,
-                         int cy, int cw, int ch, struct face_point pts[FACE_LANDMARKS]);
+                         int cy, int cw, int ch, struct face_work *work,
+                         struct face_point pts[FACE_LANDMARKS]);
 
 /* Descriptor of the crop (cx, cy, cw, ch). */
 void face_recogniser_run(const struct face_recogniser *net, const struct face_image *img, int cx,
-                         int cy, int cw, int ch, float desc[FACE_DESCRIPTOR]);
+                         int cy, int cw, int ch, struct face_work *work,
+                         float desc[FACE_DESCRIPTOR]);
 
 /* Input divisors: the reference data was produced with these (see face_engine.c). */
 extern const float face_detector_divisor;

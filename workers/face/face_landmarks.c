@@ -56,8 +56,15 @@ static void relu_into(float *dst, const float *src, size_t n)
 }
 
 struct lm_scratch {
-    float *out1, *sum, *in, *tmp, *o;
+    float *out1, *sum, *in, *tmp, *o, *col;
 };
+
+#define LM_BIG ((size_t)(LM_SIZE / 2) * (LM_SIZE / 2) * 32)
+
+size_t face_landmarker_work(void)
+{
+    return (size_t)LM_SIZE * LM_SIZE * 3 + 7 * LM_BIG + FACE_IM2COL_FLOATS + 9 * 16;
+}
 
 /* Depthwise 3x3 then pointwise 1x1 plus bias ('same' padding), no activation. */
 static void sep_conv(const struct face_fmap *x, const float *dw, const float *pw, const float *b,
@@ -65,7 +72,7 @@ static void sep_conv(const struct face_fmap *x, const float *dw, const float *pw
 {
     struct face_fmap t = {0, 0, 0, tmp};
     face_depthwise(x, dw, 3, stride, FACE_PAD_SAME, &t);
-    face_conv2d(&t, pw, b, 1, cout, 1, FACE_PAD_SAME, out);
+    face_conv2d(&t, pw, b, 1, cout, 1, FACE_PAD_SAME, NULL, out);
 }
 
 /* One dense block: out1 = relu(conv0(x)), then out_k = sep(relu(sum of previous)). */
@@ -74,7 +81,7 @@ static void dense_block(const struct face_dense_block *blk, bool first, int cout
 {
     struct face_fmap out1 = {0, 0, 0, s->out1};
     if (first)
-        face_conv2d(x, blk->conv0_f, blk->conv0_b, 3, cout, 2, FACE_PAD_SAME, &out1);
+        face_conv2d(x, blk->conv0_f, blk->conv0_b, 3, cout, 2, FACE_PAD_SAME, s->col, &out1);
     else
         sep_conv(x, blk->dw[0], blk->pw[0], blk->b[0], cout, 2, s->tmp, &out1);
     size_t n = (size_t)out1.h * out1.w * out1.c;
@@ -95,14 +102,18 @@ static void dense_block(const struct face_dense_block *blk, bool first, int cout
 }
 
 void face_landmarker_run(const struct face_landmarker *net, const struct face_image *img, int cx,
-                         int cy, int cw, int ch, struct face_point pts[FACE_LANDMARKS])
+                         int cy, int cw, int ch, struct face_work *work,
+                         struct face_point pts[FACE_LANDMARKS])
 {
-    size_t big = (size_t)(LM_SIZE / 2) * (LM_SIZE / 2) * 32;
-    float *input = zk_malloc((size_t)LM_SIZE * LM_SIZE * 3 * sizeof(float));
-    struct lm_scratch s = {zk_malloc(big * sizeof(float)), zk_malloc(big * sizeof(float)),
-                           zk_malloc(big * sizeof(float)), zk_malloc(big * sizeof(float)),
-                           zk_malloc(big * sizeof(float))};
-    float *res_a = zk_malloc(big * sizeof(float)), *res_b = zk_malloc(big * sizeof(float));
+    float *input = face_work_take(work, (size_t)LM_SIZE * LM_SIZE * 3);
+    struct lm_scratch s;
+    s.out1 = face_work_take(work, LM_BIG);
+    s.sum = face_work_take(work, LM_BIG);
+    s.in = face_work_take(work, LM_BIG);
+    s.tmp = face_work_take(work, LM_BIG);
+    s.o = face_work_take(work, LM_BIG);
+    s.col = face_work_take(work, FACE_IM2COL_FLOATS);
+    float *res_a = face_work_take(work, LM_BIG), *res_b = face_work_take(work, LM_BIG);
     face_make_input(img, cx, cy, cw, ch, LM_SIZE, true, lm_mean, face_landmark_divisor, input);
 
     struct face_fmap x = {LM_SIZE, LM_SIZE, 3, input};
@@ -132,12 +143,4 @@ void face_landmarker_run(const struct face_landmarker *net, const struct face_im
         pts[i].x = rx * (float)cw + (float)cx;
         pts[i].y = ry * (float)ch + (float)cy;
     }
-    free(input);
-    free(s.out1);
-    free(s.sum);
-    free(s.in);
-    free(s.tmp);
-    free(s.o);
-    free(res_a);
-    free(res_b);
 }

@@ -30,11 +30,8 @@ void face_pad_calc(int in, int k, int stride, enum face_pad pad, int *out, int *
     *pad_before = total / 2;
 }
 
-/* Rows of the im2col matrix built per sgemm call: bounds scratch to a few MB. */
-#define IM2COL_MAX_FLOATS (1u << 20)
-
 void face_conv2d(const struct face_fmap *in, const float *filt, const float *bias, int k, int cout,
-                 int stride, enum face_pad pad, struct face_fmap *out)
+                 int stride, enum face_pad pad, float *col, struct face_fmap *out)
 {
     int oh, ow, pt, pl;
     face_pad_calc(in->h, k, stride, pad, &oh, &pt);
@@ -48,12 +45,11 @@ void face_conv2d(const struct face_fmap *in, const float *filt, const float *bia
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, oh * ow, cout, cin, 1.0f, in->d, cin,
                     filt, cout, 0.0f, out->d, cout);
     } else {
-        int rows_per = (int)(IM2COL_MAX_FLOATS / ((size_t)ow * kk));
+        int rows_per = (int)(FACE_IM2COL_FLOATS / ((size_t)ow * kk));
         if (rows_per < 1)
             rows_per = 1;
         if (rows_per > oh)
             rows_per = oh;
-        float *col = zk_malloc((size_t)rows_per * ow * kk * sizeof(float));
         for (int y0 = 0; y0 < oh; y0 += rows_per) {
             int nrows = oh - y0 < rows_per ? oh - y0 : rows_per;
             float *dst = col;
@@ -88,7 +84,6 @@ void face_conv2d(const struct face_fmap *in, const float *filt, const float *bia
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nrows * ow, cout, kk, 1.0f, col,
                         kk, filt, cout, 0.0f, out->d + (size_t)y0 * ow * cout, cout);
         }
-        free(col);
     }
     if (bias != NULL) {
         size_t n = (size_t)oh * ow;
@@ -100,8 +95,8 @@ void face_conv2d(const struct face_fmap *in, const float *filt, const float *bia
     }
 }
 
-void face_depthwise(const struct face_fmap *in, const float *filt, int k, int stride,
-                    enum face_pad pad, struct face_fmap *out)
+FACE_HOT void face_depthwise(const struct face_fmap *in, const float *filt, int k, int stride,
+                             enum face_pad pad, struct face_fmap *out)
 {
     int oh, ow, pt, pl;
     face_pad_calc(in->h, k, stride, pad, &oh, &pt);
@@ -110,20 +105,27 @@ void face_depthwise(const struct face_fmap *in, const float *filt, int k, int st
     out->h = oh;
     out->w = ow;
     out->c = c;
+    /* Row by row: each tap adds a whole output row at once (vectorises over x and c). */
     for (int oy = 0; oy < oh; oy++) {
-        for (int ox = 0; ox < ow; ox++) {
-            float *o = out->d + ((size_t)oy * ow + ox) * c;
-            memset(o, 0, (size_t)c * sizeof(float));
-            for (int ky = 0; ky < k; ky++) {
-                int iy = oy * stride + ky - pt;
-                if (iy < 0 || iy >= in->h)
+        float *orow = out->d + (size_t)oy * ow * c;
+        memset(orow, 0, (size_t)ow * c * sizeof(float));
+        for (int ky = 0; ky < k; ky++) {
+            int iy = oy * stride + ky - pt;
+            if (iy < 0 || iy >= in->h)
+                continue;
+            const float *irow = in->d + (size_t)iy * in->w * c;
+            for (int kx = 0; kx < k; kx++) {
+                const float *f = filt + (size_t)(ky * k + kx) * c;
+                /* Output columns whose input column ox*stride+kx-pl lies inside the row. */
+                int lo = pl - kx > 0 ? (pl - kx + stride - 1) / stride : 0;
+                if (in->w - 1 + pl - kx < 0)
                     continue;
-                for (int kx = 0; kx < k; kx++) {
-                    int ix = ox * stride + kx - pl;
-                    if (ix < 0 || ix >= in->w)
-                        continue;
-                    const float *src = in->d + ((size_t)iy * in->w + ix) * c;
-                    const float *f = filt + (size_t)(ky * k + kx) * c;
+                int hi = (in->w - 1 + pl - kx) / stride;
+                if (hi > ow - 1)
+                    hi = ow - 1;
+                for (int ox = lo; ox <= hi; ox++) {
+                    const float *src = irow + (size_t)(ox * stride + kx - pl) * c;
+                    float *o = orow + (size_t)ox * c;
                     for (int ch = 0; ch < c; ch++)
                         o[ch] += src[ch] * f[ch];
                 }
@@ -132,8 +134,8 @@ void face_depthwise(const struct face_fmap *in, const float *filt, int k, int st
     }
 }
 
-void face_maxpool(const struct face_fmap *in, int k, int stride, enum face_pad pad,
-                  struct face_fmap *out)
+FACE_HOT void face_maxpool(const struct face_fmap *in, int k, int stride, enum face_pad pad,
+                           struct face_fmap *out)
 {
     int oh, ow, pt, pl;
     face_pad_calc(in->h, k, stride, pad, &oh, &pt);
@@ -164,7 +166,7 @@ void face_maxpool(const struct face_fmap *in, int k, int stride, enum face_pad p
     }
 }
 
-void face_avgpool(const struct face_fmap *in, int k, int stride, struct face_fmap *out)
+FACE_HOT void face_avgpool(const struct face_fmap *in, int k, int stride, struct face_fmap *out)
 {
     int oh, ow, pt, pl;
     face_pad_calc(in->h, k, stride, FACE_PAD_VALID, &oh, &pt);
@@ -191,19 +193,31 @@ void face_avgpool(const struct face_fmap *in, int k, int stride, struct face_fma
     }
 }
 
-/* Pixel of the zero-padded square: the crop sits at (ox, oy) inside it. */
-static inline float square_px(const struct face_image *img, int cx, int cy, int cw, int ch, int ox,
-                              int oy, int x, int y, int c)
+/* Source index and weight along one axis of tf.image.resizeBilinear (no corner alignment). */
+struct axis_tap {
+    int i0, i1; /* crop coordinates, or -1 outside the crop (a zero of the padding) */
+    float f;
+};
+
+static void axis_taps(int side, int size, int offset, int extent, struct axis_tap *t)
 {
-    x -= ox;
-    y -= oy;
-    if (x < 0 || y < 0 || x >= cw || y >= ch)
-        return 0.0f;
-    return img->rgb[((size_t)(cy + y) * img->width + (cx + x)) * 3 + c];
+    const float ratio = (float)side / (float)size;
+    for (int o = 0; o < size; o++) {
+        float src = side == size ? (float)o : ratio * (float)o;
+        int a = (int)floorf(src), b = (int)ceilf(src);
+        if (b > side - 1)
+            b = side - 1;
+        t[o].f = src - (float)a;
+        a -= offset;
+        b -= offset;
+        t[o].i0 = a >= 0 && a < extent ? a : -1;
+        t[o].i1 = b >= 0 && b < extent ? b : -1;
+    }
 }
 
-void face_make_input(const struct face_image *img, int cx, int cy, int cw, int ch, int size,
-                     bool centred, const float mean[3], float divisor, float *out)
+FACE_HOT void face_make_input(const struct face_image *img, int cx, int cy, int cw, int ch,
+                              int size, bool centred, const float mean[3], float divisor,
+                              float *out)
 {
     int side = cw > ch ? cw : ch;
     int diff = abs(cw - ch);
@@ -211,40 +225,33 @@ void face_make_input(const struct face_image *img, int cx, int cy, int cw, int c
     int before = centred ? diff - (int)floor(diff * 0.5 + 0.5) : 0;
     int ox = cw < ch ? before : 0;
     int oy = ch < cw ? before : 0;
-    if (side == size) {
-        for (int y = 0; y < size; y++)
-            for (int x = 0; x < size; x++)
-                for (int c = 0; c < 3; c++)
-                    out[((size_t)y * size + x) * 3 + c] =
-                        (square_px(img, cx, cy, cw, ch, ox, oy, x, y, c) - mean[c]) / divisor;
-        return;
-    }
-    /* tf.image.resizeBilinear, align_corners = half_pixel_centers = false. */
-    const float ratio = (float)side / (float)size;
+    struct axis_tap *tx = zk_malloc((size_t)size * 2 * sizeof(*tx)), *ty = tx + size;
+    /* Same size: tf skips the resize, and taps with weight 0 reproduce the copy. */
+    axis_taps(side, size, ox, cw, tx);
+    axis_taps(side, size, oy, ch, ty);
+    const float zero[3] = {0, 0, 0};
     for (int y = 0; y < size; y++) {
-        float sy = ratio * (float)y;
-        int y0 = (int)floorf(sy);
-        int y1 = (int)ceilf(sy);
-        if (y1 > side - 1)
-            y1 = side - 1;
-        float fy = sy - (float)y0;
-        for (int x = 0; x < size; x++) {
-            float sx = ratio * (float)x;
-            int x0 = (int)floorf(sx);
-            int x1 = (int)ceilf(sx);
-            if (x1 > side - 1)
-                x1 = side - 1;
-            float fx = sx - (float)x0;
+        const uint8_t *r0 =
+            ty[y].i0 >= 0 ? img->rgb + ((size_t)(cy + ty[y].i0) * img->width + cx) * 3 : NULL;
+        const uint8_t *r1 =
+            ty[y].i1 >= 0 ? img->rgb + ((size_t)(cy + ty[y].i1) * img->width + cx) * 3 : NULL;
+        float fy = ty[y].f;
+        float *o = out + (size_t)y * size * 3;
+        for (int x = 0; x < size; x++, o += 3) {
+            float tl[3], tr[3], bl[3], br[3];
             for (int c = 0; c < 3; c++) {
-                float tl = square_px(img, cx, cy, cw, ch, ox, oy, x0, y0, c);
-                float tr = square_px(img, cx, cy, cw, ch, ox, oy, x1, y0, c);
-                float bl = square_px(img, cx, cy, cw, ch, ox, oy, x0, y1, c);
-                float br = square_px(img, cx, cy, cw, ch, ox, oy, x1, y1, c);
-                float top = tl + (tr - tl) * fx;
-                float bot = bl + (br - bl) * fx;
-                float v = top + (bot - top) * fy;
-                out[((size_t)y * size + x) * 3 + c] = (v - mean[c]) / divisor;
+                tl[c] = r0 && tx[x].i0 >= 0 ? r0[tx[x].i0 * 3 + c] : zero[c];
+                tr[c] = r0 && tx[x].i1 >= 0 ? r0[tx[x].i1 * 3 + c] : zero[c];
+                bl[c] = r1 && tx[x].i0 >= 0 ? r1[tx[x].i0 * 3 + c] : zero[c];
+                br[c] = r1 && tx[x].i1 >= 0 ? r1[tx[x].i1 * 3 + c] : zero[c];
+            }
+            float fx = tx[x].f;
+            for (int c = 0; c < 3; c++) {
+                float top = tl[c] + (tr[c] - tl[c]) * fx;
+                float bot = bl[c] + (br[c] - bl[c]) * fx;
+                o[c] = (top + (bot - top) * fy - mean[c]) / divisor;
             }
         }
     }
+    free(tx);
 }

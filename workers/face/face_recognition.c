@@ -69,11 +69,19 @@ int face_recogniser_bind(const struct face_weights *w, struct face_recogniser *n
     return net->fc != NULL ? 0 : -EINVAL;
 }
 
-/* (conv(x) + bias) * scale_w + scale_b, optionally ReLU. */
-static void conv_scale(const struct face_fmap *x, const struct face_conv_scale *cs, int k, int cout,
-                       int stride, enum face_pad pad, bool relu, struct face_fmap *out)
+#define FR_BIG ((size_t)72 * 72 * 32)
+
+size_t face_recogniser_work(void)
 {
-    face_conv2d(x, cs->f, cs->b, k, cout, stride, pad, out);
+    return (size_t)FR_SIZE * FR_SIZE * 3 + 4 * FR_BIG + FACE_IM2COL_FLOATS + 6 * 16;
+}
+
+/* (conv(x) + bias) * scale_w + scale_b, optionally ReLU. */
+FACE_HOT static void conv_scale(const struct face_fmap *x, const struct face_conv_scale *cs, int k,
+                                int cout, int stride, enum face_pad pad, bool relu, float *col,
+                                struct face_fmap *out)
+{
+    face_conv2d(x, cs->f, cs->b, k, cout, stride, pad, col, out);
     size_t n = (size_t)out->h * out->w;
     for (size_t p = 0; p < n; p++) {
         float *o = out->d + p * cout;
@@ -85,13 +93,14 @@ static void conv_scale(const struct face_fmap *x, const struct face_conv_scale *
 }
 
 /* x <- relu(shortcut(x) + main(x)); tmp and pool are scratch, result lands in out. */
-static void residual(const struct face_conv_scale cs[2], const struct fr_block *b,
-                     const struct face_fmap *x, float *tmp, float *pool, struct face_fmap *out)
+FACE_HOT static void residual(const struct face_conv_scale cs[2], const struct fr_block *b,
+                              const struct face_fmap *x, float *tmp, float *pool, float *col,
+                              struct face_fmap *out)
 {
     struct face_fmap a = {0, 0, 0, tmp};
     if (!b->down) {
-        conv_scale(x, &cs[0], 3, b->cout, 1, FACE_PAD_SAME, true, &a);
-        conv_scale(&a, &cs[1], 3, b->cout, 1, FACE_PAD_SAME, false, out);
+        conv_scale(x, &cs[0], 3, b->cout, 1, FACE_PAD_SAME, true, col, &a);
+        conv_scale(&a, &cs[1], 3, b->cout, 1, FACE_PAD_SAME, false, col, out);
         size_t n = (size_t)out->h * out->w * out->c;
         for (size_t i = 0; i < n; i++) {
             float v = out->d[i] + x->d[i];
@@ -99,9 +108,9 @@ static void residual(const struct face_conv_scale cs[2], const struct fr_block *
         }
         return;
     }
-    conv_scale(x, &cs[0], 3, b->cout, 2, FACE_PAD_VALID, true, &a);
+    conv_scale(x, &cs[0], 3, b->cout, 2, FACE_PAD_VALID, true, col, &a);
     struct face_fmap m = {0, 0, 0, out->d};
-    conv_scale(&a, &cs[1], 3, b->cout, 1, FACE_PAD_SAME, false, &m);
+    conv_scale(&a, &cs[1], 3, b->cout, 1, FACE_PAD_SAME, false, col, &m);
     struct face_fmap p = {0, 0, 0, pool};
     face_avgpool(x, 2, 2, &p);
     /* The main path may be one smaller: it is padded with a zero row and column. */
@@ -124,23 +133,24 @@ static void residual(const struct face_conv_scale cs[2], const struct fr_block *
 }
 
 void face_recogniser_run(const struct face_recogniser *net, const struct face_image *img, int cx,
-                         int cy, int cw, int ch, float desc[FACE_DESCRIPTOR])
+                         int cy, int cw, int ch, struct face_work *work,
+                         float desc[FACE_DESCRIPTOR])
 {
-    const size_t big = (size_t)72 * 72 * 32;
-    float *input = zk_malloc((size_t)FR_SIZE * FR_SIZE * 3 * sizeof(float));
+    float *input = face_work_take(work, (size_t)FR_SIZE * FR_SIZE * 3);
     float *buf[4];
     for (int i = 0; i < 4; i++)
-        buf[i] = zk_malloc(big * sizeof(float));
+        buf[i] = face_work_take(work, FR_BIG);
+    float *col = face_work_take(work, FACE_IM2COL_FLOATS);
     face_make_input(img, cx, cy, cw, ch, FR_SIZE, true, fr_mean, face_recognition_divisor, input);
 
     struct face_fmap x = {FR_SIZE, FR_SIZE, 3, input};
     struct face_fmap a = {0, 0, 0, buf[0]}, cur = {0, 0, 0, buf[1]};
-    conv_scale(&x, &net->conv32_down, 7, 32, 2, FACE_PAD_VALID, true, &a);
+    conv_scale(&x, &net->conv32_down, 7, 32, 2, FACE_PAD_VALID, true, col, &a);
     face_maxpool(&a, 3, 2, FACE_PAD_VALID, &cur);
     float *spare = buf[0];
     for (int i = 0; i < 14; i++) {
         struct face_fmap next = {0, 0, 0, spare};
-        residual(net->res[i], &fr_blocks[i], &cur, buf[2], buf[3], &next);
+        residual(net->res[i], &fr_blocks[i], &cur, buf[2], buf[3], col, &next);
         spare = cur.d;
         cur = next;
     }
@@ -158,7 +168,4 @@ void face_recogniser_run(const struct face_recogniser *net, const struct face_im
             acc += mean[c] * net->fc[c * FACE_DESCRIPTOR + j];
         desc[j] = acc;
     }
-    free(input);
-    for (int i = 0; i < 4; i++)
-        free(buf[i]);
 }
