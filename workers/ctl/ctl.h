@@ -27,6 +27,7 @@ int ctl_connect(struct ctl *ctl);
 PGresult *ctl_exec(struct ctl *ctl, const char *sql, int n, const char *const *values);
 
 int ctl_migrate(struct ctl *ctl, int argc, char **argv);
+int ctl_academic(struct ctl *ctl, int argc, char **argv);
 int ctl_jobs(struct ctl *ctl, int argc, char **argv);
 int ctl_photo(struct ctl *ctl, int argc, char **argv);
 int ctl_face(struct ctl *ctl, int argc, char **argv);
