@@ -35,6 +35,13 @@ static void png_read_mem(png_structp png, png_bytep out, size_t n)
     s->off += n;
 }
 
+/* Errors unwind to decode_png's setjmp without printing. */
+static void png_fail_quiet(png_structp png, png_const_charp msg)
+{
+    (void)msg;
+    png_longjmp(png, 1);
+}
+
 static void png_warn_quiet(png_structp png, png_const_charp msg)
 {
     (void)png;
@@ -44,7 +51,8 @@ static void png_warn_quiet(png_structp png, png_const_charp msg)
 static int decode_png(const uint8_t *data, size_t len, struct face_image *img)
 {
     struct png_src src = {data, len, 0};
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, png_warn_quiet);
+    png_structp png =
+        png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, png_fail_quiet, png_warn_quiet);
     if (png == NULL)
         return -ENOMEM;
     png_infop info = png_create_info_struct(png);
