@@ -1,0 +1,52 @@
+#!/bin/sh
+# Photo check latency: all non-face rules on a 480x640 Tianjin registration
+# JPEG, zikao's engine (libvips + our rules, in process) against the same
+# checks done with ImageMagick's command-line tools (identify + one convert
+# pipeline per photo: format/size/dimensions/orientation, border bands in
+# Lab with mean and spread, variance of the Laplacian on the centre, share
+# of clipped pixels), side by side. Goal: <= 5 ms per photo for zikao.
+#
+# Usage: tests/bench/photo/run.sh [BUILD_DIR] [ITERATIONS]
+#   BUILD_DIR defaults to build-photo beside this checkout; needs apt
+#   packages libvips-dev and imagemagick, and the kit for the face fixture.
+set -eu
+ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
+BUILD=${1:-$ROOT/build-photo}
+N=${2:-500}
+NIM=${NIM:-30}
+[ -f "$BUILD/CMakeCache.txt" ] || cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+make -C "$BUILD" -j2 bench_photo photo_fixtures >/dev/null
+FX=$BUILD/workers/photo/fixtures
+"$BUILD/workers/photo/photo_fixtures" "$FX" >/dev/null
+PHOTO=$FX/tj_ok.jpg
+[ -f "$PHOTO" ] || { echo "SKIP: no face fixture (kit not found): benchmarking cert_ok.jpg"; PHOTO=$FX/cert_ok.jpg; }
+
+echo "== machine: $(nproc) cores, $(uname -m); libvips $(pkg-config --modversion vips); $(convert -version | head -1 | cut -d' ' -f2-3)"
+echo "== zikao engine (in process, $N photos)"
+"$BUILD/workers/photo/bench_photo" "$PHOTO" "$N"
+
+im_check() {
+    identify -format '%m %w %h %[orientation] %B\n' "$1" >/dev/null
+    convert "$1" -write mpr:img +delete \
+        \( mpr:img -colorspace Lab -crop 480x19+0+0 +repage \
+           -format '%[fx:mean.r] %[fx:mean.g] %[fx:mean.b] %[fx:standard_deviation]\n' -write info: \) \
+        \( mpr:img -colorspace Lab -crop 14x320+0+0 +repage \
+           -format '%[fx:mean.r] %[fx:mean.g] %[fx:mean.b] %[fx:standard_deviation]\n' -write info: \) \
+        \( mpr:img -colorspace Lab -crop 14x320+466+0 +repage \
+           -format '%[fx:mean.r] %[fx:mean.g] %[fx:mean.b] %[fx:standard_deviation]\n' -write info: \) \
+        \( mpr:img -colorspace gray -crop 240x320+120+128 +repage -bias 50% \
+           -morphology Convolve Laplacian:0 -format '%[fx:standard_deviation]\n' -write info: \) \
+        \( mpr:img -crop 336x512+72+96 +repage -separate -evaluate-sequence min \
+           -threshold 98% -format '%[fx:mean]\n' -write info: \) \
+        \( mpr:img -crop 336x512+72+96 +repage -separate -evaluate-sequence max \
+           -threshold 2% -negate -format '%[fx:mean]\n' -write info: \) \
+        null: >/dev/null
+}
+echo "== ImageMagick CLI baseline ($NIM photos: identify + convert per photo)"
+im_check "$PHOTO" # warm the page cache
+t0=$(date +%s%N)
+i=0
+while [ $i -lt "$NIM" ]; do im_check "$PHOTO"; i=$((i + 1)); done
+t1=$(date +%s%N)
+awk -v a="$t0" -v b="$t1" -v n="$NIM" \
+    'BEGIN { printf "imagemagick: same checks (CLI)      mean %7.3f ms per photo (n=%d)\n", (b - a) / 1e6 / n, n }'
