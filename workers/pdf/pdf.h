@@ -11,15 +11,16 @@
  *   cairo's PDF surface; text laid out by pango (HarfBuzz shaping, UAX #14
  *   line breaking, so CJK wraps between ideographs and never before closing
  *   punctuation). Fonts come from Debian packages and are embedded as
- *   subsets (pdffonts shows emb=yes sub=yes for each): body text in
- *   PDF_FONT_BODY_DEFAULT (fonts-arphic-uming, a Song/Ming face), titles in
- *   PDF_FONT_HEADING_DEFAULT (fonts-wqy-microhei, a Hei face). Both are
- *   TrueType: cairo 1.16 subsets Noto CJK's CFF outlines into ~60 KB per
- *   face whatever the text (it keeps the 28 000-entry local-subroutine
- *   index), TrueType glyph subsets stay near 10-40 KB for a whole form. A
- *   font may be overridden per call (struct pdf_meta); a family that
- *   fontconfig does not resolve to itself is an error (-ENOENT), never a
- *   silent substitute.
+ *   subsets (pdffonts shows emb=yes sub=yes for each). The default is one
+ *   family for body and titles, PDF_FONT_BODY_DEFAULT (fonts-wqy-microhei, a
+ *   Hei face with plain unhinted TrueType outlines): one subset per
+ *   document, ~40 KB for a whole 毕业生登记表. Measured alternatives (same
+ *   form, cairo 1.16): AR PL UMing CN (fonts-arphic-uming, a Song/Ming face)
+ *   gives ~110 KB and +50% time, its glyphs carry hinting bytecode; Noto CJK
+ *   (fonts-noto-cjk) ~150-180 KB, as cairo 1.16 keeps the CFF's whole
+ *   28 000-entry local-subroutine index in every subset. A family may be
+ *   overridden per call (struct pdf_meta); a family that fontconfig does not
+ *   resolve to itself is an error (-ENOENT), never a silent substitute.
  *
  * Every page carries a header (the office's name, the document's title, its
  * number) and a footer (generated-at line, "第 i 页 / 共 n 页"). Layout runs
@@ -71,7 +72,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PDF_FONT_BODY_DEFAULT    "AR PL UMing CN"
+#define PDF_FONT_BODY_DEFAULT    "WenQuanYi Micro Hei"
 #define PDF_FONT_HEADING_DEFAULT "WenQuanYi Micro Hei"
 
 #define PDF_DOCNO_LEN  22 /* "DJ-20240615-00012345-7" */

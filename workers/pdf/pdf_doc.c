@@ -10,6 +10,7 @@
 
 #include <cairo-pdf.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,8 +132,8 @@ static int fonts_init(struct pdf_doc *d)
             g_object_unref(f);
         if (!ok) {
             pdf_fail(d, -ENOENT,
-                     "font \"%s\" is not installed (defaults come from the Debian packages "
-                     "fonts-arphic-uming and fonts-wqy-microhei)",
+                     "font \"%s\" is not installed (the default comes from the Debian "
+                     "package fonts-wqy-microhei)",
                      family[i]);
             return -ENOENT;
         }
@@ -152,9 +153,18 @@ static void fonts_free(struct pdf_doc *d)
 /* ---- text ---- */
 
 PangoLayout *pdf_layout(struct pdf_doc *d, enum pdf_font_id f, double size, double width,
-                        PangoAlignment align, const char *text)
+                        PangoAlignment align, enum pdf_layout_style style, const char *text)
 {
-    PangoLayout *l = pango_layout_new(d->pango);
+    if (text == NULL)
+        text = "";
+    char *key = g_strdup_printf("%d|%ld|%ld|%d|%d|%s", (int)f, lround(size * 1000),
+                                lround(width * 1000), (int)align, (int)style, text);
+    PangoLayout *l = g_hash_table_lookup(d->layouts, key);
+    if (l) {
+        g_free(key);
+        return l;
+    }
+    l = pango_layout_new(d->pango);
     PangoFontDescription *fd = pango_font_description_copy_static(d->font[f]);
     pango_font_description_set_absolute_size(fd, size * PANGO_SCALE);
     pango_layout_set_font_description(l, fd);
@@ -164,11 +174,19 @@ PangoLayout *pdf_layout(struct pdf_doc *d, enum pdf_font_id f, double size, doub
         pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
     }
     pango_layout_set_alignment(l, align);
+    if (style == PDF_LAYOUT_CELL) {
+        pango_layout_set_line_spacing(l, 1.2f);
+    } else if (style == PDF_LAYOUT_PARA) {
+        pango_layout_set_justify(l, TRUE);
+        pango_layout_set_indent(l, (int)(2 * size * PANGO_SCALE));
+        pango_layout_set_line_spacing(l, 1.6f);
+    }
     PangoAttrList *attrs = pango_attr_list_new();
     pango_attr_list_insert(attrs, pango_attr_insert_hyphens_new(FALSE));
     pango_layout_set_attributes(l, attrs);
     pango_attr_list_unref(attrs);
-    pango_layout_set_text(l, text ? text : "", -1);
+    pango_layout_set_text(l, text, -1);
+    g_hash_table_insert(d->layouts, key, l);
     return l;
 }
 
@@ -197,11 +215,9 @@ void pdf_show(struct pdf_doc *d, PangoLayout *l, double x, double y)
 double pdf_text(struct pdf_doc *d, enum pdf_font_id f, double size, double x, double y, double w,
                 PangoAlignment align, const char *text)
 {
-    PangoLayout *l = pdf_layout(d, f, size, w, align, text);
-    double h = pdf_layout_height(l);
+    PangoLayout *l = pdf_layout(d, f, size, w, align, PDF_LAYOUT_PLAIN, text);
     pdf_show(d, l, x, y);
-    g_object_unref(l);
-    return h;
+    return pdf_layout_height(l);
 }
 
 /* ---- lines ---- */
@@ -294,9 +310,8 @@ static PangoAlignment cell_align(const struct pdf_cell *c)
 
 static PangoLayout *cell_layout(struct pdf_doc *d, const struct pdf_cell *c, double size)
 {
-    PangoLayout *l = pdf_layout(d, PDF_BODY, size, c->w - 2 * CELL_PAD_X, cell_align(c), c->text);
-    pango_layout_set_line_spacing(l, 1.2f);
-    return l;
+    return pdf_layout(d, PDF_BODY, size, c->w - 2 * CELL_PAD_X, cell_align(c), PDF_LAYOUT_CELL,
+                      c->text);
 }
 
 double pdf_row_height(struct pdf_doc *d, const struct pdf_cell *cells, int n, double size,
@@ -306,9 +321,7 @@ double pdf_row_height(struct pdf_doc *d, const struct pdf_cell *cells, int n, do
     for (int i = 0; i < n; i++) {
         if (cells[i].text == NULL || *cells[i].text == '\0')
             continue;
-        PangoLayout *l = cell_layout(d, &cells[i], size);
-        double ch = pdf_layout_height(l) + 2 * CELL_PAD_Y;
-        g_object_unref(l);
+        double ch = pdf_layout_height(cell_layout(d, &cells[i], size)) + 2 * CELL_PAD_Y;
         if (ch > h)
             h = ch;
     }
@@ -326,7 +339,6 @@ void pdf_row(struct pdf_doc *d, double x, const struct pdf_cell *cells, int n, d
             double s = size, th;
             PangoLayout *l = cell_layout(d, c, s);
             while ((th = pdf_layout_height(l)) > h - 2 * CELL_PAD_Y + 0.01 && s > CELL_MIN_SIZE) {
-                g_object_unref(l);
                 s -= 0.5;
                 l = cell_layout(d, c, s);
             }
@@ -334,7 +346,6 @@ void pdf_row(struct pdf_doc *d, double x, const struct pdf_cell *cells, int n, d
                 pdf_fail(d, -E2BIG, "field %s is too long for its cell on the form",
                          c->field ? c->field : c->text);
             pdf_show(d, l, x + CELL_PAD_X, d->y + (h - th) / 2);
-            g_object_unref(l);
         }
         pdf_rect(d, x, d->y, c->w, h, RULE);
         x += c->w;
@@ -390,12 +401,11 @@ void pdf_title(struct pdf_doc *d, const char *title)
 
 void pdf_para(struct pdf_doc *d, double size, PangoAlignment align, const char *text)
 {
-    PangoLayout *l = pdf_layout(d, PDF_BODY, size, PDF_CONTENT_W, align, text);
+    PangoLayout *l = pdf_layout(d, PDF_BODY, size, PDF_CONTENT_W, align, PDF_LAYOUT_PLAIN, text);
     double h = pdf_layout_height(l);
     pdf_ensure(d, h);
     pdf_show(d, l, PDF_LEFT, d->y);
     d->y += h;
-    g_object_unref(l);
 }
 
 void pdf_section(struct pdf_doc *d, const char *title, double keep_h)
@@ -424,10 +434,8 @@ void pdf_flow_box(struct pdf_doc *d, const char *label, const char *text, double
 {
     const double inner_w = PDF_CONTENT_W - 2 * FLOW_PAD;
     const double tail_h = tail ? FLOW_TAIL_H : 0;
-    PangoLayout *l = pdf_layout(d, PDF_BODY, FLOW_SIZE, inner_w, PANGO_ALIGN_LEFT, text);
-    pango_layout_set_justify(l, TRUE);
-    pango_layout_set_indent(l, (int)(2 * FLOW_SIZE * PANGO_SCALE));
-    pango_layout_set_line_spacing(l, 1.6f);
+    PangoLayout *l =
+        pdf_layout(d, PDF_BODY, FLOW_SIZE, inner_w, PANGO_ALIGN_LEFT, PDF_LAYOUT_PARA, text);
     PangoLayoutIter *it = pango_layout_get_iter(l);
     int more = text != NULL && *text != '\0';
     int part = 0;
@@ -480,7 +488,6 @@ void pdf_flow_box(struct pdf_doc *d, const char *label, const char *text, double
         part++;
     }
     pango_layout_iter_free(it);
-    g_object_unref(l);
 }
 
 /* ---- driver ---- */
@@ -538,6 +545,7 @@ int pdf_doc_render(enum pdf_doc_type type, const struct pdf_meta *meta, const ch
         goto done;
     if ((rc = fonts_init(&d)) < 0)
         goto done;
+    d.layouts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
 
     run_pass(&d, draw, arg);
     if ((rc = d.rc) < 0)
@@ -583,6 +591,8 @@ done:
     if (surface)
         cairo_surface_destroy(surface);
     free(buf.data);
+    if (d.layouts)
+        g_hash_table_destroy(d.layouts);
     fonts_free(&d);
     return rc;
 }

@@ -43,11 +43,13 @@ struct pdf_doc {
     char generated[24];
     PangoContext *pango;
     PangoFontDescription *font[PDF_FONT_COUNT];
-    cairo_t *cr; /* NULL while measuring */
-    int page;    /* current page, 1-based */
-    int pages;   /* total from the measuring pass; 0 while measuring */
-    double y;    /* cursor on the current page */
-    int rc;      /* first failure, sticky; drawing stops mattering once set */
+    GHashTable *layouts; /* text layouts by font, size, width, style and text: shaped
+                            once, reused by both passes and by measure-then-draw */
+    cairo_t *cr;         /* NULL while measuring */
+    int page;            /* current page, 1-based */
+    int pages;           /* total from the measuring pass; 0 while measuring */
+    double y;            /* cursor on the current page */
+    int rc;              /* first failure, sticky; drawing stops mattering once set */
     char *err;
     size_t errsz;
 };
@@ -84,10 +86,16 @@ int pdf_ensure(struct pdf_doc *d, double h);
 double pdf_space_left(const struct pdf_doc *d);
 
 /* ---- text ---- */
+enum pdf_layout_style {
+    PDF_LAYOUT_PLAIN,
+    PDF_LAYOUT_CELL, /* line spacing 1.2 */
+    PDF_LAYOUT_PARA, /* justified, first lines indented two characters, spacing 1.6 */
+};
 /* A layout of text in font f at size points; width > 0 wraps (words, else
- * characters), no hyphens are inserted. Caller unrefs. */
+ * characters), no hyphens are inserted. Borrowed: the document owns it
+ * until the render ends; callers neither unref nor modify it. */
 PangoLayout *pdf_layout(struct pdf_doc *d, enum pdf_font_id f, double size, double width,
-                        PangoAlignment align, const char *text);
+                        PangoAlignment align, enum pdf_layout_style style, const char *text);
 double pdf_layout_height(PangoLayout *l);
 double pdf_layout_width(PangoLayout *l);
 void pdf_show(struct pdf_doc *d, PangoLayout *l, double x, double y);
@@ -153,9 +161,10 @@ void pdf_flow_box(struct pdf_doc *d, const char *label, const char *text, double
 
 /* ---- the photo (pdf_photo.c) ---- */
 struct pdf_image {
-    cairo_surface_t *surface; /* RGB24, JPEG mime data attached */
-    int width, height;
-    unsigned char *jpeg; /* re-encoded bytes owned here, or NULL */
+    cairo_surface_t *surface; /* RGB24, JPEG mime data attached; may be a
+                                 smaller preview than width x height */
+    int width, height;        /* the embedded JPEG's pixel size */
+    unsigned char *jpeg;      /* re-encoded bytes owned here, or NULL */
 };
 
 /* Decodes JPEG or PNG bytes fully (a truncated or corrupt file fails),

@@ -71,9 +71,12 @@ static void photo_error(char *err, size_t errsz, const char *fmt, const char *de
     snprintf(err, errsz, fmt, detail);
 }
 
-/* Decodes a JPEG into a new RGB24 surface. */
-static int jpeg_decode(const unsigned char *bytes, size_t len, cairo_surface_t **out, char *err,
-                       size_t errsz)
+/* Decodes a whole JPEG (every coefficient is entropy-decoded, so truncation
+ * and corruption show) into a new RGB24 surface *out, shrunk by libjpeg by a
+ * power of two up to 1/8 while it stays at least min_w x min_h. *w and *h
+ * get the image's full size. */
+static int jpeg_decode(const unsigned char *bytes, size_t len, cairo_surface_t **out, int min_w,
+                       int min_h, int *w, int *h, char *err, size_t errsz)
 {
     struct jpeg_decompress_struct cinfo;
     struct jpeg_err jerr;
@@ -103,7 +106,14 @@ static int jpeg_decode(const unsigned char *bytes, size_t len, cairo_surface_t *
         rc = -EBADMSG;
         goto done;
     }
+    *w = (int)cinfo.image_width;
+    *h = (int)cinfo.image_height;
     cinfo.out_color_space = JCS_EXT_BGRX; /* cairo RGB24 byte order, little-endian */
+    cinfo.scale_num = 1;
+    cinfo.scale_denom = 8;
+    while (cinfo.scale_denom > 1 && ((int)cinfo.image_width / (int)cinfo.scale_denom < min_w ||
+                                     (int)cinfo.image_height / (int)cinfo.scale_denom < min_h))
+        cinfo.scale_denom /= 2;
     jpeg_start_decompress(&cinfo);
     surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)cinfo.output_width,
                                          (int)cinfo.output_height);
@@ -232,7 +242,7 @@ int pdf_image_load(const unsigned char *bytes, size_t len, struct pdf_image *img
 {
     static const unsigned char png_magic[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     cairo_surface_t *decoded = NULL;
-    int rc = 0, is_jpeg = 0;
+    int rc = 0, w = 0, h = 0;
 
     memset(img, 0, sizeof(*img));
     if (bytes == NULL || len == 0) {
@@ -240,8 +250,24 @@ int pdf_image_load(const unsigned char *bytes, size_t len, struct pdf_image *img
         return -ENODATA;
     }
     if (len >= 3 && bytes[0] == 0xff && bytes[1] == 0xd8 && bytes[2] == 0xff) {
-        is_jpeg = 1;
-        if ((rc = jpeg_decode(bytes, len, &decoded, err, errsz)) < 0)
+        /* A 1/8-scale decode validates the whole file cheaply and gives the
+         * surface that carries the JPEG: cairo's PDF backend embeds the
+         * attached JPEG (its own pixel size) and maps it onto the surface's
+         * extents, never reading these pixels. A full-size carrier would
+         * cost a 1.2 MB copy when cairo detaches its snapshot. */
+        if ((rc = jpeg_decode(bytes, len, &decoded, 0, 0, &w, &h, err, errsz)) < 0)
+            return rc;
+        if (w <= PHOTO_MAX_W && h <= PHOTO_MAX_H && len <= PHOTO_MAX_BYTES) {
+            /* As it came. The caller's bytes outlive the render: no copy. */
+            img->surface = decoded;
+            cairo_surface_set_mime_data(img->surface, CAIRO_MIME_TYPE_JPEG, bytes, len, NULL, NULL);
+            img->width = w;
+            img->height = h;
+            return 0;
+        }
+        cairo_surface_destroy(decoded);
+        if ((rc = jpeg_decode(bytes, len, &decoded, PHOTO_MAX_W, PHOTO_MAX_H, &w, &h, err, errsz)) <
+            0)
             return rc;
     } else if (len >= 8 && memcmp(bytes, png_magic, 8) == 0) {
         struct png_src src = {bytes, len};
@@ -257,22 +283,15 @@ int pdf_image_load(const unsigned char *bytes, size_t len, struct pdf_image *img
         return -EBADMSG;
     }
 
-    int w = cairo_image_surface_get_width(decoded), h = cairo_image_surface_get_height(decoded);
-    if (is_jpeg && w <= PHOTO_MAX_W && h <= PHOTO_MAX_H && len <= PHOTO_MAX_BYTES) {
-        img->surface = decoded;
-        /* The caller's bytes outlive the render: no copy. */
-        cairo_surface_set_mime_data(decoded, CAIRO_MIME_TYPE_JPEG, bytes, len, NULL, NULL);
-    } else {
-        size_t jlen = 0;
-        img->surface = flatten_fit(decoded);
-        cairo_surface_destroy(decoded);
-        if ((rc = jpeg_encode(img->surface, &img->jpeg, &jlen, err, errsz)) < 0) {
-            pdf_image_free(img);
-            return rc;
-        }
-        cairo_surface_set_mime_data(img->surface, CAIRO_MIME_TYPE_JPEG, img->jpeg, jlen, NULL,
-                                    NULL);
+    /* Too large, or PNG: scale into bounds and re-encode. */
+    size_t jlen = 0;
+    img->surface = flatten_fit(decoded);
+    cairo_surface_destroy(decoded);
+    if ((rc = jpeg_encode(img->surface, &img->jpeg, &jlen, err, errsz)) < 0) {
+        pdf_image_free(img);
+        return rc;
     }
+    cairo_surface_set_mime_data(img->surface, CAIRO_MIME_TYPE_JPEG, img->jpeg, jlen, NULL, NULL);
     img->width = cairo_image_surface_get_width(img->surface);
     img->height = cairo_image_surface_get_height(img->surface);
     return 0;
@@ -295,9 +314,12 @@ void pdf_image_draw(struct pdf_doc *d, const struct pdf_image *img, double x, do
     if (img->height * k > h)
         k = h / img->height;
     double dw = img->width * k, dh = img->height * k;
+    /* The carrier surface may be smaller than the image (see above). */
+    int cw = cairo_image_surface_get_width(img->surface);
+    int ch = cairo_image_surface_get_height(img->surface);
     cairo_save(d->cr);
     cairo_translate(d->cr, x + (w - dw) / 2, y + (h - dh) / 2);
-    cairo_scale(d->cr, k, k);
+    cairo_scale(d->cr, dw / cw, dh / ch);
     cairo_set_source_surface(d->cr, img->surface, 0, 0);
     cairo_pattern_set_filter(cairo_get_source(d->cr), CAIRO_FILTER_GOOD);
     cairo_paint(d->cr);
