@@ -1,0 +1,83 @@
+// node_bench.cjs - the reference side of tests/bench/face/run.sh: the same
+// pipeline as face_bench (tiny detector at 416, 68 landmarks for every face,
+// the descriptor of the largest face from its dlib-aligned crop) in
+// @vladmandic/face-api 1.7.15 on tfjs 4.22 with the wasm backend, one
+// thread, on the RGB pixels face_bench dumped (so decoding is excluded on
+// both sides).
+//
+// usage: node node_bench.cjs NODE_PREFIX REPEAT RGB_FILE...
+'use strict';
+const fs = require('fs');
+const path = require('path');
+
+const [prefix, repeatArg, ...files] = process.argv.slice(2);
+if (!files.length) {
+  console.error('usage: node node_bench.cjs NODE_PREFIX REPEAT RGB_FILE...');
+  process.exit(2);
+}
+const repeat = Number(repeatArg);
+const nm = path.join(prefix, 'node_modules');
+const tf = require(path.join(nm, '@tensorflow/tfjs'));
+const wasm = require(path.join(nm, '@tensorflow/tfjs-backend-wasm'));
+const faceapi = require(path.join(nm, '@vladmandic/face-api/dist/face-api.node-wasm.js'));
+
+function readRgb(file) {
+  const buf = fs.readFileSync(file);
+  const nl = buf.indexOf(10);
+  const [w, h] = buf.subarray(0, nl).toString().split(' ').map(Number);
+  return { w, h, t: tf.tensor3d(new Uint8Array(buf.subarray(nl + 1)), [h, w, 3], 'int32') };
+}
+
+async function pipeline(t, opts) {
+  const faces = await faceapi.detectAllFaces(t, opts).withFaceLandmarks();
+  if (!faces.length) return 0;
+  let big = faces[0];
+  for (const f of faces) {
+    if (f.detection.box.area > big.detection.box.area) big = f;
+  }
+  const rect = big.landmarks.align(null, { useDlibAlignment: true });
+  const [crop] = await faceapi.extractFaceTensors(t, [rect]);
+  await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(crop);
+  crop.dispose();
+  return faces.length;
+}
+
+(async () => {
+  wasm.setWasmPaths(path.join(nm, '@tensorflow/tfjs-backend-wasm/dist') + '/');
+  wasm.setThreadsCount(1);
+  await tf.setBackend('wasm');
+  await tf.ready();
+  const md = path.join(nm, '@vladmandic/face-api/model');
+  await faceapi.nets.tinyFaceDetector.loadFromDisk(md);
+  await faceapi.nets.faceLandmark68Net.loadFromDisk(md);
+  await faceapi.nets.faceRecognitionNet.loadFromDisk(md);
+  const opts = new faceapi.TinyFaceDetectorOptions({ inputSize: 416, scoreThreshold: 0.5 });
+  console.log(`node face-api ${faceapi.version} tfjs ${tf.version.tfjs} backend ${tf.getBackend()}`
+    + ` threads ${wasm.getThreadsCount()}`);
+  let total = 0;
+  let runs = 0;
+  for (const file of files) {
+    const { w, h, t } = readRgb(file);
+    let n = await pipeline(t, opts); // warm-up
+    let sum = 0;
+    let best = Infinity;
+    for (let r = 0; r < repeat; r++) {
+      const t0 = process.hrtime.bigint();
+      n = await pipeline(t, opts);
+      const dt = Number(process.hrtime.bigint() - t0) / 1e6;
+      sum += dt;
+      best = Math.min(best, dt);
+    }
+    t.dispose();
+    const name = path.basename(file).replace(/\.rgb$/, '');
+    console.log(`${name.padEnd(24)} ${String(w).padStart(4)}x${String(h).padEnd(4)} faces=${n}`
+      + ` mean_ms=${(sum / repeat).toFixed(2)} best_ms=${best.toFixed(2)}`);
+    total += sum;
+    runs += repeat;
+  }
+  console.log(`summary images=${files.length} runs=${runs} mean_ms=${(total / runs).toFixed(2)}`
+    + ' per_image');
+})().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
