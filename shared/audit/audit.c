@@ -17,13 +17,12 @@
 /* One course code among the candidate's passes. */
 struct unit {
     uint64_t key;
-    size_t first;     /* first pass of this code; the rest chained by ctx.next */
-    size_t best;      /* best pass: highest score rank, then earliest, then first */
-    size_t used_pass; /* the pass actually used, when used */
+    size_t first; /* first pass of this code; the rest chained by ctx.next */
+    size_t best;  /* best pass: highest score rank, then earliest, then first */
     bool used;
     bool soft;       /* used by an elective after the choices: a choice could have taken it */
     size_t course;   /* plan course (flattened index) it meets, or NONE */
-    const char *use; /* what it was used for, for refusals ("00230 合同法") */
+    const char *use; /* chosen substitution it serves; NULL: derived by unit_use */
 };
 
 struct ctx {
@@ -396,13 +395,11 @@ static size_t *one_index(struct arena *a, size_t v)
     return p;
 }
 
-static void use_unit(struct ctx *x, struct unit *u, size_t pass, const char *use, bool soft,
-                     size_t course)
+static void use_unit(struct unit *u, const char *use, bool soft, size_t course)
 {
     u->course = course;
     u->used = true;
     u->soft = soft;
-    u->used_pass = pass;
     u->use = use;
 }
 
@@ -473,7 +470,7 @@ static bool try_one_to_one(struct ctx *x, size_t ci, bool soft)
         if (p == NONE)
             continue;
         const struct audit_course *c = x->out->courses[ci].course;
-        use_unit(x, u, p, NULL, soft, ci);
+        use_unit(u, NULL, soft, ci);
         size_t *pp = one_index(x->a, p);
         meet(x, ci, AUDIT_COURSE_SUBSTITUTED, ru, pp, 1);
         const struct audit_course **t = arena_alloc(x->a, sizeof(*t));
@@ -489,7 +486,7 @@ static void meet_direct(struct ctx *x, size_t ci, bool soft)
     struct unit *u = unit_find(x, x->course_key[ci]);
     if (u == NULL || u->used)
         return;
-    use_unit(x, u, u->best, NULL, soft, ci);
+    use_unit(u, NULL, soft, ci);
     meet(x, ci, AUDIT_COURSE_PASSED, NULL, one_index(x->a, u->best), 1);
 }
 
@@ -641,6 +638,11 @@ static void apply_choice(struct ctx *x, size_t ci, const struct audit_choice *ch
         }
         tci[ntci++] = c;
     }
+    if (ntci == 0) {
+        refuse(x, ci, AUDIT_REFUSE_TARGET_NOT_IN_PLAN, NULL,
+               arena_printf(a, "规则%s 顶替的课程都不在本专业计划中", ru->id));
+        return;
+    }
 
     /* Sources: passed, new enough, unused. */
     size_t pick[AUDIT_MAX_RULE_COURSES];
@@ -698,7 +700,7 @@ static void apply_choice(struct ctx *x, size_t ci, const struct audit_choice *ch
     const char *use = arena_printf(a, "顶替 %s（规则%s）", tl, ru->id);
     for (size_t s = 0; s < ns; s++) {
         pp[s] = pick[s];
-        use_unit(x, units[s], pick[s], use, false, NONE);
+        use_unit(units[s], use, false, NONE);
     }
     for (size_t t = 0; t < ntci; t++)
         meet(x, tci[t], AUDIT_COURSE_CHOSEN, ru, pp, ns);
@@ -926,7 +928,7 @@ int audit_run(const struct audit_plan *plan, const struct audit_pass *passes, si
         if (u == NULL) {
             u = &x.units[x.nunits];
             last[x.nunits++] = i;
-            *u = (struct unit){.key = k, .first = i, .best = i, .used_pass = NONE, .course = NONE};
+            *u = (struct unit){.key = k, .first = i, .best = i, .course = NONE};
         } else {
             size_t ui = (size_t)(u - x.units);
             x.next[last[ui]] = i;
