@@ -12,9 +12,15 @@
  * the transaction is rolled back and nothing is written. Re-importing is
  * safe: rows are upserted, and a plan or rule in the file replaces its
  * modules and courses as a whole.
+ *
+ * `zikaoctl academic audit --candidate ID --major CODE [--version V]
+ * [--choose RULE[:SRC;SRC...][>TARGET]]...` audits a candidate's stored
+ * passed courses against a stored plan and prints the result as JSON (the
+ * queries here are the ones the API needs, in blocking form).
  */
 #include "alloc.h"
 #include "audit_import.h"
+#include "audit_json.h"
 #include "ctl.h"
 
 #include <errno.h>
@@ -27,12 +33,15 @@ struct academic_run {
     struct ctl *ctl;
     const char *path;
     size_t rejected;
-    /* plans: ids of the plans and modules created by this run */
-    struct {
-        char key[64];
-        char id[24];
-    } * ids;
+    /* plans: ids of the plans and modules created by this run; entries are
+     * allocated one by one so pointers to them stay valid */
+    struct academic_id **ids;
     size_t nids;
+};
+
+struct academic_id {
+    char key[64];
+    char id[24];
 };
 
 static void academic_reject(struct academic_run *run, size_t line, const char *why)
@@ -41,20 +50,31 @@ static void academic_reject(struct academic_run *run, size_t line, const char *w
     run->rejected++;
 }
 
+/* The id stored under key, or NULL; valid until academic_ids_free. */
 static const char *academic_id_get(const struct academic_run *run, const char *key)
 {
     for (size_t i = 0; i < run->nids; i++)
-        if (strcmp(run->ids[i].key, key) == 0)
-            return run->ids[i].id;
+        if (strcmp(run->ids[i]->key, key) == 0)
+            return run->ids[i]->id;
     return NULL;
 }
 
 static void academic_id_put(struct academic_run *run, const char *key, const char *id)
 {
+    struct academic_id *e = zk_malloc(sizeof(*e));
+    snprintf(e->key, sizeof(e->key), "%s", key);
+    snprintf(e->id, sizeof(e->id), "%s", id);
     run->ids = zk_realloc(run->ids, sizeof(*run->ids) * (run->nids + 1));
-    snprintf(run->ids[run->nids].key, sizeof(run->ids[0].key), "%s", key);
-    snprintf(run->ids[run->nids].id, sizeof(run->ids[0].id), "%s", id);
-    run->nids++;
+    run->ids[run->nids++] = e;
+}
+
+static void academic_ids_free(struct academic_run *run)
+{
+    for (size_t i = 0; i < run->nids; i++)
+        free(run->ids[i]);
+    free(run->ids);
+    run->ids = NULL;
+    run->nids = 0;
 }
 
 #define DATE_TEXT 16
@@ -384,9 +404,13 @@ static void academic_usage(FILE *out)
 {
     fprintf(out, "usage: zikaoctl academic import --kind "
                  "majors|courses|plans|rules|scores|current FILE [--dry-run]\n"
-                 "Checks every line and reports each rejected one as FILE:LINE: reason.\n"
-                 "All or nothing: with any rejected line, or --dry-run, nothing is written.\n"
-                 "Order: majors, courses, plans, rules, then scores and current.\n");
+                 "  Checks every line and reports each rejected one as FILE:LINE: reason.\n"
+                 "  All or nothing: with any rejected line, or --dry-run, nothing is written.\n"
+                 "  Order: majors, courses, plans, rules, then scores and current.\n"
+                 "       zikaoctl academic audit --candidate ID --major CODE [--version new|old]\n"
+                 "                [--choose RULE[:SOURCE;SOURCE...][>TARGET]]...\n"
+                 "  Audits the candidate's passed courses against the plan; prints JSON.\n"
+                 "  Exit status 0: complete, 3: not complete, 1: error.\n");
 }
 
 static int academic_import(struct ctl *ctl, int argc, char **argv)
@@ -465,16 +489,254 @@ static int academic_import(struct ctl *ctl, int argc, char **argv)
            commit ? "" : (dry_run ? " (dry run: nothing written)" : "; nothing written"));
     rc = run.rejected == 0 ? 0 : 1;
 out:
-    free(run.ids);
+    academic_ids_free(&run);
     audit_import_free(&im);
+    return rc;
+}
+
+/* Plan rows of (major, version) as audit_import rows, strings in a. */
+static int academic_load_plan(struct academic_run *run, const char *major, const char *version,
+                              struct arena *a, struct audit_plan_row **out, size_t *n)
+{
+    char why[256];
+    const char *v[] = {major, version};
+    PGresult *r = academic_exec(
+        run,
+        "SELECT p.min_total_credits, m.seq, m.name, m.min_credits, pc.course_code, c.name, "
+        "pc.credits, pc.required, to_char(p.valid_from, 'YYYYMMDD') FROM plans p JOIN "
+        "plan_modules m ON m.plan_id = p.id JOIN plan_courses pc ON pc.module_id = m.id JOIN "
+        "courses c ON c.code = pc.course_code WHERE p.major_code = $1 AND p.version = $2 ORDER "
+        "BY m.seq, pc.seq",
+        2, v, why, sizeof(why));
+    if (r == NULL) {
+        fprintf(stderr, "zikaoctl: %s\n", why);
+        return -1;
+    }
+    *n = (size_t)PQntuples(r);
+    struct audit_plan_row *rows = arena_calloc(a, sizeof(*rows) * (*n ? *n : 1));
+    for (size_t i = 0; i < *n; i++) {
+        int k = (int)i;
+        rows[i] = (struct audit_plan_row){
+            .line = i + 1,
+            .major_code = major,
+            .version = version,
+            .valid_from = atoi(PQgetvalue(r, k, 8)),
+            .min_total_credits = atoi(PQgetvalue(r, k, 0)),
+            .module_seq = atoi(PQgetvalue(r, k, 1)),
+            .module_name = arena_strdup(a, PQgetvalue(r, k, 2)),
+            .module_min_credits = atoi(PQgetvalue(r, k, 3)),
+            .course_code = arena_strdup(a, PQgetvalue(r, k, 4)),
+            .course_name = arena_strdup(a, PQgetvalue(r, k, 5)),
+            .credits = atoi(PQgetvalue(r, k, 6)),
+            .elective = strcmp(PQgetvalue(r, k, 7), "f") == 0,
+        };
+    }
+    PQclear(r);
+    *out = rows;
+    return 0;
+}
+
+/* Splits a ';' list copied into a; returns the count (at most max). */
+static size_t academic_split(struct arena *a, const char *list, const char **out, size_t max)
+{
+    size_t n = 0;
+    char *s = arena_strdup(a, list);
+    for (char *tok = strtok(s, ";"); tok != NULL && n < max; tok = strtok(NULL, ";"))
+        out[n++] = tok;
+    return n;
+}
+
+/* The rules that apply to (major, version), as audit_import rows. */
+static int academic_load_rules(struct academic_run *run, const char *major, const char *version,
+                               struct arena *a, struct audit_rule_row **out, size_t *n)
+{
+    char why[256];
+    const char *v[] = {major, version};
+    PGresult *r = academic_exec(
+        run,
+        "SELECT r.id, coalesce(r.major_code, ''), coalesce(r.plan_version, ''), r.kind, "
+        "coalesce(r.min_credits, 0), coalesce(to_char(r.sources_from, 'YYYYMMDD'), '0'), "
+        "coalesce(string_agg(rc.course_code, ';' ORDER BY rc.seq) FILTER (WHERE rc.side = "
+        "'source'), ''), coalesce(string_agg(rc.course_code, ';' ORDER BY rc.seq) FILTER (WHERE "
+        "rc.side = 'target'), '') FROM substitution_rules r JOIN substitution_rule_courses rc ON "
+        "rc.rule_id = r.id WHERE (r.major_code IS NULL OR r.major_code = $1) AND "
+        "(r.plan_version IS NULL OR r.plan_version = $2) GROUP BY r.id ORDER BY r.id",
+        2, v, why, sizeof(why));
+    if (r == NULL) {
+        fprintf(stderr, "zikaoctl: %s\n", why);
+        return -1;
+    }
+    *n = (size_t)PQntuples(r);
+    struct audit_rule_row *rows = arena_calloc(a, sizeof(*rows) * (*n ? *n : 1));
+    for (size_t i = 0; i < *n; i++) {
+        int k = (int)i;
+        struct audit_rule_row *ru = &rows[i];
+        ru->line = i + 1;
+        ru->id = arena_strdup(a, PQgetvalue(r, k, 0));
+        ru->major_code = arena_strdup(a, PQgetvalue(r, k, 1));
+        ru->plan_version = arena_strdup(a, PQgetvalue(r, k, 2));
+        if (audit_rule_kind_parse(PQgetvalue(r, k, 3), &ru->kind) < 0) {
+            fprintf(stderr, "zikaoctl: rule %s has unknown kind\n", ru->id);
+            PQclear(r);
+            return -1;
+        }
+        ru->min_credits = atoi(PQgetvalue(r, k, 4));
+        ru->sources_from = atoi(PQgetvalue(r, k, 5));
+        ru->nsources = academic_split(a, PQgetvalue(r, k, 6), ru->sources, AUDIT_MAX_RULE_COURSES);
+        ru->ntargets = academic_split(a, PQgetvalue(r, k, 7), ru->targets, AUDIT_MAX_RULE_COURSES);
+        ru->note = "";
+    }
+    PQclear(r);
+    *out = rows;
+    return 0;
+}
+
+/* The candidate's passed courses, oldest first. */
+static int academic_load_passes(struct academic_run *run, const char *candidate, struct arena *a,
+                                struct audit_pass **out, size_t *n)
+{
+    char why[256];
+    const char *v[] = {candidate};
+    PGresult *r = academic_exec(run,
+                                "SELECT exam_id, course_code, course_name, score, credits, "
+                                "to_char(passed_on, 'YYYYMMDD'), source FROM passed_courses WHERE "
+                                "candidate_id = $1 ORDER BY passed_on, exam_id, course_code",
+                                1, v, why, sizeof(why));
+    if (r == NULL) {
+        fprintf(stderr, "zikaoctl: %s\n", why);
+        return -1;
+    }
+    *n = (size_t)PQntuples(r);
+    if (*n > AUDIT_MAX_PASSES) {
+        fprintf(stderr, "zikaoctl: candidate %s has more than %d passed courses\n", candidate,
+                AUDIT_MAX_PASSES);
+        PQclear(r);
+        return -1;
+    }
+    struct audit_pass *p = arena_calloc(a, sizeof(*p) * (*n ? *n : 1));
+    for (size_t i = 0; i < *n; i++) {
+        int k = (int)i;
+        p[i] = (struct audit_pass){
+            .exam_id = arena_strdup(a, PQgetvalue(r, k, 0)),
+            .code = arena_strdup(a, PQgetvalue(r, k, 1)),
+            .name = arena_strdup(a, PQgetvalue(r, k, 2)),
+            .score = arena_strdup(a, PQgetvalue(r, k, 3)),
+            .credits = atoi(PQgetvalue(r, k, 4)),
+            .passed_on = atoi(PQgetvalue(r, k, 5)),
+        };
+        audit_source_parse(PQgetvalue(r, k, 6), &p[i].source);
+    }
+    PQclear(r);
+    *out = p;
+    return 0;
+}
+
+/* "RULE[:SRC;SRC...][>TARGET]" -> choice, strings in a. */
+static void academic_parse_choice(struct arena *a, const char *text, struct audit_choice *c)
+{
+    char *s = arena_strdup(a, text), *gt = strchr(s, '>'), *colon;
+    memset(c, 0, sizeof(*c));
+    if (gt != NULL) {
+        *gt = '\0';
+        c->target = gt + 1;
+    }
+    if ((colon = strchr(s, ':')) != NULL) {
+        *colon = '\0';
+        const char **src = arena_alloc(a, sizeof(*src) * AUDIT_MAX_RULE_COURSES);
+        c->nsources = academic_split(a, colon + 1, src, AUDIT_MAX_RULE_COURSES);
+        c->sources = src;
+    }
+    c->rule_id = s;
+}
+
+static int academic_audit(struct ctl *ctl, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"candidate", required_argument, NULL, 'c'},
+        {"major", required_argument, NULL, 'm'},
+        {"version", required_argument, NULL, 'v'},
+        {"choose", required_argument, NULL, 's'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *candidate = NULL, *major = NULL, *version = "new";
+    struct arena a;
+    arena_init(&a, 64 * 1024);
+    struct audit_choice choices[AUDIT_MAX_CHOICES];
+    size_t nchoices = 0;
+    int ch, rc = 1;
+    while ((ch = getopt_long(argc, argv, "c:m:v:s:", opts, NULL)) != -1) {
+        if (ch == 'c') {
+            candidate = optarg;
+        } else if (ch == 'm') {
+            major = optarg;
+        } else if (ch == 'v') {
+            version = optarg;
+        } else if (ch == 's' && nchoices < AUDIT_MAX_CHOICES) {
+            academic_parse_choice(&a, optarg, &choices[nchoices++]);
+        } else {
+            academic_usage(stderr);
+            rc = 2;
+            goto out;
+        }
+    }
+    if (candidate == NULL || major == NULL || optind != argc) {
+        academic_usage(stderr);
+        rc = 2;
+        goto out;
+    }
+    struct academic_run run = {.ctl = ctl, .path = "audit"};
+    if (ctl_connect(ctl) < 0)
+        goto out;
+    char why[256];
+    const char *mv[] = {major};
+    PGresult *r =
+        academic_exec(&run, "SELECT name FROM majors WHERE code = $1", 1, mv, why, sizeof(why));
+    if (r == NULL || PQntuples(r) == 0) {
+        fprintf(stderr, "zikaoctl: %s\n", r == NULL ? why : "unknown major");
+        if (r != NULL)
+            PQclear(r);
+        goto out;
+    }
+    const char *major_name = arena_strdup(&a, PQgetvalue(r, 0, 0));
+    PQclear(r);
+    struct audit_plan_row *prow;
+    struct audit_rule_row *rrow;
+    struct audit_pass *passes;
+    size_t np, nr, npass;
+    if (academic_load_plan(&run, major, version, &a, &prow, &np) < 0 ||
+        academic_load_rules(&run, major, version, &a, &rrow, &nr) < 0 ||
+        academic_load_passes(&run, candidate, &a, &passes, &npass) < 0)
+        goto out;
+    struct audit_plan plan;
+    if (audit_plan_from_rows(prow, np, rrow, nr, major, major_name, version, &a, &plan, why,
+                             sizeof(why)) != 0) {
+        fprintf(stderr, "zikaoctl: plan %s %s: %s\n", major, version, why);
+        goto out;
+    }
+    struct audit_result res;
+    int err = audit_run(&plan, passes, npass, choices, nchoices, &a, &res);
+    if (err != 0) {
+        fprintf(stderr, "zikaoctl: audit failed: %s\n", strerror(-err));
+        goto out;
+    }
+    json_t *j = audit_result_json(&plan, passes, npass, &res);
+    json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    putchar('\n');
+    json_decref(j);
+    rc = res.complete ? 0 : 3;
+out:
+    arena_destroy(&a);
     return rc;
 }
 
 int ctl_academic(struct ctl *ctl, int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "import") != 0) {
-        academic_usage(argc >= 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr);
-        return argc >= 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
-    }
-    return academic_import(ctl, argc - 1, argv + 1);
+    const char *sub = argc >= 2 ? argv[1] : "";
+    if (strcmp(sub, "import") == 0)
+        return academic_import(ctl, argc - 1, argv + 1);
+    if (strcmp(sub, "audit") == 0)
+        return academic_audit(ctl, argc - 1, argv + 1);
+    bool help = strcmp(sub, "--help") == 0 || strcmp(sub, "help") == 0;
+    academic_usage(help ? stdout : stderr);
+    return help ? 0 : 2;
 }
