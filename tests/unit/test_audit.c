@@ -530,6 +530,81 @@ static void test_audit_same_input_same_output(void **state)
     arena_destroy(&a);
 }
 
+/* Deterministic pseudo-random numbers for the property test. */
+static unsigned lcg(unsigned *seed)
+{
+    *seed = *seed * 1103515245u + 12345u;
+    return (*seed >> 16) & 0x7fff;
+}
+
+static void test_audit_random_records_use_each_course_once(void **state)
+{
+    static const char *const pool[] = {"03709", "00015", "00167", "00169", "00257", "00258",
+                                       "00233", "00262", "00229", "13000", "19001", "14081",
+                                       "00144", "10791", "02628", "00018"};
+    static const char *const scores[] = {"60", "75", "99", "中", "免考"};
+    static const char *const rule_ids[] = {"R1", "E2", "R5", "R6", "R9"};
+    const size_t npool = sizeof(pool) / sizeof(pool[0]);
+    unsigned seed = 20240413;
+    for (int iter = 0; iter < 3000; iter++) {
+        struct arena a;
+        arena_init(&a, 8192);
+        struct record r = {.n = 0};
+        size_t n = lcg(&seed) % 24;
+        for (size_t i = 0; i < n; i++)
+            add(&r, pool[lcg(&seed) % npool], "课程", scores[lcg(&seed) % 5], (int)(lcg(&seed) % 8),
+                lcg(&seed) % 2 ? 20231021 : 20240413);
+        struct audit_choice ch[3];
+        const char *src[3][4];
+        size_t nch = lcg(&seed) % 4;
+        for (size_t c = 0; c < nch; c++) {
+            ch[c].rule_id = rule_ids[lcg(&seed) % 5];
+            ch[c].nsources = lcg(&seed) % 5;
+            for (size_t k = 0; k < ch[c].nsources; k++)
+                src[c][k] = pool[lcg(&seed) % npool];
+            ch[c].sources = src[c];
+            ch[c].target = lcg(&seed) % 2 ? pool[lcg(&seed) % npool] : NULL;
+        }
+        struct audit_result res;
+        assert_int_equal(audit_run(&plan, r.p, r.n, ch, nch, &a, &res), 0);
+
+        /* A course code serves at most one use: a direct match, an automatic
+         * substitution or one chosen substitution (whatever it meets). */
+        const char *used_code[MAXP];
+        const void *used_by[MAXP];
+        size_t nused = 0;
+        for (size_t i = 0; i < res.ncourses; i++) {
+            const struct audit_course_result *cr = &res.courses[i];
+            const void *event =
+                cr->state == AUDIT_COURSE_CHOSEN ? (const void *)cr->rule : (const void *)cr;
+            for (size_t k = 0; k < cr->npasses; k++) {
+                const char *code = r.p[cr->passes[k]].code;
+                for (size_t u = 0; u < nused; u++)
+                    if (strcmp(used_code[u], code) == 0 && used_by[u] != event)
+                        fail_msg("iteration %d: course %s used twice", iter, code);
+                used_code[nused] = code;
+                used_by[nused++] = event;
+                assert_true(nused < MAXP);
+            }
+        }
+        /* Credits add up, and the verdict follows from modules, total and refusals. */
+        int total = 0;
+        bool all = true;
+        for (size_t m = 0; m < res.nmodules; m++) {
+            int credits = 0;
+            for (size_t c = 0; c < res.modules[m].ncourses; c++)
+                credits += res.courses[res.modules[m].first_course + c].credits;
+            assert_int_equal(credits, res.modules[m].credits);
+            total += credits;
+            all = all && res.modules[m].satisfied;
+        }
+        assert_int_equal(total, res.total_credits);
+        assert_int_equal(res.complete, all && res.nrefusals == 0);
+        assert_true(res.nreasons > 0);
+        arena_destroy(&a);
+    }
+}
+
 static void test_audit_rejects_malformed_plan_and_passes(void **state)
 {
     char err[200];
@@ -579,6 +654,7 @@ int main(void)
         cmocka_unit_test(test_audit_unknown_rule_and_not_passed_are_refused),
         cmocka_unit_test(test_audit_old_card_pass_gets_notice),
         cmocka_unit_test(test_audit_same_input_same_output),
+        cmocka_unit_test(test_audit_random_records_use_each_course_once),
         cmocka_unit_test(test_audit_rejects_malformed_plan_and_passes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

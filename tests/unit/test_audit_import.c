@@ -196,6 +196,31 @@ static void test_audit_import_rule_shape_checked(void **state)
     expect_reject(k, "R9,,,one_to_one,13000,00015,,2024-13-01,", "sources_from");
 }
 
+static void test_audit_import_survives_garbage_lines(void **state)
+{
+    static const char alphabet[] = "0123456789,\";;:-# \t\rabcXYZ\xE4\xB8\xAD\xEF\xBB\xBF";
+    unsigned seed = 7;
+    for (int kind = AUDIT_IMPORT_MAJORS; kind <= AUDIT_IMPORT_CURRENT; kind++) {
+        struct audit_import im;
+        audit_import_init(&im, (enum audit_import_kind)kind);
+        const char *h = audit_import_header((enum audit_import_kind)kind);
+        char why[256];
+        assert_int_equal(audit_import_line(&im, 1, h, strlen(h), why, sizeof(why)), 0);
+        for (int i = 0; i < 4000; i++) {
+            char line[200];
+            seed = seed * 1103515245u + 12345u;
+            size_t len = (seed >> 16) % sizeof(line);
+            for (size_t k = 0; k < len; k++) {
+                seed = seed * 1103515245u + 12345u;
+                line[k] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+            }
+            int rc = audit_import_line(&im, (size_t)i + 2, line, len, why, sizeof(why));
+            assert_true(rc == 0 || rc == 1 || rc == -EINVAL);
+        }
+        audit_import_free(&im);
+    }
+}
+
 /* ---- the demo data --------------------------------------------------- */
 
 static size_t load(struct audit_import *im, enum audit_import_kind kind, const char *file)
@@ -388,6 +413,7 @@ int main(void)
         cmocka_unit_test(test_audit_import_majors_rejects_bad_lines),
         cmocka_unit_test(test_audit_import_plan_rows_must_agree),
         cmocka_unit_test(test_audit_import_rule_shape_checked),
+        cmocka_unit_test(test_audit_import_survives_garbage_lines),
         cmocka_unit_test(test_audit_import_demo_files_have_no_rejected_line),
         cmocka_unit_test(test_audit_demo_candidates_get_expected_outcomes),
     };
