@@ -42,7 +42,8 @@ static int cmp_double(const void *a, const void *b)
 
 /* ---- the LibreOffice baseline document ---- */
 
-static void xml_text(GString *s, const char *t)
+/* Escaped text; a newline starts a new paragraph of the same style. */
+static void xml_text_in(GString *s, const char *t, const char *style)
 {
     for (; t && *t; t++) {
         switch (*t) {
@@ -56,12 +57,17 @@ static void xml_text(GString *s, const char *t)
             g_string_append(s, "&amp;");
             break;
         case '\n':
-            g_string_append(s, "</text:p><text:p text:style-name=\"Body\">");
+            g_string_append_printf(s, "</text:p><text:p text:style-name=\"%s\">", style);
             break;
         default:
             g_string_append_c(s, *t);
         }
     }
+}
+
+static void xml_text(GString *s, const char *t)
+{
+    xml_text_in(s, t, "Body");
 }
 
 static void cell(GString *s, const char *style, const char *text, int cols, int rows)
@@ -72,7 +78,7 @@ static void cell(GString *s, const char *style, const char *text, int cols, int 
     if (rows > 1)
         g_string_append_printf(s, " table:number-rows-spanned=\"%d\"", rows);
     g_string_append(s, " office:value-type=\"string\"><text:p text:style-name=\"Cell\">");
-    xml_text(s, text);
+    xml_text_in(s, text, "Cell");
     g_string_append(s, "</text:p></table:table-cell>");
     for (int i = 1; i < cols; i++)
         g_string_append(s, "<table:covered-table-cell/>");
@@ -127,10 +133,14 @@ static int write_fodt(const char *path, const struct pdf_graduate_form *f)
            "xmlns:svg=\"urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0\" "
            "xmlns:xlink=\"http://www.w3.org/1999/xlink\" "
            "office:version=\"1.3\" office:mimetype=\"application/vnd.oasis.opendocument.text\">"
-           "<office:font-face-decls>"
-           "<style:font-face style:name=\"UMing\" svg:font-family=\"'AR PL UMing CN'\"/>"
-           "<style:font-face style:name=\"Hei\" svg:font-family=\"'WenQuanYi Micro Hei'\"/>"
-           "</office:font-face-decls><office:styles>"
+           "<office:font-face-decls>");
+    g_string_append_printf(s,
+                           "<style:font-face style:name=\"UMing\" svg:font-family=\"'%s'\"/>"
+                           "<style:font-face style:name=\"Hei\" svg:font-family=\"'%s'\"/>",
+                           f->meta.body_font ? f->meta.body_font : PDF_FONT_BODY_DEFAULT,
+                           f->meta.heading_font ? f->meta.heading_font : PDF_FONT_HEADING_DEFAULT);
+    g_string_append(
+        s, "</office:font-face-decls><office:styles>"
            "<style:style style:name=\"Body\" style:family=\"paragraph\">"
            "<style:text-properties style:font-name=\"UMing\" style:font-name-asian=\"UMing\" "
            "fo:font-size=\"10.5pt\" style:font-size-asian=\"10.5pt\"/></style:style>"
@@ -169,6 +179,10 @@ static int write_fodt(const char *path, const struct pdf_graduate_form *f)
            "<style:style style:name=\"Break\" style:family=\"paragraph\" "
            "style:parent-style-name=\"Body\"><style:paragraph-properties fo:break-before=\"page\"/>"
            "</style:style>");
+    g_string_append(s, "<style:style style:name=\"R10\" style:family=\"table-row\">"
+                       "<style:table-row-properties style:min-row-height=\"10mm\"/></style:style>"
+                       "<style:style style:name=\"R8\" style:family=\"table-row\">"
+                       "<style:table-row-properties style:min-row-height=\"8mm\"/></style:style>");
     column_styles(s, "P", personal, 5);
     column_styles(s, "W", wide, 4);
     column_styles(s, "E", edu, 5);
@@ -199,7 +213,7 @@ static int write_fodt(const char *path, const struct pdf_graduate_form *f)
         {"政治面貌", f->political_status, "籍贯", f->native_place},
     };
     for (int r = 0; r < 5; r++) {
-        g_string_append(s, "<table:table-row>");
+        g_string_append(s, "<table:table-row table:style-name=\"R10\">");
         if (r < 3) {
             for (int c = 0; c < 4; c++)
                 cell(s, c % 2 ? "V" : "L", rows[r][c], 1, 1);
@@ -231,7 +245,7 @@ static int write_fodt(const char *path, const struct pdf_graduate_form *f)
         {"联系电话", f->phone, "电子邮箱", f->email},
     };
     for (int r = 0; r < 5; r++) {
-        g_string_append(s, "<table:table-row>");
+        g_string_append(s, "<table:table-row table:style-name=\"R10\">");
         cell(s, "L", more[r][0], 1, 1);
         if (more[r][2] == NULL) {
             cell(s, "V", more[r][1], 3, 1);
@@ -266,8 +280,10 @@ static int write_fodt(const char *path, const struct pdf_graduate_form *f)
     g_string_append(s, "</table:table-row></table:table-header-rows>");
     for (size_t i = 0; i < 8; i++) {
         const struct pdf_resume_entry *e = i < f->resume_count ? &f->resume[i] : NULL;
-        char *span = e ? g_strdup_printf("%s 至 %s", e->from, e->to) : g_strdup("");
-        g_string_append(s, "<table:table-row>");
+        char *span = e == NULL                       ? g_strdup("")
+                     : g_str_has_prefix(e->to, "至") ? g_strdup_printf("%s %s", e->from, e->to)
+                                                     : g_strdup_printf("%s 至 %s", e->from, e->to);
+        g_string_append(s, "<table:table-row table:style-name=\"R8\">");
         cell(s, "V", span, 1, 1);
         cell(s, "V", e ? e->unit : "", 1, 1);
         cell(s, "V", e ? e->role : "", 1, 1);
@@ -292,7 +308,7 @@ static int write_fodt(const char *path, const struct pdf_graduate_form *f)
     g_string_append(s, "</table:table-row><table:table-row><table:table-cell "
                        "table:style-name=\"V\" office:value-type=\"string\">"
                        "<text:p text:style-name=\"Assess\">");
-    xml_text(s, f->self_assessment);
+    xml_text_in(s, f->self_assessment, "Assess");
     g_string_append(
         s, "</text:p><text:p text:style-name=\"Body\"/>"
            "<text:p text:style-name=\"Body\">本人签名：＿＿＿＿＿＿＿＿　　　年　　月　　日"
