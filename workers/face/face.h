@@ -145,6 +145,23 @@ int face_descriptor(const struct face_engine *eng, const struct face_image *img,
 int face_analyze(const struct face_engine *eng, const struct face_image *img, struct face_info *out,
                  size_t cap);
 
+/*
+ * Geometry of a face from its 68 landmarks, in image pixels, for photo rules
+ * (eye line, face width, centring). "Left"/"right" are as seen in the image.
+ */
+struct face_geometry {
+    struct face_point eye_left, eye_right; /* centres of points 36-41 and 42-47 */
+    struct face_point mouth;               /* centre of points 48-67 */
+    struct face_point centre;              /* mean of the eye and mouth centres */
+    float eye_distance;                    /* between the eye centres */
+    float eye_angle_deg;                   /* eye line against the horizontal, + = clockwise */
+    float face_width;                      /* jaw ends, point 0 to point 16 */
+    float chin_y;                          /* point 8 */
+};
+
+/* Fills g from pts. Cannot fail. */
+void face_geometry_of(const struct face_point pts[FACE_LANDMARKS], struct face_geometry *g);
+
 /* Euclidean distance between two descriptors. */
 float face_distance(const float a[FACE_DESCRIPTOR], const float b[FACE_DESCRIPTOR]);
 

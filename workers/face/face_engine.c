@@ -356,6 +356,20 @@ out:
     return n;
 }
 
+void face_geometry_of(const struct face_point pts[FACE_LANDMARKS], struct face_geometry *g)
+{
+    g->eye_left = centre(pts + 36, 6);
+    g->eye_right = centre(pts + 42, 6);
+    g->mouth = centre(pts + 48, 20);
+    g->centre.x = (g->eye_left.x + g->eye_right.x + g->mouth.x) / 3;
+    g->centre.y = (g->eye_left.y + g->eye_right.y + g->mouth.y) / 3;
+    float dx = g->eye_right.x - g->eye_left.x, dy = g->eye_right.y - g->eye_left.y;
+    g->eye_distance = hypotf(dx, dy);
+    g->eye_angle_deg = atan2f(dy, dx) * (180.0f / (float)M_PI);
+    g->face_width = hypotf(pts[16].x - pts[0].x, pts[16].y - pts[0].y);
+    g->chin_y = pts[8].y;
+}
+
 float face_distance(const float a[FACE_DESCRIPTOR], const float b[FACE_DESCRIPTOR])
 {
     float acc = 0.0f;

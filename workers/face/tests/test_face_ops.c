@@ -228,6 +228,33 @@ static void test_face_aligned_box_is_the_dlib_square_around_eyes_and_mouth(void 
     assert_float_equal(b.height, 70, 0);
 }
 
+static void test_face_geometry_measures_eye_line_and_face_width(void **state)
+{
+    struct face_point pts[FACE_LANDMARKS];
+    for (int i = 0; i < FACE_LANDMARKS; i++)
+        pts[i] = (struct face_point){50, 50};
+    for (int i = 36; i < 42; i++)
+        pts[i] = (struct face_point){40, 40};
+    for (int i = 42; i < 48; i++)
+        pts[i] = (struct face_point){80, 50}; /* right eye 10 px lower: tilted clockwise */
+    for (int i = 48; i < 68; i++)
+        pts[i] = (struct face_point){60, 90};
+    pts[0] = (struct face_point){20, 45};
+    pts[16] = (struct face_point){100, 45};
+    pts[8] = (struct face_point){60, 120};
+    struct face_geometry g;
+    face_geometry_of(pts, &g);
+    assert_float_equal(g.eye_left.x, 40, 1e-5);
+    assert_float_equal(g.eye_right.y, 50, 1e-5);
+    assert_float_equal(g.eye_distance, sqrt(40 * 40 + 10 * 10), 1e-4);
+    assert_float_equal(g.eye_angle_deg, atan2(10, 40) * 180 / M_PI, 1e-3);
+    assert_true(g.eye_angle_deg > 0);
+    assert_float_equal(g.face_width, 80, 1e-5);
+    assert_float_equal(g.centre.x, 60, 1e-5);
+    assert_float_equal(g.centre.y, 60, 1e-5);
+    assert_float_equal(g.chin_y, 120, 0);
+}
+
 /* A 3x2 8-bit greyscale PNG: rows {0, 128, 255} and {10, 20, 30}. */
 static const uint8_t grey_png[] = {
     0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
@@ -272,6 +299,7 @@ int main(void)
         cmocka_unit_test(test_face_input_centres_the_crop_with_the_extra_column_after),
         cmocka_unit_test(test_face_decide_applies_pass_and_review_thresholds),
         cmocka_unit_test(test_face_aligned_box_is_the_dlib_square_around_eyes_and_mouth),
+        cmocka_unit_test(test_face_geometry_measures_eye_line_and_face_width),
         cmocka_unit_test(test_face_image_decodes_grey_png_to_rgb),
         cmocka_unit_test(test_face_image_refuses_other_formats_and_truncated_files),
     };

@@ -20,6 +20,7 @@
 #include "face_test_util.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -289,6 +290,60 @@ static void test_face_pipeline_on_faces_jpg_matches_reference(void **state)
     face_image_free(&img);
 }
 
+struct thread_job {
+    const struct face_engine *eng;
+    const struct face_image *img;
+    float desc[FACE_DESCRIPTOR];
+    struct face_detection det[8];
+    int ndet;
+    int rc;
+};
+
+static void *thread_run(void *arg)
+{
+    struct thread_job *j = arg;
+    for (int r = 0; r < 4 && j->rc == 0; r++) {
+        j->ndet = face_detect(j->eng, j->img, j->det, 8);
+        j->rc = face_descriptor(j->eng, j->img, NULL, j->desc);
+    }
+    return NULL;
+}
+
+/* The contract in face.h: one engine, many threads, each call its own scratch. */
+static void test_face_engine_serves_threads_concurrently_with_identical_results(void **state)
+{
+    FACE_SKIP_WITHOUT_KIT(state);
+    struct face_fixture *fx = *state;
+    struct face_image img[2];
+    face_test_image(fx, "reference/faces.jpg", &img[0]);
+    face_test_image(fx, "reference/face_rectangular.png", &img[1]);
+    struct thread_job seq[2], par[4];
+    for (int i = 0; i < 2; i++) {
+        memset(&seq[i], 0, sizeof(seq[i]));
+        seq[i].eng = fx->eng;
+        seq[i].img = &img[i];
+        thread_run(&seq[i]);
+        assert_int_equal(seq[i].rc, 0);
+    }
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        memset(&par[i], 0, sizeof(par[i]));
+        par[i].eng = fx->eng;
+        par[i].img = &img[i % 2];
+        assert_int_equal(pthread_create(&th[i], NULL, thread_run, &par[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        const struct thread_job *want = &seq[i % 2];
+        assert_int_equal(par[i].rc, 0);
+        assert_int_equal(par[i].ndet, want->ndet);
+        assert_memory_equal(par[i].desc, want->desc, sizeof(want->desc));
+        assert_memory_equal(par[i].det, want->det, sizeof(want->det[0]) * (size_t)want->ndet);
+    }
+    face_image_free(&img[0]);
+    face_image_free(&img[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,6 +353,7 @@ int main(void)
         cmocka_unit_test(test_face_detector_finds_the_six_reference_boxes),
         cmocka_unit_test(test_face_detector_finds_no_face_in_white_image),
         cmocka_unit_test(test_face_pipeline_on_faces_jpg_matches_reference),
+        cmocka_unit_test(test_face_engine_serves_threads_concurrently_with_identical_results),
     };
     return cmocka_run_group_tests(tests, face_fixture_setup, face_fixture_teardown);
 }
