@@ -63,8 +63,9 @@ struct face_engine;
 /*
  * Decodes a PNG or JPEG (recognised by magic bytes, never by name) into img,
  * which the caller releases with face_image_free. Grey and palette images are
- * expanded to RGB, alpha is dropped, 16-bit samples are cut to 8. EXIF
- * orientation is not applied. Returns 0, -ENOTSUP for other formats or
+ * expanded to RGB, alpha is dropped, 16-bit samples are cut to 8. A JPEG's
+ * EXIF orientation is applied, so phone photos come out upright (as browsers
+ * show them). Returns 0, -ENOTSUP for other formats or
  * -EINVAL for a corrupt file; img is untouched on error.
  */
 int face_image_decode(const void *data, size_t len, struct face_image *img);

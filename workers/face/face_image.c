@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdio.h> /* before jpeglib.h, which needs FILE */
 
 #include <jpeglib.h>
@@ -94,6 +95,98 @@ out:
     return rc;
 }
 
+/* Reads a 16/32-bit TIFF integer in the file's byte order. */
+static unsigned tiff_u16(const uint8_t *p, int big)
+{
+    return big ? (unsigned)p[0] << 8 | p[1] : (unsigned)p[1] << 8 | p[0];
+}
+
+static uint32_t tiff_u32(const uint8_t *p, int big)
+{
+    return big ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
+               : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+/* EXIF orientation (1..8) from an APP1 payload, or 1 when absent or malformed. */
+static int exif_orientation(const uint8_t *d, size_t len)
+{
+    if (len < 14 || memcmp(d, "Exif\0\0", 6) != 0)
+        return 1;
+    const uint8_t *t = d + 6;
+    size_t tl = len - 6;
+    int big;
+    if (memcmp(t, "MM\0\x2a", 4) == 0)
+        big = 1;
+    else if (memcmp(t, "II\x2a\0", 4) == 0)
+        big = 0;
+    else
+        return 1;
+    uint32_t ifd = tiff_u32(t + 4, big);
+    if (ifd > tl || tl - ifd < 2)
+        return 1;
+    unsigned n = tiff_u16(t + ifd, big);
+    for (unsigned i = 0; i < n; i++) {
+        size_t e = ifd + 2 + (size_t)i * 12;
+        if (e + 12 > tl)
+            return 1;
+        if (tiff_u16(t + e, big) == 0x0112 && tiff_u16(t + e + 2, big) == 3) {
+            unsigned v = tiff_u16(t + e + 8, big);
+            return v >= 1 && v <= 8 ? (int)v : 1;
+        }
+    }
+    return 1;
+}
+
+/* Turns img upright per EXIF orientation o (2..8 mirror and/or rotate). */
+static void apply_orientation(struct face_image *img, int o)
+{
+    if (o <= 1)
+        return;
+    const int w = img->width, h = img->height;
+    const bool swap = o >= 5;
+    const int ow = swap ? h : w, oh = swap ? w : h;
+    uint8_t *out = zk_malloc((size_t)w * h * 3);
+    for (int y = 0; y < oh; y++)
+        for (int x = 0; x < ow; x++) {
+            int sx, sy;
+            switch (o) {
+            case 2:
+                sx = w - 1 - x;
+                sy = y;
+                break;
+            case 3:
+                sx = w - 1 - x;
+                sy = h - 1 - y;
+                break;
+            case 4:
+                sx = x;
+                sy = h - 1 - y;
+                break;
+            case 5:
+                sx = y;
+                sy = x;
+                break;
+            case 6:
+                sx = y;
+                sy = h - 1 - x;
+                break;
+            case 7:
+                sx = w - 1 - y;
+                sy = h - 1 - x;
+                break;
+            default:
+                sx = w - 1 - y;
+                sy = x;
+                break; /* 8 */
+            }
+            memcpy(out + ((size_t)y * ow + x) * 3, img->rgb + ((size_t)sy * w + sx) * 3, 3);
+        }
+    free(img->rgb);
+    img->rgb = out;
+    img->width = ow;
+    img->height = oh;
+}
+
 struct jpeg_fail {
     struct jpeg_error_mgr mgr;
     jmp_buf jmp;
@@ -124,7 +217,12 @@ static int decode_jpeg(const uint8_t *data, size_t len, struct face_image *img)
     if (setjmp(fail.jmp))
         goto out;
     jpeg_mem_src(&cinfo, data, (unsigned long)len);
+    jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xFFFF);
     jpeg_read_header(&cinfo, TRUE);
+    int orientation = 1;
+    for (jpeg_saved_marker_ptr m = cinfo.marker_list; m != NULL; m = m->next)
+        if (m->marker == JPEG_APP0 + 1 && orientation == 1)
+            orientation = exif_orientation(m->data, m->data_length);
     cinfo.out_color_space = JCS_RGB;
     cinfo.dct_method = JDCT_ISLOW;
     cinfo.do_fancy_upsampling = TRUE;
@@ -145,6 +243,7 @@ static int decode_jpeg(const uint8_t *data, size_t len, struct face_image *img)
     img->height = (int)cinfo.output_height;
     img->rgb = rgb;
     rgb = NULL;
+    apply_orientation(img, orientation);
     rc = 0;
 out:
     jpeg_destroy_decompress(&cinfo);
