@@ -50,15 +50,21 @@
  *             including a changed type.
  *   pdf_docno_verify accepts the number with or without the hyphens.
  *
+ * Determinism holds for one installation: other versions of the fonts,
+ * cairo, pango, HarfBuzz or zlib may change the bytes (not the content), so
+ * stored hashes are only comparable within one machine image.
+ *
  * Errors: every function returns 0 or a negative errno value and, for
  * renders, a sentence in out->error naming the field and what is wrong:
  *   -EINVAL  a required field is missing or out of range
  *   -EILSEQ  a text field is not valid UTF-8
- *   -E2BIG   a field too long for its fixed cell even at the smallest size
+ *   -E2BIG   a field over its bound (PDF_*_MAX*), or too long for its fixed
+ *            cell even at the smallest size
  *   -ENODATA the photo is missing (NULL or zero length)
  *   -EBADMSG the photo is neither a decodable JPEG nor PNG (or truncated)
  *   -ENOTSUP a photo kind PDF embedding does not support (CMYK JPEG)
- *   -ENOENT  a font family is not installed
+ *   -ENOENT  a font family is not installed, or a character has no glyph in
+ *            any installed font (it would print as an empty box)
  *   -EIO     cairo failed to produce the PDF
  *
  * Thread safety: the render functions share no mutable state; each call
@@ -75,8 +81,14 @@
 #define PDF_FONT_BODY_DEFAULT    "WenQuanYi Micro Hei"
 #define PDF_FONT_HEADING_DEFAULT "WenQuanYi Micro Hei"
 
-#define PDF_DOCNO_LEN  22 /* "DJ-20240615-00012345-7" */
-#define PDF_SERIAL_MAX 99999999u
+#define PDF_DOCNO_LEN 22 /* "DJ-20240615-00012345-7" */
+
+/* Bounds on input (longer is -E2BIG): any text field, in characters; the
+ * self-assessment; résumé lines. */
+#define PDF_FIELD_MAX_CHARS           200
+#define PDF_SELF_ASSESSMENT_MAX_CHARS 10000
+#define PDF_RESUME_MAX                60
+#define PDF_SERIAL_MAX                99999999u
 
 enum pdf_doc_type {
     PDF_DOC_GRADUATE_FORM, /* DJ 毕业生登记表 */

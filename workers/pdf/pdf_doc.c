@@ -44,7 +44,8 @@ void pdf_fail(struct pdf_doc *d, int rc, const char *fmt, ...)
     va_end(ap);
 }
 
-int pdf_check_text(char *err, size_t errsz, const char *label, const char *s, int required)
+int pdf_check_text(char *err, size_t errsz, const char *label, const char *s, int required,
+                   size_t max_chars)
 {
     if (s == NULL || *s == '\0') {
         if (!required)
@@ -56,6 +57,12 @@ int pdf_check_text(char *err, size_t errsz, const char *label, const char *s, in
         snprintf(err, errsz, "field %s is not valid UTF-8", label);
         return -EILSEQ;
     }
+    if (max_chars == 0)
+        max_chars = PDF_FIELD_MAX_CHARS;
+    if ((size_t)g_utf8_strlen(s, -1) > max_chars) {
+        snprintf(err, errsz, "field %s is longer than %zu characters", label, max_chars);
+        return -E2BIG;
+    }
     return 0;
 }
 
@@ -63,7 +70,8 @@ int pdf_check_fields(char *err, size_t errsz, const struct pdf_field *f, size_t 
 {
     int rc;
     for (size_t i = 0; i < n; i++)
-        if ((rc = pdf_check_text(err, errsz, f[i].label, f[i].value, f[i].required)) < 0)
+        if ((rc = pdf_check_text(err, errsz, f[i].label, f[i].value, f[i].required,
+                                 f[i].max_chars)) < 0)
             return rc;
     return 0;
 }
@@ -152,6 +160,22 @@ static void fonts_free(struct pdf_doc *d)
 
 /* ---- text ---- */
 
+/* Fails the render naming the first character no installed font can draw:
+ * it would print as a box with its code in hex. */
+static void fail_unknown_glyph(struct pdf_doc *d, PangoLayout *l)
+{
+    PangoLayoutIter *it = pango_layout_get_iter(l);
+    gunichar c = 0;
+    do {
+        PangoLayoutRun *run = pango_layout_iter_get_run_readonly(it);
+        for (int i = 0; run && c == 0 && i < run->glyphs->num_glyphs; i++)
+            if (run->glyphs->glyphs[i].glyph & PANGO_GLYPH_UNKNOWN_FLAG)
+                c = run->glyphs->glyphs[i].glyph & ~PANGO_GLYPH_UNKNOWN_FLAG;
+    } while (c == 0 && pango_layout_iter_next_run(it));
+    pango_layout_iter_free(it);
+    pdf_fail(d, -ENOENT, "character U+%04X has no glyph in any installed font", (unsigned)c);
+}
+
 PangoLayout *pdf_layout(struct pdf_doc *d, enum pdf_font_id f, double size, double width,
                         PangoAlignment align, enum pdf_layout_style style, const char *text)
 {
@@ -186,6 +210,8 @@ PangoLayout *pdf_layout(struct pdf_doc *d, enum pdf_font_id f, double size, doub
     pango_layout_set_attributes(l, attrs);
     pango_attr_list_unref(attrs);
     pango_layout_set_text(l, text, -1);
+    if (pango_layout_get_unknown_glyphs_count(l) > 0)
+        fail_unknown_glyph(d, l);
     g_hash_table_insert(d->layouts, key, l);
     return l;
 }
@@ -496,10 +522,11 @@ static int check_meta(struct pdf_doc *d)
 {
     const struct pdf_meta *m = d->meta;
     int rc;
-    if ((rc = pdf_check_text(d->err, d->errsz, "office_name (机构名称)", m->office_name, 1)) < 0 ||
-        (rc = pdf_check_text(d->err, d->errsz, "province (省份)", m->province, 1)) < 0 ||
-        (rc = pdf_check_text(d->err, d->errsz, "body_font", m->body_font, 0)) < 0 ||
-        (rc = pdf_check_text(d->err, d->errsz, "heading_font", m->heading_font, 0)) < 0)
+    if ((rc = pdf_check_text(d->err, d->errsz, "office_name (机构名称)", m->office_name, 1, 0)) <
+            0 ||
+        (rc = pdf_check_text(d->err, d->errsz, "province (省份)", m->province, 1, 0)) < 0 ||
+        (rc = pdf_check_text(d->err, d->errsz, "body_font", m->body_font, 0, 0)) < 0 ||
+        (rc = pdf_check_text(d->err, d->errsz, "heading_font", m->heading_font, 0, 0)) < 0)
         return rc;
     if (pdf_docno_make(d->docno, d->type, m->generated_at, m->serial) < 0) {
         snprintf(d->err, d->errsz,

@@ -67,14 +67,17 @@ void pdf_fail(struct pdf_doc *d, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Field validation for templates, before rendering: -EINVAL when required
- * and NULL/empty, -EILSEQ when not UTF-8; the message names the field only
+ * and NULL/empty, -EILSEQ when not UTF-8, -E2BIG when longer than max_chars
+ * characters (0: PDF_FIELD_MAX_CHARS); the message names the field only
  * (never its value, which may be personal data). */
-int pdf_check_text(char *err, size_t errsz, const char *label, const char *s, int required);
+int pdf_check_text(char *err, size_t errsz, const char *label, const char *s, int required,
+                   size_t max_chars);
 
 struct pdf_field {
     const char *label; /* "姓名 (name)" */
     const char *value;
     int required;
+    size_t max_chars; /* 0: PDF_FIELD_MAX_CHARS */
 };
 /* pdf_check_text over a table of fields; stops at the first failure. */
 int pdf_check_fields(char *err, size_t errsz, const struct pdf_field *f, size_t n);

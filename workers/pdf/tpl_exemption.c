@@ -116,18 +116,18 @@ int pdf_render_exemption_detail(const struct pdf_exemption_detail *in, struct pd
 
     memset(out, 0, sizeof(*out));
     const struct pdf_field fields[] = {
-        {"姓名 (name)", in->name, 1},
-        {"性别 (gender)", in->gender, 0},
-        {"证件号码 (id_number)", in->id_number, 1},
-        {"准考证号 (exam_id)", in->exam_id, 1},
-        {"考区 (exam_area)", in->exam_area, 0},
-        {"专业 (majors[0])", in->majors[0], 1},
-        {"专业 (majors[1])", in->majors[1], 0},
-        {"固定电话 (landline)", in->landline, 0},
-        {"手机号 (mobile)", in->mobile, 0},
-        {"免考确认点 (confirm_point)", in->confirm_point, 1},
-        {"申请状态 (status)", in->status, 1},
-        {"退回原因 (return_reason)", in->return_reason, 0},
+        {"姓名 (name)", in->name, 1, 0},
+        {"性别 (gender)", in->gender, 0, 0},
+        {"证件号码 (id_number)", in->id_number, 1, 0},
+        {"准考证号 (exam_id)", in->exam_id, 1, 0},
+        {"考区 (exam_area)", in->exam_area, 0, 0},
+        {"专业 (majors[0])", in->majors[0], 1, 0},
+        {"专业 (majors[1])", in->majors[1], 0, 0},
+        {"固定电话 (landline)", in->landline, 0, 0},
+        {"手机号 (mobile)", in->mobile, 0, 0},
+        {"免考确认点 (confirm_point)", in->confirm_point, 1, 0},
+        {"申请状态 (status)", in->status, 1, 0},
+        {"退回原因 (return_reason)", in->return_reason, 0, 0},
     };
     if ((rc = pdf_check_fields(out->error, sizeof(out->error), fields,
                                sizeof(fields) / sizeof(fields[0]))) < 0)
@@ -141,10 +141,10 @@ int pdf_render_exemption_detail(const struct pdf_exemption_detail *in, struct pd
     for (size_t i = 0; i < in->cert_count; i++) {
         const struct pdf_exemption_cert *c = &in->certs[i];
         const struct pdf_field cf[] = {
-            {"证书 (certs.certificate)", c->certificate, 1},
-            {"考试时间 (certs.exam_date)", c->exam_date, 0},
-            {"考试科目 (certs.subject)", c->subject, 0},
-            {"证书编号 (certs.cert_no)", c->cert_no, 0},
+            {"证书 (certs.certificate)", c->certificate, 1, 0},
+            {"考试时间 (certs.exam_date)", c->exam_date, 0, 0},
+            {"考试科目 (certs.subject)", c->subject, 0, 0},
+            {"证书编号 (certs.cert_no)", c->cert_no, 0, 0},
         };
         if ((rc = pdf_check_fields(out->error, sizeof(out->error), cf, 4)) < 0)
             return rc;
@@ -155,8 +155,8 @@ int pdf_render_exemption_detail(const struct pdf_exemption_detail *in, struct pd
         }
         for (size_t k = 0; k < c->course_count; k++) {
             const struct pdf_field kf[] = {
-                {"课程代码 (courses.code)", c->courses[k].code, 1},
-                {"课程名称 (courses.name)", c->courses[k].name, 1},
+                {"课程代码 (courses.code)", c->courses[k].code, 1, 0},
+                {"课程名称 (courses.name)", c->courses[k].name, 1, 0},
             };
             if ((rc = pdf_check_fields(out->error, sizeof(out->error), kf, 2)) < 0)
                 return rc;

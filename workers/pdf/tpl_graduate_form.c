@@ -188,30 +188,30 @@ int pdf_render_graduate_form(const struct pdf_graduate_form *in, struct pdf_outp
 
     memset(out, 0, sizeof(*out));
     const struct pdf_field fields[] = {
-        {"姓名 (name)", in->name, 1},
-        {"性别 (gender)", in->gender, 1},
-        {"出生年月 (birth_date)", in->birth_date, 0},
-        {"民族 (ethnicity)", in->ethnicity, 0},
-        {"政治面貌 (political_status)", in->political_status, 0},
-        {"籍贯 (native_place)", in->native_place, 0},
-        {"身份证号 (id_number)", in->id_number, 1},
-        {"准考证号 (exam_id)", in->exam_id, 1},
-        {"专业代码 (major_code)", in->major_code, 0},
-        {"专业 (major_name)", in->major_name, 1},
-        {"层次 (level)", in->level, 1},
-        {"主考院校 (university)", in->university, 1},
-        {"申请区县 (district)", in->district, 0},
-        {"工作单位 (work_unit)", in->work_unit, 0},
-        {"通讯地址 (address)", in->address, 0},
-        {"邮政编码 (postcode)", in->postcode, 0},
-        {"联系电话 (phone)", in->phone, 0},
-        {"电子邮箱 (email)", in->email, 0},
-        {"前置学历 (prior_level)", in->prior_level, 0},
-        {"毕业院校 (prior_school)", in->prior_school, 0},
-        {"所学专业 (prior_major)", in->prior_major, 0},
-        {"毕业时间 (prior_graduated)", in->prior_graduated, 0},
-        {"证书编号 (prior_cert_no)", in->prior_cert_no, 0},
-        {"自我鉴定 (self_assessment)", in->self_assessment, 0},
+        {"姓名 (name)", in->name, 1, 0},
+        {"性别 (gender)", in->gender, 1, 0},
+        {"出生年月 (birth_date)", in->birth_date, 0, 0},
+        {"民族 (ethnicity)", in->ethnicity, 0, 0},
+        {"政治面貌 (political_status)", in->political_status, 0, 0},
+        {"籍贯 (native_place)", in->native_place, 0, 0},
+        {"身份证号 (id_number)", in->id_number, 1, 0},
+        {"准考证号 (exam_id)", in->exam_id, 1, 0},
+        {"专业代码 (major_code)", in->major_code, 0, 0},
+        {"专业 (major_name)", in->major_name, 1, 0},
+        {"层次 (level)", in->level, 1, 0},
+        {"主考院校 (university)", in->university, 1, 0},
+        {"申请区县 (district)", in->district, 0, 0},
+        {"工作单位 (work_unit)", in->work_unit, 0, 0},
+        {"通讯地址 (address)", in->address, 0, 0},
+        {"邮政编码 (postcode)", in->postcode, 0, 0},
+        {"联系电话 (phone)", in->phone, 0, 0},
+        {"电子邮箱 (email)", in->email, 0, 0},
+        {"前置学历 (prior_level)", in->prior_level, 0, 0},
+        {"毕业院校 (prior_school)", in->prior_school, 0, 0},
+        {"所学专业 (prior_major)", in->prior_major, 0, 0},
+        {"毕业时间 (prior_graduated)", in->prior_graduated, 0, 0},
+        {"证书编号 (prior_cert_no)", in->prior_cert_no, 0, 0},
+        {"自我鉴定 (self_assessment)", in->self_assessment, 0, PDF_SELF_ASSESSMENT_MAX_CHARS},
     };
     if ((rc = pdf_check_fields(out->error, sizeof(out->error), fields,
                                sizeof(fields) / sizeof(fields[0]))) < 0)
@@ -221,14 +221,19 @@ int pdf_render_graduate_form(const struct pdf_graduate_form *in, struct pdf_outp
                  in->resume_count);
         return -EINVAL;
     }
+    if (in->resume_count > PDF_RESUME_MAX) {
+        snprintf(out->error, sizeof(out->error), "the résumé has %zu lines, at most %d print",
+                 in->resume_count, PDF_RESUME_MAX);
+        return -E2BIG;
+    }
     for (size_t i = 0; i < in->resume_count; i++) {
         const struct pdf_resume_entry *e = &in->resume[i];
         const struct pdf_field rf[] = {
-            {"个人简历 起 (resume.from)", e->from, 1},
-            {"个人简历 止 (resume.to)", e->to, 1},
-            {"个人简历 单位 (resume.unit)", e->unit, 1},
-            {"个人简历 职务 (resume.role)", e->role, 0},
-            {"个人简历 证明人 (resume.witness)", e->witness, 0},
+            {"个人简历 起 (resume.from)", e->from, 1, 0},
+            {"个人简历 止 (resume.to)", e->to, 1, 0},
+            {"个人简历 单位 (resume.unit)", e->unit, 1, 0},
+            {"个人简历 职务 (resume.role)", e->role, 0, 0},
+            {"个人简历 证明人 (resume.witness)", e->witness, 0, 0},
         };
         if ((rc = pdf_check_fields(out->error, sizeof(out->error), rf, 5)) < 0)
             return rc;

@@ -80,14 +80,14 @@ int pdf_render_receipt(const struct pdf_receipt *in, struct pdf_output *out)
     memset(&x, 0, sizeof(x));
     x.in = in;
     const struct pdf_field fields[] = {
-        {"订单号 (order_no)", in->order_no, 1},
-        {"缴费项目 (purpose)", in->purpose, 1},
-        {"缴费人 (payer_name)", in->payer_name, 1},
-        {"准考证号 (exam_id)", in->exam_id, 0},
-        {"证件号码 (id_number)", in->id_number, 0},
-        {"支付方式 (pay_method)", in->pay_method, 0},
-        {"支付平台交易号 (provider_txn_id)", in->provider_txn_id, 1},
-        {"说明 (note)", in->note, 0},
+        {"订单号 (order_no)", in->order_no, 1, 0},
+        {"缴费项目 (purpose)", in->purpose, 1, 0},
+        {"缴费人 (payer_name)", in->payer_name, 1, 0},
+        {"准考证号 (exam_id)", in->exam_id, 0, 0},
+        {"证件号码 (id_number)", in->id_number, 0, 0},
+        {"支付方式 (pay_method)", in->pay_method, 0, 0},
+        {"支付平台交易号 (provider_txn_id)", in->provider_txn_id, 1, 0},
+        {"说明 (note)", in->note, 0, 0},
     };
     if ((rc = pdf_check_fields(out->error, sizeof(out->error), fields,
                                sizeof(fields) / sizeof(fields[0]))) < 0)

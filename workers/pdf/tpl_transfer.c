@@ -68,15 +68,15 @@ int pdf_render_transfer_detail(const struct pdf_transfer_detail *in, struct pdf_
 
     memset(out, 0, sizeof(*out));
     const struct pdf_field fields[] = {
-        {"姓名 (name)", in->name, 1},
-        {"性别 (gender)", in->gender, 0},
-        {"证件号码 (id_number)", in->id_number, 1},
-        {"准考证号 (exam_id)", in->exam_id, 1},
-        {"类型 (kind)", in->kind, 0},
-        {"原属地市 (from_city)", in->from_city, 1},
-        {"转入市 (to_city)", in->to_city, 1},
-        {"备注 (remarks)", in->remarks, 0},
-        {"申请状态 (status)", in->status, 0},
+        {"姓名 (name)", in->name, 1, 0},
+        {"性别 (gender)", in->gender, 0, 0},
+        {"证件号码 (id_number)", in->id_number, 1, 0},
+        {"准考证号 (exam_id)", in->exam_id, 1, 0},
+        {"类型 (kind)", in->kind, 0, 0},
+        {"原属地市 (from_city)", in->from_city, 1, 0},
+        {"转入市 (to_city)", in->to_city, 1, 0},
+        {"备注 (remarks)", in->remarks, 0, 0},
+        {"申请状态 (status)", in->status, 0, 0},
     };
     if ((rc = pdf_check_fields(out->error, sizeof(out->error), fields,
                                sizeof(fields) / sizeof(fields[0]))) < 0)

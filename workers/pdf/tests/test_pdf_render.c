@@ -689,6 +689,59 @@ static void test_missing_required_field_is_named_in_the_error(void **state)
     assert_non_null(strstr(out.error, "office_name"));
 }
 
+static void test_name_too_long_for_its_fixed_cell_is_an_error_naming_it(void **state)
+{
+    struct pdf_graduate_form f;
+    struct pdf_output out;
+    char name[150 * 3 + 1] = "";
+    for (int i = 0; i < 150; i++)
+        strcat(name, "张");
+    fixture_graduate_form(&f, photo, photo_len);
+    f.name = name;
+    assert_int_equal(pdf_render_graduate_form(&f, &out), -E2BIG);
+    assert_null(out.data);
+    assert_non_null(strstr(out.error, "姓名"));
+    assert_non_null(strstr(out.error, "too long for its cell"));
+}
+
+static void test_fields_over_their_bounds_are_rejected(void **state)
+{
+    struct pdf_graduate_form f;
+    struct pdf_output out;
+    char *address = g_strnfill(PDF_FIELD_MAX_CHARS + 1, 'a');
+    fixture_graduate_form(&f, photo, photo_len);
+    f.address = address;
+    assert_int_equal(pdf_render_graduate_form(&f, &out), -E2BIG);
+    assert_non_null(strstr(out.error, "通讯地址"));
+    g_free(address);
+
+    char *sa = fixture_long_text(PDF_SELF_ASSESSMENT_MAX_CHARS + 1);
+    fixture_graduate_form(&f, photo, photo_len);
+    f.self_assessment = sa;
+    assert_int_equal(pdf_render_graduate_form(&f, &out), -E2BIG);
+    assert_non_null(strstr(out.error, "自我鉴定"));
+    free(sa);
+
+    struct pdf_resume_entry many[PDF_RESUME_MAX + 1];
+    for (int i = 0; i <= PDF_RESUME_MAX; i++)
+        many[i] = (struct pdf_resume_entry){"2001-01", "2002-01", "单位", NULL, NULL};
+    fixture_graduate_form(&f, photo, photo_len);
+    f.resume = many;
+    f.resume_count = PDF_RESUME_MAX + 1;
+    assert_int_equal(pdf_render_graduate_form(&f, &out), -E2BIG);
+}
+
+static void test_character_without_any_glyph_is_an_error_not_a_box(void **state)
+{
+    struct pdf_receipt r;
+    struct pdf_output out;
+    fixture_receipt(&r);
+    r.payer_name = "张\xf4\x8f\xbf\xbd"; /* U+10FFFD, private use: no font has it */
+    assert_int_equal(pdf_render_receipt(&r, &out), -ENOENT);
+    assert_null(out.data);
+    assert_non_null(strstr(out.error, "U+10FFFD"));
+}
+
 static void test_text_that_is_not_utf8_is_rejected(void **state)
 {
     struct pdf_transfer_detail t;
@@ -876,6 +929,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_photo_that_is_not_an_image_is_a_clear_error),
         cmocka_unit_test(test_png_photo_is_accepted_and_embedded_as_jpeg),
         cmocka_unit_test(test_missing_required_field_is_named_in_the_error),
+        cmocka_unit_test(test_name_too_long_for_its_fixed_cell_is_an_error_naming_it),
+        cmocka_unit_test(test_fields_over_their_bounds_are_rejected),
+        cmocka_unit_test(test_character_without_any_glyph_is_an_error_not_a_box),
         cmocka_unit_test(test_text_that_is_not_utf8_is_rejected),
         cmocka_unit_test(test_exemption_allows_at_most_four_certificates),
         cmocka_unit_test(test_receipt_only_for_a_paid_order_with_positive_amount),
