@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -386,6 +387,44 @@ static void test_face_image_turns_jpeg_upright_by_exif_orientation(void **state)
     free(rot);
 }
 
+/* Untrusted bytes: every corruption either decodes or fails cleanly (ASan watches). */
+static void test_face_image_survives_corrupted_files(void **state)
+{
+    unsigned seed = 1;
+    const struct {
+        const uint8_t *data;
+        size_t len;
+    } files[2] = {{grey_png, sizeof(grey_png)}, {split_jpeg, sizeof(split_jpeg)}};
+    uint8_t buf[sizeof(split_jpeg)];
+    int decoded = 0, refused = 0;
+    for (int f = 0; f < 2; f++)
+        for (int round = 0; round < 300; round++) {
+            memcpy(buf, files[f].data, files[f].len);
+            size_t len = files[f].len;
+            for (int k = 0; k < 1 + round % 4; k++) {
+                seed = seed * 1103515245u + 12345u;
+                size_t at = 2 + (seed >> 8) % (len - 2); /* keep the magic bytes */
+                buf[at] = (uint8_t)(seed >> 20);
+            }
+            if (round % 5 == 0)
+                len = 3 + (seed >> 4) % (len - 3);
+            struct face_image img = {0};
+            int rc = face_image_decode(buf, len, &img);
+            if (rc == 0) {
+                assert_true(img.width > 0 && img.height > 0);
+                assert_non_null(img.rgb);
+                decoded++;
+            } else {
+                assert_true(rc == -EINVAL || rc == -ENOTSUP);
+                assert_null(img.rgb);
+                refused++;
+            }
+            face_image_free(&img);
+        }
+    printf("corrupted inputs: %d decoded, %d refused\n", decoded, refused);
+    assert_true(refused > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -401,6 +440,7 @@ int main(void)
         cmocka_unit_test(test_face_image_decodes_grey_png_to_rgb),
         cmocka_unit_test(test_face_image_refuses_other_formats_and_truncated_files),
         cmocka_unit_test(test_face_image_turns_jpeg_upright_by_exif_orientation),
+        cmocka_unit_test(test_face_image_survives_corrupted_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
