@@ -12,10 +12,13 @@
  * produce a packed RGB buffer, and any caller that already holds decoded
  * pixels (the photo worker) fills a struct face_image itself.
  *
- * Thread safety: an engine is immutable once face_engine_load returns, and
- * every inference call allocates its own scratch memory, so one engine may be
- * shared by any number of threads. OpenBLAS's own thread count is set by the
- * environment (OPENBLAS_NUM_THREADS); workers run with 1.
+ * Thread safety: an engine's weights are read-only once face_engine_load
+ * returns, and every inference call borrows a scratch block of its own from
+ * the engine's locked pool (returned when the call ends; the pool holds one
+ * block per thread that ever ran at once, ~11 MB each at input size 416), so one engine
+ * may be shared by any number of threads. face_engine_free must not race
+ * with calls. OpenBLAS's own thread count is set by the environment
+ * (OPENBLAS_NUM_THREADS); workers run with 1.
  *
  * Errors are negative errno values: -ENOENT (file missing), -EINVAL (bad
  * argument or malformed model/image), -ENOTSUP (unsupported format).
