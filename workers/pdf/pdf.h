@@ -115,6 +115,8 @@ struct pdf_output {
     size_t len;
     int pages;
     char docno[PDF_DOCNO_LEN + 1];
+    char filename[96]; /* "毕业生登记表-DJ-20240615-00012345-7.pdf" (UTF-8; for
+                          Content-Disposition with RFC 5987 filename*=) */
     char error[256];
 };
 
@@ -250,6 +252,10 @@ struct pdf_receipt {
 int pdf_render_receipt(const struct pdf_receipt *in, struct pdf_output *out);
 
 /* ---- helpers, public for callers and tests ---- */
+
+/* The document's short Chinese name ("毕业生登记表", "免考申请信息详情",
+ * "省内转考申请信息详情", "缴费凭证"); NULL for an unknown type. */
+const char *pdf_doc_type_name(enum pdf_doc_type type);
 
 /* Writes the document number (PDF_DOCNO_LEN chars + NUL) into out. Returns
  * -EINVAL for an unknown type, generated_at <= 0 or serial > PDF_SERIAL_MAX. */

@@ -613,6 +613,7 @@ int pdf_doc_render(enum pdf_doc_type type, const struct pdf_meta *meta, const ch
     out->len = buf.len;
     out->pages = d.pages;
     memcpy(out->docno, d.docno, sizeof(out->docno));
+    snprintf(out->filename, sizeof(out->filename), "%s-%s.pdf", pdf_doc_type_name(type), d.docno);
     buf.data = NULL;
 done:
     if (surface)

@@ -1,6 +1,7 @@
 /*
  * pdf_docno.c - document numbers with an ISO 7064 MOD 11-2 check character
- * (format and rationale in pdf.h), and the text formats documents share:
+ * (format and rationale in pdf.h), the documents' names, and the text
+ * formats documents share:
  * Beijing time, yuan from fen, amounts in Chinese capitals.
  */
 #include "pdf.h"
@@ -17,6 +18,18 @@ static const char *const docno_prefix[] = {
     [PDF_DOC_RECEIPT] = "JF",
 };
 #define DOCNO_TYPES (sizeof(docno_prefix) / sizeof(docno_prefix[0]))
+
+static const char *const doc_type_name[] = {
+    [PDF_DOC_GRADUATE_FORM] = "毕业生登记表",
+    [PDF_DOC_EXEMPTION] = "免考申请信息详情",
+    [PDF_DOC_TRANSFER] = "省内转考申请信息详情",
+    [PDF_DOC_RECEIPT] = "缴费凭证",
+};
+
+const char *pdf_doc_type_name(enum pdf_doc_type type)
+{
+    return (unsigned)type < DOCNO_TYPES ? doc_type_name[type] : NULL;
+}
 
 #define BEIJING_OFFSET (8 * 3600)
 

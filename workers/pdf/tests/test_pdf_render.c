@@ -179,6 +179,9 @@ static void test_graduate_form_renders_two_pages_with_all_fields(void **state)
     assert_memory_equal(out.data, "%PDF-1.", 7);
     assert_int_equal(pdf_docno_verify(out.docno), 0);
     assert_memory_equal(out.docno, "DJ-20240615-00012345-", 21);
+    char *want_name = g_strdup_printf("毕业生登记表-%s.pdf", out.docno);
+    assert_string_equal(out.filename, want_name);
+    g_free(want_name);
     char *pdf = save_pdf(&out, "graduate_form");
     char *p1 = page_text(pdf, 1, 1), *p2 = page_text(pdf, 2, 2);
 
@@ -372,6 +375,7 @@ static void test_receipt_prints_amount_in_yuan_and_capitals_with_masked_id(void 
         fail_msg("render failed (%d): %s", rc, out.error);
     assert_int_equal(out.pages, 1);
     assert_memory_equal(out.docno, "JF-", 3);
+    assert_memory_equal(out.filename, "缴费凭证-JF-", strlen("缴费凭证-JF-"));
     char *pdf = save_pdf(&out, "receipt");
     char *t = page_text(pdf, 1, 1);
     static const char *const want[] = {
@@ -805,9 +809,11 @@ static void test_output_is_byte_identical_across_runs_and_processes(void **state
         assert_int_equal(render_fixture(fixture_names[i], &b), 0);
         assert_int_equal(a.len, b.len);
         assert_memory_equal(a.data, b.data, a.len);
-        /* Another process: other addresses (ASLR), fresh caches. */
+        /* Another process: other addresses (ASLR), fresh caches, another
+         * time zone and locale. */
         size_t len = 0;
-        char *cmd = g_strdup_printf("/proc/%d/exe --render %s", (int)getpid(), fixture_names[i]);
+        char *cmd = g_strdup_printf("TZ=America/New_York LC_ALL=C LANG=C /proc/%d/exe --render %s",
+                                    (int)getpid(), fixture_names[i]);
         char *c = run(cmd, &len);
         assert_int_equal(len, a.len);
         assert_memory_equal(c, a.data, a.len);
