@@ -2,10 +2,10 @@
  * face.h - zikao's face engine: decoded images in, face boxes, 68-point
  * landmarks and 128-value descriptors out.
  *
- * The engine runs, in plain C with OpenBLAS, the three networks whose weights
- * ship in the npm package @vladmandic/face-api (the face-api.js models):
- * TinyFaceDetector (416x416 input), FaceLandmark68Net (112x112) and
- * FaceRecognitionNet (the dlib ResNet, 150x150). Results match the reference
+ * The engine runs, in plain C with OpenBLAS, the networks whose weights ship
+ * in the npm package @vladmandic/face-api (the face-api.js models):
+ * TinyFaceDetector (416x416 input), FaceLandmark68Net (112x112; optionally
+ * its tiny variant) and FaceRecognitionNet (the dlib ResNet, 150x150). Results match the reference
  * implementation to within the tolerances the parity tests assert.
  *
  * Image I/O is separate from the networks: face_image_load/face_image_decode
@@ -122,6 +122,13 @@ int face_detect_ex(const struct face_engine *eng, const struct face_image *img, 
  */
 int face_landmarks(const struct face_engine *eng, const struct face_image *img,
                    const struct face_box *box, struct face_point pts[FACE_LANDMARKS]);
+
+/*
+ * The same with FaceLandmark68TinyNet (faster, less precise). -ENOTSUP when
+ * the models directory has no face_landmark_68_tiny_model.
+ */
+int face_landmarks_tiny(const struct face_engine *eng, const struct face_image *img,
+                        const struct face_box *box, struct face_point pts[FACE_LANDMARKS]);
 
 /*
  * The crop face-api.js feeds the recognition net for a face with these

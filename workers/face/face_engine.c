@@ -48,9 +48,10 @@ struct face_pool {
 };
 
 struct face_engine {
-    struct face_weights det_w, lm_w, fr_w;
+    struct face_weights det_w, lm_w, fr_w, lmt_w;
     struct face_detector det;
-    struct face_landmarker lm;
+    struct face_landmarker lm, lmt;
+    bool has_tiny; /* face_landmark_68_tiny_model was present */
     struct face_recogniser fr;
     struct face_pool *pool;
     char version[96];
@@ -152,11 +153,24 @@ int face_engine_load(const char *dir, struct face_engine **out, char *err, size_
         engine_err(err, errsz, "%s", why);
         goto fail;
     }
+    /* The tiny landmark model is optional: absent, face_landmarks_tiny says -ENOTSUP. */
+    rc =
+        face_weights_load(dir, "face_landmark_68_tiny_model", &eng->lmt_w, &hash, why, sizeof(why));
+    if (rc < 0 && rc != -ENOENT) {
+        engine_err(err, errsz, "%s", why);
+        goto fail;
+    }
+    eng->has_tiny = rc == 0;
+    if (eng->has_tiny &&
+        (rc = face_landmarker_bind(&eng->lmt_w, true, &eng->lmt, why, sizeof(why))) < 0) {
+        engine_err(err, errsz, "face_landmark_68_tiny_model: %s", why);
+        goto fail;
+    }
     if ((rc = face_detector_bind(&eng->det_w, &eng->det, why, sizeof(why))) < 0) {
         engine_err(err, errsz, "tiny_face_detector_model: %s", why);
         goto fail;
     }
-    if ((rc = face_landmarker_bind(&eng->lm_w, &eng->lm, why, sizeof(why))) < 0) {
+    if ((rc = face_landmarker_bind(&eng->lm_w, false, &eng->lm, why, sizeof(why))) < 0) {
         engine_err(err, errsz, "face_landmark_68_model: %s", why);
         goto fail;
     }
@@ -184,6 +198,7 @@ void face_engine_free(struct face_engine *eng)
     face_weights_free(&eng->det_w);
     face_weights_free(&eng->lm_w);
     face_weights_free(&eng->fr_w);
+    face_weights_free(&eng->lmt_w);
     while (eng->pool->free != NULL) {
         struct face_block *b = eng->pool->free;
         eng->pool->free = b->next;
@@ -256,15 +271,16 @@ int face_detect(const struct face_engine *eng, const struct face_image *img,
     return face_detect_ex(eng, img, FACE_DETECT_SIZE, FACE_DETECT_THRESHOLD, out, cap);
 }
 
-int face_landmarks(const struct face_engine *eng, const struct face_image *img,
-                   const struct face_box *box, struct face_point pts[FACE_LANDMARKS])
+static int landmarks_with(const struct face_engine *eng, const struct face_landmarker *net,
+                          const struct face_image *img, const struct face_box *box,
+                          struct face_point pts[FACE_LANDMARKS])
 {
     int cx, cy, cw, ch;
     if (eng == NULL || !image_ok(img) || pts == NULL || crop_of(img, box, &cx, &cy, &cw, &ch) < 0)
         return -EINVAL;
     struct face_work w;
     struct face_block *b = block_get(eng, face_landmarker_work(), &w);
-    face_landmarker_run(&eng->lm, img, cx, cy, cw, ch, &w, pts);
+    face_landmarker_run(net, img, cx, cy, cw, ch, &w, pts);
     block_put(eng, b);
     /*
      * face-api.js places the points relative to the unfloored box origin, not
@@ -279,6 +295,22 @@ int face_landmarks(const struct face_engine *eng, const struct face_image *img,
         }
     }
     return 0;
+}
+
+int face_landmarks(const struct face_engine *eng, const struct face_image *img,
+                   const struct face_box *box, struct face_point pts[FACE_LANDMARKS])
+{
+    return eng == NULL ? -EINVAL : landmarks_with(eng, &eng->lm, img, box, pts);
+}
+
+int face_landmarks_tiny(const struct face_engine *eng, const struct face_image *img,
+                        const struct face_box *box, struct face_point pts[FACE_LANDMARKS])
+{
+    if (eng == NULL)
+        return -EINVAL;
+    if (!eng->has_tiny)
+        return -ENOTSUP;
+    return landmarks_with(eng, &eng->lmt, img, box, pts);
 }
 
 static struct face_point centre(const struct face_point *p, int n)

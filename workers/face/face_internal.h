@@ -145,6 +145,9 @@ struct face_dense_block {
 };
 
 struct face_landmarker {
+    int nblocks; /* 4 (FaceLandmark68Net) or 3 (the tiny variant) */
+    int nconv;   /* convolutions per dense block: 4, or 3 in the tiny variant */
+    int channels[5];
     struct face_dense_block blk[4];
     const float *fc_w, *fc_b;
 };
@@ -161,8 +164,9 @@ struct face_recogniser {
 
 int face_detector_bind(const struct face_weights *w, struct face_detector *net, char *err,
                        size_t errsz);
-int face_landmarker_bind(const struct face_weights *w, struct face_landmarker *net, char *err,
-                         size_t errsz);
+/* tiny: bind the FaceLandmark68TinyNet layout instead of FaceLandmark68Net. */
+int face_landmarker_bind(const struct face_weights *w, bool tiny, struct face_landmarker *net,
+                         char *err, size_t errsz);
 int face_recogniser_bind(const struct face_weights *w, struct face_recogniser *net, char *err,
                          size_t errsz);
 

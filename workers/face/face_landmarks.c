@@ -3,6 +3,8 @@
  * convolutions (32, 64, 128, 256 channels, each halving the resolution of a
  * 112x112 centred-padded input), a 7x7 average pool and a fully connected
  * layer 256 -> 136 giving 68 (x, y) pairs relative to the padded square.
+ * FaceLandmark68TinyNet is the same with three blocks of three convolutions
+ * (32, 64, 128), a 14x14 pool and 128 -> 136.
  */
 #include "face_internal.h"
 
@@ -16,15 +18,18 @@
 #define LM_SIZE 112
 
 static const float lm_mean[3] = {122.782f, 117.001f, 104.298f};
-static const int lm_channels[5] = {3, 32, 64, 128, 256};
-
-int face_landmarker_bind(const struct face_weights *w, struct face_landmarker *net, char *err,
-                         size_t errsz)
+int face_landmarker_bind(const struct face_weights *w, bool tiny, struct face_landmarker *net,
+                         char *err, size_t errsz)
 {
+    static const int full[5] = {3, 32, 64, 128, 256};
     char name[64];
-    for (int b = 0; b < 4; b++) {
+    memset(net, 0, sizeof(*net));
+    net->nblocks = tiny ? 3 : 4;
+    net->nconv = tiny ? 3 : 4;
+    memcpy(net->channels, full, sizeof(full));
+    for (int b = 0; b < net->nblocks; b++) {
         struct face_dense_block *blk = &net->blk[b];
-        int cin = lm_channels[b], c = lm_channels[b + 1];
+        int cin = net->channels[b], c = net->channels[b + 1];
         if (b == 0) {
             blk->conv0_f =
                 face_weights_get(w, "dense0/conv0/filters", (int[]){3, 3, 3, 32, 0}, err, errsz);
@@ -32,7 +37,7 @@ int face_landmarker_bind(const struct face_weights *w, struct face_landmarker *n
             if (blk->conv0_f == NULL || blk->conv0_b == NULL)
                 return -EINVAL;
         }
-        for (int i = b == 0 ? 1 : 0; i < 4; i++) {
+        for (int i = b == 0 ? 1 : 0; i < net->nconv; i++) {
             int ci = i == 0 ? cin : c;
             snprintf(name, sizeof(name), "dense%d/conv%d/depthwise_filter", b, i);
             blk->dw[i] = face_weights_get(w, name, (int[]){3, 3, ci, 1, 0}, err, errsz);
@@ -44,7 +49,8 @@ int face_landmarker_bind(const struct face_weights *w, struct face_landmarker *n
                 return -EINVAL;
         }
     }
-    net->fc_w = face_weights_get(w, "fc/weights", (int[]){256, 136, 0}, err, errsz);
+    int fc_in = net->channels[net->nblocks];
+    net->fc_w = face_weights_get(w, "fc/weights", (int[]){fc_in, 136, 0}, err, errsz);
     net->fc_b = face_weights_get(w, "fc/bias", (int[]){136, 0}, err, errsz);
     return net->fc_w != NULL && net->fc_b != NULL ? 0 : -EINVAL;
 }
@@ -76,7 +82,7 @@ static void sep_conv(const struct face_fmap *x, const float *dw, const float *pw
 }
 
 /* One dense block: out1 = relu(conv0(x)), then out_k = sep(relu(sum of previous)). */
-static void dense_block(const struct face_dense_block *blk, bool first, int cout,
+static void dense_block(const struct face_dense_block *blk, bool first, int nconv, int cout,
                         const struct face_fmap *x, struct lm_scratch *s, struct face_fmap *res)
 {
     struct face_fmap out1 = {0, 0, 0, s->out1};
@@ -88,13 +94,13 @@ static void dense_block(const struct face_dense_block *blk, bool first, int cout
     relu_into(out1.d, out1.d, n);
     memcpy(s->sum, out1.d, n * sizeof(float));
     struct face_fmap in = {out1.h, out1.w, out1.c, s->in};
-    for (int i = 1; i < 4; i++) {
+    for (int i = 1; i < nconv; i++) {
         const struct face_fmap *src = i == 1 ? &out1 : &in;
         struct face_fmap o = {0, 0, 0, s->o};
         sep_conv(src, blk->dw[i], blk->pw[i], blk->b[i], cout, 1, s->tmp, &o);
         for (size_t k = 0; k < n; k++)
             s->sum[k] += o.d[k];
-        relu_into(i < 3 ? in.d : res->d, s->sum, n);
+        relu_into(i < nconv - 1 ? in.d : res->d, s->sum, n);
     }
     res->h = out1.h;
     res->w = out1.w;
@@ -118,18 +124,19 @@ void face_landmarker_run(const struct face_landmarker *net, const struct face_im
 
     struct face_fmap x = {LM_SIZE, LM_SIZE, 3, input};
     struct face_fmap r = {0, 0, 0, res_a};
-    for (int b = 0; b < 4; b++) {
-        dense_block(&net->blk[b], b == 0, lm_channels[b + 1], &x, &s, &r);
+    for (int b = 0; b < net->nblocks; b++) {
+        dense_block(&net->blk[b], b == 0, net->nconv, net->channels[b + 1], &x, &s, &r);
         x = r;
         r.d = r.d == res_a ? res_b : res_a;
     }
-    /* avgPool 7x7 stride 2 'valid' over the 7x7 map: the mean of each channel. */
+    /* avgPool over the whole final map (7x7, or 14x14 tiny), stride 2 'valid': channel means. */
     struct face_fmap pooled = {0, 0, 0, s.tmp};
-    face_avgpool(&x, 7, 2, &pooled);
+    face_avgpool(&x, x.h, 2, &pooled);
+    const int fc_in = x.c;
     float outv[136];
     for (int j = 0; j < 136; j++) {
         float acc = net->fc_b[j];
-        for (int i = 0; i < 256; i++)
+        for (int i = 0; i < fc_in; i++)
             acc += pooled.d[i] * net->fc_w[i * 136 + j];
         outv[j] = acc;
     }

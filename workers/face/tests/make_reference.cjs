@@ -37,6 +37,7 @@ const r = (v) => Math.round(v * 1e6) / 1e6;
   const md = path.join(nm, '@vladmandic/face-api/model');
   await faceapi.nets.tinyFaceDetector.loadFromDisk(md);
   await faceapi.nets.faceLandmark68Net.loadFromDisk(md);
+  await faceapi.nets.faceLandmark68TinyNet.loadFromDisk(md);
   await faceapi.nets.faceRecognitionNet.loadFromDisk(md);
 
   const result = {
@@ -50,9 +51,11 @@ const r = (v) => Math.round(v * 1e6) / 1e6;
     const t = readRgb(name);
     const desc = await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(t);
     const lm = await faceapi.nets.faceLandmark68Net.detectLandmarks(t);
+    const lmt = await faceapi.nets.faceLandmark68TinyNet.detectLandmarks(t);
     result.crops[name] = {
       descriptor: Array.from(desc).map(r),
       landmarks: lm.positions.map((p) => [r(p.x), r(p.y)]),
+      landmarks_tiny: lmt.positions.map((p) => [r(p.x), r(p.y)]),
     };
     t.dispose();
   }

@@ -72,7 +72,7 @@ static float landmark_gap(const struct face_point *pts, json_t *ref)
 }
 
 static void check_crop(void **state, const char *name, const char *kit_desc, const char *kit_lm,
-                       float kit_lm_tolerance)
+                       const char *kit_lm_tiny, float kit_lm_tolerance)
 {
     FACE_SKIP_WITHOUT_KIT(state);
     struct face_fixture *fx = *state;
@@ -84,12 +84,15 @@ static void check_crop(void **state, const char *name, const char *kit_desc, con
     struct face_point pts[FACE_LANDMARKS];
     assert_int_equal(face_descriptor(fx->eng, &img, NULL, got), 0);
     assert_int_equal(face_landmarks(fx->eng, &img, NULL, pts), 0);
+    struct face_point tiny[FACE_LANDMARKS];
+    assert_int_equal(face_landmarks_tiny(fx->eng, &img, NULL, tiny), 0);
 
     json_t *node = node_reference();
     json_t *crop = json_object_get(json_object_get(node, "crops"), name);
     read_descriptor(json_object_get(crop, "descriptor"), want);
     float d_node = face_distance(got, want);
     float lm_node = landmark_gap(pts, json_object_get(crop, "landmarks"));
+    float tiny_node = landmark_gap(tiny, json_object_get(crop, "landmarks_tiny"));
     json_decref(node);
 
     json_t *kd = face_test_json(fx, kit_desc);
@@ -99,11 +102,18 @@ static void check_crop(void **state, const char *name, const char *kit_desc, con
     json_t *kl = face_test_json(fx, kit_lm);
     float lm_kit = landmark_gap(pts, kl);
     json_decref(kl);
+    kl = face_test_json(fx, kit_lm_tiny);
+    float tiny_kit = landmark_gap(tiny, kl);
+    json_decref(kl);
 
     printf("%s: descriptor %.6f from face-api 1.7.15 (tolerance %.2f), %.5f from kit (%.2f); "
            "landmarks %.4f px from face-api (%.1f), %.3f px from kit (%.1f)\n",
            name, d_node, DESC_TOLERANCE, d_kit, KIT_DESC_TOLERANCE, lm_node, LANDMARK_TOLERANCE,
            lm_kit, kit_lm_tolerance);
+    printf("%s: tiny landmarks %.4f px from face-api (%.1f), %.3f px from kit (%.1f)\n", name,
+           tiny_node, LANDMARK_TOLERANCE, tiny_kit, kit_lm_tolerance);
+    assert_true(tiny_node < LANDMARK_TOLERANCE);
+    assert_true(tiny_kit < kit_lm_tolerance);
     assert_true(d_node < DESC_TOLERANCE);
     assert_true(lm_node < LANDMARK_TOLERANCE);
     assert_true(d_kit < KIT_DESC_TOLERANCE);
@@ -114,19 +124,22 @@ static void check_crop(void **state, const char *name, const char *kit_desc, con
 static void test_face_face1_descriptor_and_landmarks_match_reference(void **state)
 {
     check_crop(state, "face1.png", "reference/faceDescriptor1.json",
-               "reference/faceLandmarkPositions1.json", LANDMARK_TOLERANCE);
+               "reference/faceLandmarkPositions1.json", "reference/faceLandmarkPositions1Tiny.json",
+               LANDMARK_TOLERANCE);
 }
 
 static void test_face_face2_descriptor_and_landmarks_match_reference(void **state)
 {
     check_crop(state, "face2.png", "reference/faceDescriptor2.json",
-               "reference/faceLandmarkPositions2.json", LANDMARK_TOLERANCE);
+               "reference/faceLandmarkPositions2.json", "reference/faceLandmarkPositions2Tiny.json",
+               LANDMARK_TOLERANCE);
 }
 
 static void test_face_rectangular_descriptor_and_landmarks_match_reference(void **state)
 {
     check_crop(state, "face_rectangular.png", "reference/faceDescriptorRect.json",
-               "reference/faceLandmarkPositionsRect.json", KIT_RECT_LANDMARKS);
+               "reference/faceLandmarkPositionsRect.json",
+               "reference/faceLandmarkPositionsRectTiny.json", KIT_RECT_LANDMARKS);
 }
 
 /*
