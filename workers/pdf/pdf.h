@@ -22,19 +22,26 @@
  *   overridden per call (struct pdf_meta); a family that fontconfig does not
  *   resolve to itself is an error (-ENOENT), never a silent substitute.
  *
- * Every page carries a header (the office's name, the document's title, its
- * number) and a footer (generated-at line, "第 i 页 / 共 n 页"). Layout runs
- * twice, once to measure (page count, breaks) and once to draw, so page
- * numbers are exact and long text flows onto further pages at line
- * boundaries, never cut.
+ * Every page carries a header (the office's name and the document number)
+ * and a footer (generated-at line, "第 i 页 / 共 n 页"); page 1 carries the
+ * title, which is also the PDF /Title. Layout runs twice, once to measure
+ * (page count, breaks) and once to draw, so page numbers are exact and long
+ * text flows onto further pages at line boundaries, never cut. Each text
+ * is shaped once per render and reused by both passes.
  *
  * Determinism: identical input gives byte-identical output, in one process
- * or across processes. Nothing reads the clock or the environment: the
- * generated-at line, the PDF /CreationDate and the document number all come
- * from meta.generated_at; times print in Beijing time (UTC+8, fixed offset,
- * no TZ lookup). cairo writes objects in emission order and names font
- * subsets after a hash of their glyphs, so no address or counter reaches
- * the file.
+ * or across processes, whatever the time zone or locale. Nothing reads the
+ * clock or the environment: the generated-at line, the PDF /CreationDate
+ * and /ModDate (cairo 1.16 would otherwise stamp the current time) and the
+ * document number all come from meta.generated_at; times print in Beijing
+ * time (UTC+8, fixed offset, no TZ lookup); pango's language is fixed to
+ * zh-cn rather than taken from the locale. cairo writes objects in emission
+ * order, no /ID, and names font subsets after a hash of their glyphs, so no
+ * address or counter reaches the file. This holds for one installation:
+ * other versions of the fonts, cairo, pango, HarfBuzz or zlib may change
+ * the bytes (not the content), so stored hashes compare within one machine
+ * image. (cairo 1.16 writes user-set dates without the "D:" prefix; readers
+ * such as poppler parse them as intended.)
  *
  * Document number (文档编号)
  *   PP-YYYYMMDD-NNNNNNNN-C, 22 characters, e.g. DJ-20240615-00012345-7:
@@ -50,12 +57,9 @@
  *             including a changed type.
  *   pdf_docno_verify accepts the number with or without the hyphens.
  *
- * Determinism holds for one installation: other versions of the fonts,
- * cairo, pango, HarfBuzz or zlib may change the bytes (not the content), so
- * stored hashes are only comparable within one machine image.
- *
  * Errors: every function returns 0 or a negative errno value and, for
- * renders, a sentence in out->error naming the field and what is wrong:
+ * renders, a sentence in out->error naming the field and what is wrong
+ * (never the field's value: the message may be logged):
  *   -EINVAL  a required field is missing or out of range
  *   -EILSEQ  a text field is not valid UTF-8
  *   -E2BIG   a field over its bound (PDF_*_MAX*), or too long for its fixed
@@ -70,7 +74,9 @@
  * Thread safety: the render functions share no mutable state; each call
  * makes its own surface and pango context. Fonts come from pango's
  * per-thread default font map, so a worker that renders in a loop loads
- * each font once per thread. Input structs are only read.
+ * each font once per thread (the first render in a thread costs ~70 ms
+ * more). Input structs are only read; photo bytes are embedded without a
+ * copy, so they must stay valid for the call.
  */
 #ifndef ZK_PDF_H
 #define ZK_PDF_H
