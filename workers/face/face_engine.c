@@ -80,13 +80,7 @@ static struct face_block *block_get(const struct face_engine *eng, size_t n, str
         b = zk_calloc(1, sizeof(*b));
     if (b->cap < n) {
         free(b->d);
-        /* 64-byte aligned: face_work_take hands out 16-float multiples from here. */
-        size_t bytes = (n * sizeof(float) + 63) & ~(size_t)63;
-        b->d = aligned_alloc(64, bytes);
-        if (b->d == NULL) {
-            fprintf(stderr, "face: out of memory (%zu bytes)\n", bytes);
-            abort();
-        }
+        b->d = zk_malloc(n * sizeof(float));
         b->cap = n;
     }
     w->d = b->d;

@@ -77,7 +77,7 @@ struct face_work {
     size_t cap, used; /* in floats */
 };
 
-/* Next n floats (64-byte aligned); aborts if the caller under-sized the block. */
+/* Next n floats (offsets rounded to 16 floats); aborts if the caller under-sized the block. */
 float *face_work_take(struct face_work *w, size_t n);
 
 /* Floats face_conv2d needs for its im2col matrix. */
