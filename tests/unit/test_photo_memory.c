@@ -6,6 +6,8 @@
  * shrink-on-load, while the process's peak resident set (getrusage
  * ru_maxrss) grows by less than PHOTO_TEST_RSS_BOUND_MB.
  *
+ * Also proves photo_init's lockdown: GIF and SVG loaders are unreachable.
+ *
  * Decoding the bomb would need 9000 x 11200 x 3 = 302 MB; the bound is 48 MB.
  */
 #include <setjmp.h>
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <vips/vips.h>
 
 #define PHOTO_TEST_RSS_BOUND_MB 48
 
@@ -87,6 +90,62 @@ static void test_photo_bombs_and_truncation_refused_within_memory_bound(void **s
     assert_true(after - before < PHOTO_TEST_RSS_BOUND_MB * 1024L);
 }
 
+/* After photo_init only the JPEG and PNG loaders exist for libvips: a
+ * valid GIF and an SVG are refused even through the generic loader. */
+static void test_photo_init_blocks_every_loader_but_jpeg_and_png(void **state)
+{
+    static const uint8_t gif[] = "GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00"
+                                 "!\xf9\x04\x00\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00"
+                                 "\x01\x00\x00\x02\x02D\x01\x00;";
+    static const char svg[] = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" "
+                              "height=\"10\"><rect width=\"10\" height=\"10\"/></svg>";
+    VipsImage *img = vips_image_new_from_buffer(gif, sizeof(gif) - 1, "", NULL);
+    assert_null(img);
+    img = vips_image_new_from_buffer(svg, sizeof(svg) - 1, "", NULL);
+    assert_null(img);
+    vips_error_clear();
+    /* A PNG still loads through the same generic call. */
+    VipsImage *black;
+    assert_int_equal(vips_black(&black, 4, 4, NULL), 0);
+    void *png;
+    size_t len;
+    assert_int_equal(vips_pngsave_buffer(black, &png, &len, NULL), 0);
+    img = vips_image_new_from_buffer(png, len, "", NULL);
+    assert_non_null(img);
+    assert_int_equal(img->Xsize, 4);
+    g_object_unref(img);
+    g_object_unref(black);
+    g_free(png);
+}
+
+/* A PNG with alpha is judged as shown on a white page: its transparent
+ * background is white (allowed in Shanxi), and decoding it leaks nothing
+ * (the fuzzer once caught the flatten background array leaking). */
+static void test_photo_transparent_png_background_is_white(void **state)
+{
+    VipsImage *black, *rgba;
+    assert_int_equal(vips_black(&black, 480, 640, "bands", 4, NULL), 0);
+    assert_int_equal(vips_cast_uchar(black, &rgba, NULL), 0);
+    void *png;
+    size_t len;
+    assert_int_equal(vips_pngsave_buffer(rgba, &png, &len, NULL), 0);
+    const struct photo_spec *spec = photo_spec_find(&specs, "shanxi", "graduation");
+    struct photo_result res;
+    assert_int_equal(photo_check_buffer(spec, &specs, png, len, NULL, &res), 0);
+    for (int i = 0; i < res.nverdicts; i++) {
+        if (res.verdicts[i].rule == PHOTO_RULE_DECODE)
+            assert_int_equal(res.verdicts[i].verdict, PHOTO_PASSED);
+        if (res.verdicts[i].rule == PHOTO_RULE_BACKGROUND_COLOUR) {
+            assert_int_equal(res.verdicts[i].verdict, PHOTO_PASSED);
+            assert_true(res.verdicts[i].value < 1);
+        }
+    }
+    assert_true(res.geo.background_rgb[0] == 255 && res.geo.background_rgb[2] == 255);
+    g_free(png);
+    g_object_unref(rgba);
+    g_object_unref(black);
+}
+
 int main(void)
 {
     dir = getenv("ZIKAO_PHOTO_FIXTURES");
@@ -100,6 +159,8 @@ int main(void)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_photo_bombs_and_truncation_refused_within_memory_bound),
+        cmocka_unit_test(test_photo_init_blocks_every_loader_but_jpeg_and_png),
+        cmocka_unit_test(test_photo_transparent_png_background_is_white),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     photo_specs_free(&specs);

@@ -138,7 +138,10 @@ int photo_decode(const struct photo_spec *spec, const uint8_t *data, size_t len,
     }
     if (cur->Bands == 4 || cur->Bands == 2) {
         double white[1] = {255};
-        if (vips_flatten(cur, &t[2], "background", vips_array_double_new(white, 1), NULL) != 0)
+        VipsArrayDouble *bg = vips_array_double_new(white, 1);
+        int frc = vips_flatten(cur, &t[2], "background", bg, NULL);
+        vips_area_unref(VIPS_AREA(bg));
+        if (frc != 0)
             goto fail;
         cur = t[2];
     }

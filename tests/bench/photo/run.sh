@@ -13,7 +13,13 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
 BUILD=${1:-$ROOT/build-photo}
 N=${2:-500}
-NIM=${NIM:-30}
+NIM=${NIM:-100}
+# The real ImageMagick binaries, never a wrapper found first on PATH.
+CONVERT=${CONVERT:-/usr/bin/convert}
+IDENTIFY=${IDENTIFY:-/usr/bin/identify}
+# One thread each, as the photo worker runs libvips (vips_concurrency_set(1)).
+MAGICK_THREAD_LIMIT=${MAGICK_THREAD_LIMIT:-1}
+export MAGICK_THREAD_LIMIT
 [ -f "$BUILD/CMakeCache.txt" ] || cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 make -C "$BUILD" -j2 bench_photo photo_fixtures >/dev/null
 FX=$BUILD/workers/photo/fixtures
@@ -21,13 +27,13 @@ FX=$BUILD/workers/photo/fixtures
 PHOTO=$FX/tj_ok.jpg
 [ -f "$PHOTO" ] || { echo "SKIP: no face fixture (kit not found): benchmarking cert_ok.jpg"; PHOTO=$FX/cert_ok.jpg; }
 
-echo "== machine: $(nproc) cores, $(uname -m); libvips $(pkg-config --modversion vips); $(convert -version | head -1 | cut -d' ' -f2-3)"
+echo "== machine: $(nproc) cores, load$(uptime | sed 's/.*load average//'), $(uname -m); libvips $(pkg-config --modversion vips); $("$CONVERT" -version | head -1 | cut -d' ' -f2-3)"
 echo "== zikao engine (in process, $N photos)"
 "$BUILD/workers/photo/bench_photo" "$PHOTO" "$N"
 
 im_check() {
-    identify -format '%m %w %h %[orientation] %B\n' "$1" >/dev/null
-    convert "$1" -write mpr:img +delete \
+    "$IDENTIFY" -format '%m %w %h %[orientation] %B\n' "$1" >/dev/null
+    "$CONVERT" "$1" -write mpr:img +delete \
         \( mpr:img -colorspace Lab -crop 480x19+0+0 +repage \
            -format '%[fx:mean.r] %[fx:mean.g] %[fx:mean.b] %[fx:standard_deviation]\n' -write info: \) \
         \( mpr:img -colorspace Lab -crop 14x320+0+0 +repage \
