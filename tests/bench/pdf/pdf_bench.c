@@ -2,11 +2,14 @@
  * pdf_bench.c - times the 毕业生登记表 render (tests/bench/pdf/run.sh).
  *
  *   pdf_bench [-n ITER] [-o out.pdf] [--fodt out.fodt] [--body FONT] [--heading FONT]
+ *             [--self-assessment-chars N]
  *
  * Renders the fixture form ITER times in this process (after one cold
  * render that loads the fonts) and prints the cold time, median / mean /
  * p95 per form in milliseconds (wall clock and thread CPU time), and the
- * PDF size. --body / --heading try other font families. --fodt writes the same
+ * PDF size. --body / --heading try other font families;
+ * --self-assessment-chars replaces the self-assessment by N characters of
+ * numbered sentences (2000 flows onto a third page). --fodt writes the same
  * form, field for field, as a LibreOffice Flat ODT for the baseline.
  */
 #include "pdf.h"
@@ -337,6 +340,7 @@ int main(int argc, char **argv)
 {
     int iterations = 200;
     const char *out_path = NULL, *fodt_path = NULL, *body = NULL, *heading = NULL;
+    int long_chars = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
             iterations = atoi(argv[++i]);
@@ -348,10 +352,12 @@ int main(int argc, char **argv)
             body = argv[++i];
         else if (strcmp(argv[i], "--heading") == 0 && i + 1 < argc)
             heading = argv[++i];
+        else if (strcmp(argv[i], "--self-assessment-chars") == 0 && i + 1 < argc)
+            long_chars = atoi(argv[++i]);
         else {
             fprintf(stderr,
                     "usage: %s [-n ITER] [-o out.pdf] [--fodt out.fodt] [--body FONT] "
-                    "[--heading FONT]\n",
+                    "[--heading FONT] [--self-assessment-chars N]\n",
                     argv[0]);
             return 2;
         }
@@ -369,6 +375,9 @@ int main(int argc, char **argv)
     fixture_graduate_form(&f, photo, photo_len);
     f.meta.body_font = body;
     f.meta.heading_font = heading;
+    char *long_text = long_chars > 0 ? fixture_long_text((size_t)long_chars) : NULL;
+    if (long_text)
+        f.self_assessment = long_text;
     if (fodt_path && write_fodt(fodt_path, &f) < 0) {
         fprintf(stderr, "cannot write %s\n", fodt_path);
         return 1;
@@ -414,6 +423,7 @@ int main(int argc, char **argv)
            ms[0], cpu[iterations / 2], cpu_sum / iterations, cpu[p95], cpu[0]);
     free(ms);
     free(cpu);
+    free(long_text);
     free(photo);
     return 0;
 }
