@@ -65,9 +65,7 @@ static int look(const struct face_engine *eng, const char *file, int cropped, st
             return lk->nfaces;
         if (lk->nfaces > 0) {
             /* face_analyze sorts the largest face first. */
-            struct face_box box =
-                face_aligned_box(lk->faces[0].landmarks, lk->img.width, lk->img.height);
-            if (face_descriptor(eng, &lk->img, &box, lk->desc) == 0)
+            if (face_descriptor_aligned(eng, &lk->img, lk->faces[0].landmarks, lk->desc) == 0)
                 lk->has_desc = 1;
         }
     }

@@ -148,10 +148,19 @@ int face_descriptor(const struct face_engine *eng, const struct face_image *img,
                     const struct face_box *box, float desc[FACE_DESCRIPTOR]);
 
 /*
+ * Descriptor of a located face the way face-api.js computes it: the
+ * dlib-aligned crop of its landmarks (face_aligned_box), then
+ * face_descriptor. Returns 0 or -EINVAL when the crop is empty.
+ */
+int face_descriptor_aligned(const struct face_engine *eng, const struct face_image *img,
+                            const struct face_point pts[FACE_LANDMARKS],
+                            float desc[FACE_DESCRIPTOR]);
+
+/*
  * The whole pipeline on one image: detect (416), then landmarks for each
  * face. Writes up to cap faces, largest box first; returns the number found
  * (possibly more than cap) or a negative error. Descriptors are left to the
- * caller (face_descriptor with face_aligned_box), as only some faces need one.
+ * caller (face_descriptor_aligned), as only some faces need one.
  */
 int face_analyze(const struct face_engine *eng, const struct face_image *img, struct face_info *out,
                  size_t cap);

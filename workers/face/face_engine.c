@@ -352,6 +352,16 @@ int face_descriptor(const struct face_engine *eng, const struct face_image *img,
     return 0;
 }
 
+int face_descriptor_aligned(const struct face_engine *eng, const struct face_image *img,
+                            const struct face_point pts[FACE_LANDMARKS],
+                            float desc[FACE_DESCRIPTOR])
+{
+    if (!image_ok(img) || pts == NULL)
+        return -EINVAL;
+    struct face_box box = face_aligned_box(pts, img->width, img->height);
+    return face_descriptor(eng, img, &box, desc);
+}
+
 static int by_area_desc(const void *a, const void *b)
 {
     const struct face_detection *p = a, *q = b;

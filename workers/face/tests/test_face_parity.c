@@ -247,8 +247,7 @@ static void test_face_pipeline_on_faces_jpg_matches_reference(void **state)
     float desc[6][FACE_DESCRIPTOR];
     struct face_detection det[6];
     for (int k = 0; k < n; k++) {
-        struct face_box box = face_aligned_box(faces[k].landmarks, img.width, img.height);
-        assert_int_equal(face_descriptor(fx->eng, &img, &box, desc[k]), 0);
+        assert_int_equal(face_descriptor_aligned(fx->eng, &img, faces[k].landmarks, desc[k]), 0);
         det[k] = faces[k].det;
     }
 
