@@ -4,7 +4,7 @@
  * text flowing uncut, photo errors, byte-identical output, PNG artefacts.
  *
  * Artefacts (PDFs and page PNGs for a person to look at) go to
- * $ZIKAO_PDF_ARTIFACT_DIR (ctest sets build-dir/artifacts/pdf).
+ * build-dir/artifacts/pdf, or $ZIKAO_PDF_ARTIFACT_DIR when set.
  * Run as `test_pdf_render --render NAME` it writes one fixture document to
  * stdout: the cross-process determinism test runs itself that way. */
 #include <setjmp.h>
@@ -34,10 +34,11 @@ static size_t photo_len;
 
 /* ---- helpers ---- */
 
+/* The build directory's artifacts/pdf unless the environment says where. */
 static const char *artifact_dir(void)
 {
     const char *d = getenv("ZIKAO_PDF_ARTIFACT_DIR");
-    return d && *d ? d : "artifacts/pdf";
+    return d && *d ? d : PDF_ARTIFACT_DIR;
 }
 
 static char *artifact_path(const char *name)
@@ -549,6 +550,11 @@ static void test_self_assessment_of_2000_chars_flows_to_next_page_uncut(void **s
         g_free(mark);
     }
     assert_text_inside_frame(pdf, 2, 3);
+    /* All three pages as pictures, to look at the break. */
+    char *cmd =
+        g_strdup_printf("pdftoppm -r 80 -png '%s' '%s/graduate_form_long'", pdf, artifact_dir());
+    g_free(run(cmd, NULL));
+    g_free(cmd);
     g_free(both);
     g_free(want);
     g_free(p2);
