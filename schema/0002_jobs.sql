@@ -3,13 +3,15 @@
 --
 -- A handler that creates work inserts a row here in the same transaction as
 -- its business change; after COMMIT the job id is added to the queue's stream
--- and published_at is set. Workers claim a job by moving it to 'running'
--- under a lease (locked_by, locked_until), do the work, and in ONE
--- transaction write the result and mark it 'done'. A failure puts it back to
--- 'queued' with a later not_before (exponential backoff), or 'dead' after the
--- queue's maximum attempts, with the last error kept. The sweeper in every
--- worker re-publishes queued jobs that were never published (or whose stream
--- Redis lost) and running jobs whose lease expired.
+-- (and to the queue's "published" set in Redis: publication costs PostgreSQL
+-- nothing). Workers claim a job by moving it to 'running' under a lease
+-- (locked_by, locked_until), do the work, and in ONE transaction write the
+-- result and mark it 'done'. A failure puts it back to 'queued' with a later
+-- not_before (exponential backoff), or 'dead' after the queue's maximum
+-- attempts, with the last error kept. The sweeper in every worker publishes
+-- due jobs that Redis does not know as published: never published (the
+-- server died after COMMIT, or Redis was down), lost by Redis, or waiting for
+-- a retry.
 
 CREATE TABLE jobs (
     id           bigserial   PRIMARY KEY,
@@ -19,7 +21,6 @@ CREATE TABLE jobs (
                              CHECK (state IN ('queued', 'running', 'done', 'dead')),
     attempts     integer     NOT NULL DEFAULT 0 CHECK (attempts >= 0),
     not_before   timestamptz NOT NULL DEFAULT now(),
-    published_at timestamptz,
     locked_by    text,
     locked_until timestamptz,
     started_at   timestamptz,
@@ -30,8 +31,8 @@ CREATE TABLE jobs (
     updated_at   timestamptz NOT NULL DEFAULT now()
 );
 
--- The sweeper's and the stats' working set: only unfinished jobs.
-CREATE INDEX jobs_pending_idx ON jobs (queue, not_before) WHERE state IN ('queued', 'running');
+-- The sweeper's and the stats' working set: only unfinished jobs, walked by id.
+CREATE INDEX jobs_pending_idx ON jobs (queue, id) WHERE state IN ('queued', 'running');
 CREATE INDEX jobs_dead_idx ON jobs (queue, updated_at) WHERE state = 'dead';
 -- Retention purges finished jobs by age.
 CREATE INDEX jobs_finished_idx ON jobs (finished_at) WHERE state = 'done';

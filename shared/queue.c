@@ -39,9 +39,9 @@ int queue_stream_key(char *out, size_t outsz, const char *queue)
     return queue_key(out, outsz, queue, "");
 }
 
-int queue_epoch_key(char *out, size_t outsz, const char *queue)
+int queue_published_key(char *out, size_t outsz, const char *queue)
 {
-    return queue_key(out, outsz, queue, ":epoch");
+    return queue_key(out, outsz, queue, ":published");
 }
 
 int queue_stats_key(char *out, size_t outsz, const char *queue)

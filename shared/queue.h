@@ -4,9 +4,11 @@
  *
  * A queue NAME has one Redis stream "zikao:q:NAME" read by the consumer group
  * "workers". Each message has one field, "job", whose value is the jobs.id
- * (decimal). The key "zikao:q:NAME:epoch" exists as long as Redis keeps the
- * stream; when a worker finds it missing, Redis lost its data and every
- * queued job is published again.
+ * (decimal). The set "zikao:q:NAME:published" holds the ids that are in the
+ * stream: publishing is XADD + SADD, and the worker that finishes a job (or
+ * schedules its retry) removes it. The sweeper publishes every due job that
+ * is not in the set, so a job whose XADD never happened, or that Redis lost
+ * (FLUSHALL, a restart without its data), is published again.
  *
  * Acknowledged entries are deleted (XACK + XDEL), so a stream holds only
  * entries not yet done: nothing unacknowledged is ever trimmed away.
@@ -27,8 +29,8 @@ extern const size_t queue_count;
 
 /* Writes "zikao:q:NAME" into out. Returns 0, or -EINVAL for a bad name. */
 int queue_stream_key(char *out, size_t outsz, const char *queue);
-/* Writes "zikao:q:NAME:epoch" into out. */
-int queue_epoch_key(char *out, size_t outsz, const char *queue);
+/* Writes "zikao:q:NAME:published" into out. */
+int queue_published_key(char *out, size_t outsz, const char *queue);
 /* Writes "zikao:q:NAME:stats" (hash of counters kept by the workers). */
 int queue_stats_key(char *out, size_t outsz, const char *queue);
 

@@ -18,7 +18,7 @@ static void usage(FILE *out)
     char queues[256];
     job_queue_list(queues, sizeof(queues));
     fprintf(out,
-            "usage: zikao-worker [--config FILE] --queue NAME [--concurrency N]\n"
+            "usage: zikao-worker [--config FILE] --queue NAME [--concurrency N] | --list-queues\n"
             "  --queue NAME       the queue to consume: %s\n"
             "  --concurrency N    handler threads (default [jobs] concurrency)\n"
             "Settings: --config FILE, else $ZIKAO_CONFIG, else defaults; ZIKAO_<SECTION>_<KEY>\n"
@@ -29,9 +29,13 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"queue", required_argument, NULL, 'q'},
-        {"concurrency", required_argument, NULL, 'n'}, {"version", no_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"queue", required_argument, NULL, 'q'},
+        {"concurrency", required_argument, NULL, 'n'},
+        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
+        {"list-queues", no_argument, NULL, 'L'},
+        {NULL, 0, NULL, 0},
     };
     const char *config_path = getenv("ZIKAO_CONFIG");
     const char *queue = NULL;
@@ -54,6 +58,15 @@ int main(int argc, char **argv)
         case 'h':
             usage(stdout);
             return 0;
+        case 'L': {
+            char queues[256];
+            job_queue_list(queues, sizeof(queues));
+            for (char *p = queues; *p; p++)
+                if (*p == ',')
+                    *p = '\n';
+            printf("%s\n", queues);
+            return 0;
+        }
         default:
             usage(stderr);
             return 2;

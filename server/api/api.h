@@ -49,4 +49,11 @@ int api_query(struct http_request *req, const char *sql, int n, const char *cons
  */
 bool api_db_failed(struct http_request *req, const struct pg_result *r);
 
+/*
+ * Parses the request body as a JSON object. On failure answers (415 when the
+ * Content-Type is not JSON, 400 when the body is not a JSON object) and
+ * returns NULL. The caller owns the result (json_decref).
+ */
+json_t *api_json_body(struct http_request *req);
+
 #endif

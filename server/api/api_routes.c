@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 static const struct api_module *const api_modules[] = {
     &api_health_module,
@@ -65,6 +66,24 @@ int api_query(struct http_request *req, const char *sql, int n, const char *cons
         return -1;
     }
     return 0;
+}
+
+json_t *api_json_body(struct http_request *req)
+{
+    const char *ct = http_header_get(req, "Content-Type");
+    if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0) {
+        http_respond_error(req, 415, "UNSUPPORTED_MEDIA_TYPE",
+                           "请求内容须为 JSON（Content-Type: application/json）", NULL);
+        return NULL;
+    }
+    json_error_t err;
+    json_t *root = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &err);
+    if (root == NULL || !json_is_object(root)) {
+        json_decref(root);
+        http_respond_error(req, 400, "BAD_JSON", "请求内容不是有效的 JSON 对象", NULL);
+        return NULL;
+    }
+    return root;
 }
 
 bool api_db_failed(struct http_request *req, const struct pg_result *r)

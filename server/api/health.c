@@ -3,12 +3,15 @@
  * answer), GET /metrics (Prometheus text for all server processes).
  */
 #include "api.h"
+#include "buf.h"
 #include "build_info.h"
+#include "queue.h"
 #include "http/router.h"
 #include "metrics.h"
 #include "redis_client.h"
 #include "server.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static void healthz(struct http_request *req)
@@ -85,12 +88,173 @@ static void readyz(struct http_request *req)
     readyz_finish(req);
 }
 
+/* /metrics: the HTTP figures from shared memory, then the job figures:
+ * gauges from PostgreSQL (the truth) and counters the workers keep in Redis. */
+/* One queue's stats hash (HGETALL), copied into the request arena. */
+struct metrics_hash {
+    size_t n;
+    const char **field;
+    long long *value;
+};
+
+struct metrics_state {
+    int pending;
+    struct buf out;
+    PGresult *gauges; /* owned until rendered */
+    struct metrics_hash stats[8];
+};
+
+static long long metrics_hash_get(const struct metrics_hash *h, const char *field)
+{
+    for (size_t i = 0; i < h->n; i++)
+        if (strcmp(h->field[i], field) == 0)
+            return h->value[i];
+    return 0;
+}
+
+static void metrics_jobs_render(struct http_request *req, struct metrics_state *st)
+{
+    struct buf *b = &st->out;
+    buf_puts(b, "# HELP zikao_jobs Jobs by queue and state (queued: waiting for its first "
+                "run; retrying: waiting after a failure).\n# TYPE zikao_jobs gauge\n");
+    static const char *const states[] = {"queued", "retrying", "running", "dead"};
+    for (size_t q = 0; q < queue_count; q++) {
+        int row = -1;
+        for (int i = 0; st->gauges && i < PQntuples(st->gauges); i++)
+            if (strcmp(PQgetvalue(st->gauges, i, 0), queue_names[q]) == 0)
+                row = i;
+        for (int k = 0; k < 4; k++)
+            buf_printf(b, "zikao_jobs{queue=\"%s\",state=\"%s\"} %s\n", queue_names[q], states[k],
+                       row >= 0 ? PQgetvalue(st->gauges, row, k + 1) : "0");
+    }
+    buf_puts(b, "# HELP zikao_jobs_oldest_seconds Age of the oldest unfinished job.\n"
+                "# TYPE zikao_jobs_oldest_seconds gauge\n");
+    for (size_t q = 0; q < queue_count; q++) {
+        const char *v = "0";
+        for (int i = 0; st->gauges && i < PQntuples(st->gauges); i++)
+            if (strcmp(PQgetvalue(st->gauges, i, 0), queue_names[q]) == 0)
+                v = PQgetvalue(st->gauges, i, 5);
+        buf_printf(b, "zikao_jobs_oldest_seconds{queue=\"%s\"} %s\n", queue_names[q], v);
+    }
+    buf_printf(b,
+               "# HELP zikao_jobs_database_up 1 when the job gauges could be read.\n"
+               "# TYPE zikao_jobs_database_up gauge\nzikao_jobs_database_up %d\n",
+               st->gauges != NULL);
+
+    buf_puts(b, "# HELP zikao_jobs_finished_total Job runs by outcome (done; failed and "
+                "retried; dead).\n# TYPE zikao_jobs_finished_total counter\n");
+    for (size_t q = 0; q < queue_count; q++) {
+        static const char *const outcomes[] = {"done", "failed", "dead"};
+        for (int k = 0; k < 3; k++) {
+            long long v = metrics_hash_get(&st->stats[q], outcomes[k]);
+            buf_printf(b, "zikao_jobs_finished_total{queue=\"%s\",outcome=\"%s\"} %lld\n",
+                       queue_names[q], outcomes[k], v);
+        }
+    }
+    buf_puts(b, "# HELP zikao_job_duration_seconds Time a job run took (handler and "
+                "commit).\n# TYPE zikao_job_duration_seconds histogram\n");
+    for (size_t q = 0; q < queue_count; q++) {
+        const struct metrics_hash *h = &st->stats[q];
+        long long buckets[QUEUE_DURATION_BUCKETS + 1], total = 0;
+        long long sum_ms = metrics_hash_get(h, "duration_ms_sum");
+        for (int bi = 0; bi <= QUEUE_DURATION_BUCKETS; bi++) {
+            char f[8];
+            snprintf(f, sizeof(f), "b%d", bi);
+            buckets[bi] = metrics_hash_get(h, f);
+        }
+        long long cum = 0;
+        for (int bi = 0; bi < QUEUE_DURATION_BUCKETS; bi++) {
+            cum += buckets[bi];
+            buf_printf(b, "zikao_job_duration_seconds_bucket{queue=\"%s\",le=\"%g\"} %lld\n",
+                       queue_names[q], queue_duration_bounds_ms[bi] / 1000.0, cum);
+        }
+        total = cum + buckets[QUEUE_DURATION_BUCKETS];
+        buf_printf(b, "zikao_job_duration_seconds_bucket{queue=\"%s\",le=\"+Inf\"} %lld\n",
+                   queue_names[q], total);
+        buf_printf(b, "zikao_job_duration_seconds_sum{queue=\"%s\"} %.3f\n", queue_names[q],
+                   (double)sum_ms / 1000.0);
+        buf_printf(b, "zikao_job_duration_seconds_count{queue=\"%s\"} %lld\n", queue_names[q],
+                   total);
+    }
+    (void)req;
+}
+
+static void metrics_finish(struct http_request *req)
+{
+    struct metrics_state *st = req->ctx;
+    if (--st->pending > 0)
+        return;
+    metrics_jobs_render(req, st);
+    if (st->gauges)
+        PQclear(st->gauges);
+    http_response_header(req, "Cache-Control", "no-store");
+    http_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8", st->out.data, st->out.len);
+}
+
+static void metrics_gauges_done(void *ud, const struct pg_result *r)
+{
+    struct http_request *req = ud;
+    struct metrics_state *st = req->ctx;
+    if (r->error == PG_OK) {
+        /* Keep the result past the callback: copy it. */
+        st->gauges = PQcopyResult(r->res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
+    }
+    metrics_finish(req);
+}
+
+struct metrics_stats_ctx {
+    struct http_request *req;
+    size_t queue;
+};
+
+static void metrics_stats_done(void *ud, redisReply *reply, const char *err)
+{
+    struct metrics_stats_ctx *c = ud;
+    struct metrics_state *st = c->req->ctx;
+    if (err == NULL && reply != NULL && reply->type == REDIS_REPLY_ARRAY) {
+        struct arena *a = &c->req->arena;
+        struct metrics_hash *h = &st->stats[c->queue];
+        h->n = reply->elements / 2;
+        h->field = arena_alloc(a, sizeof(*h->field) * (h->n + 1));
+        h->value = arena_alloc(a, sizeof(*h->value) * (h->n + 1));
+        for (size_t i = 0; i < h->n; i++) {
+            h->field[i] = arena_strdup(a, reply->element[2 * i]->str);
+            h->value[i] = atoll(reply->element[2 * i + 1]->str);
+        }
+    }
+    metrics_finish(c->req);
+}
+
 static void metrics_handler(struct http_request *req)
 {
+    struct metrics_state *st = arena_calloc(&req->arena, sizeof(*st));
+    req->ctx = st;
     size_t len = 0;
     char *text = metrics_render(req->srv->metrics, req->srv->router, &req->arena, &len);
-    http_response_header(req, "Cache-Control", "no-store");
-    http_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+    buf_init(&st->out, &req->arena, len + 8192);
+    buf_append(&st->out, text, len);
+    st->pending = 1;
+    st->pending++;
+    if (pg_query(req->srv->pg,
+                 "SELECT queue, count(*) FILTER (WHERE state = 'queued' AND attempts = 0), "
+                 "count(*) FILTER (WHERE state = 'queued' AND attempts > 0), "
+                 "count(*) FILTER (WHERE state = 'running'), count(*) FILTER (WHERE state = "
+                 "'dead'), coalesce(round(extract(epoch FROM now() - min(created_at) FILTER "
+                 "(WHERE state IN ('queued', 'running'))))::bigint, 0) "
+                 "FROM jobs WHERE state IN ('queued', 'running', 'dead') GROUP BY queue",
+                 NULL, metrics_gauges_done, req) < 0)
+        st->pending--;
+    for (size_t q = 0; q < queue_count && q < 8; q++) {
+        struct metrics_stats_ctx *c = arena_calloc(&req->arena, sizeof(*c));
+        c->req = req;
+        c->queue = q;
+        char *key = arena_alloc(&req->arena, QUEUE_KEY_MAX);
+        queue_stats_key(key, QUEUE_KEY_MAX, queue_names[q]);
+        st->pending++;
+        if (redis_command(req->srv->redis, metrics_stats_done, c, "HGETALL %s", key) < 0)
+            st->pending--;
+    }
+    metrics_finish(req);
 }
 
 static const struct route health_routes[] = {

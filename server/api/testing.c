@@ -4,6 +4,10 @@
  * route with a known limit. Never registered in development or production.
  */
 #include "api.h"
+#include "api_txn.h"
+#include "queue.h"
+
+#include <inttypes.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +40,79 @@ static void test_echo(struct http_request *req)
     http_respond_json(req, 200, json_pack("{s:I}", "length", (json_int_t)req->body_len));
 }
 
+struct test_jobs {
+    const char *queue;
+    const char *payload;
+    int count, added;
+    bool write, written;
+};
+
+static void test_jobs_committed(struct api_txn *tx, const struct pg_result *r)
+{
+    if (api_txn_fail(tx, r))
+        return;
+    const int64_t *ids;
+    int n = api_txn_jobs(tx, &ids);
+    json_t *arr = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(arr, json_integer(ids[i]));
+    http_respond_json(api_txn_request(tx), 201, json_pack("{s:o}", "ids", arr));
+}
+
+static void test_jobs_step(struct api_txn *tx, const struct pg_result *r)
+{
+    if (api_txn_fail(tx, r))
+        return;
+    struct test_jobs *tj = api_txn_request(tx)->ctx;
+    if (tj->write && !tj->written) {
+        /* A stand-in for a business write: an xid makes COMMIT durable. */
+        tj->written = true;
+        api_txn_query(tx, "SELECT txid_current()", 0, NULL, test_jobs_step);
+        return;
+    }
+    if (tj->added < tj->count) {
+        tj->added++;
+        api_txn_add_job(tx, tj->queue, tj->payload, test_jobs_step);
+        return;
+    }
+    api_txn_commit(tx, test_jobs_committed);
+}
+
+/* POST /api/v1/_test/jobs {"queue": Q, "count": 0..64, "payload": {...},
+ * "write": bool}: inserts jobs in one transaction through the outbox and
+ * publishes them; "write" adds a stand-in business write (benchmarks). */
+static void test_jobs(struct http_request *req)
+{
+    json_t *body = api_json_body(req);
+    if (body == NULL)
+        return;
+    struct test_jobs *tj = arena_calloc(&req->arena, sizeof(*tj));
+    const char *queue = json_string_value(json_object_get(body, "queue"));
+    json_t *count = json_object_get(body, "count");
+    json_t *payload = json_object_get(body, "payload");
+    if (queue == NULL || !queue_name_valid(queue)) {
+        json_decref(body);
+        http_respond_error(req, 422, "INVALID", "queue must be a queue name", "queue");
+        return;
+    }
+    tj->queue = arena_strdup(&req->arena, queue);
+    tj->write = json_is_true(json_object_get(body, "write"));
+    tj->count = count ? (int)json_integer_value(count) : 1;
+    if (tj->count < 0 || tj->count > 64) {
+        json_decref(body);
+        http_respond_error(req, 422, "INVALID", "count must be 0..64", "count");
+        return;
+    }
+    char *text = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
+    tj->payload = arena_strdup(&req->arena, text ? text : "{}");
+    free(text);
+    json_decref(body);
+    req->ctx = tj;
+    api_txn_begin(req, test_jobs_step);
+}
+
 static const struct route testing_routes[] = {
+    {"POST", "/api/v1/_test/jobs", test_jobs, 16384},
     {"GET", "/api/v1/_test/sleep", test_sleep, 0},
     {"POST", "/api/v1/_test/echo", test_echo, 1024},
 };

@@ -56,7 +56,7 @@ def make_server(request, pg, database, redis_server, tmpdir_path):
     failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
     problems = []
     for s in servers:
-        was_running = s.proc is not None
+        was_running = s.proc is not None and s.proc.poll() is None
         rc = s.stop()
         log = s.log()
         if failed:

@@ -349,3 +349,83 @@ def split_responses(data):
         out.append(Response(status, headers, rest[:length]))
         data = rest[length:]
     return out
+
+
+# Job settings for tests: short claims and sweeps so recovery is quick.
+TEST_JOB_ENV = {
+    "ZIKAO_JOBS_VISIBILITY_MS": "2000",
+    "ZIKAO_JOBS_SWEEP_INTERVAL_MS": "200",
+    "ZIKAO_JOBS_PUBLISH_GRACE_MS": "500",
+    "ZIKAO_JOBS_BACKOFF_BASE_MS": "100",
+    "ZIKAO_JOBS_BACKOFF_MAX_MS": "1000",
+    "ZIKAO_JOBS_MAX_ATTEMPTS": "3",
+}
+
+
+class Worker:
+    """A real zikao-worker process consuming one queue."""
+
+    def __init__(self, tmpdir, conninfo, redis_port, queue="noop", concurrency=2, env=None):
+        self.queue = queue
+        self.concurrency = concurrency
+        self.log_path = os.path.join(tmpdir, f"worker-{queue}-{uuid.uuid4().hex[:6]}.log")
+        self.env = {k: v for k, v in os.environ.items()
+                    if not k.startswith("ZIKAO_") or k in ("ZIKAO_KIT_DIR", "ZIKAO_MODELS_DIR")}
+        self.env.update({
+            "ZIKAO_DATABASE_CONNINFO": conninfo,
+            "ZIKAO_REDIS_HOST": "127.0.0.1",
+            "ZIKAO_REDIS_PORT": str(redis_port),
+            "ZIKAO_LOG_LEVEL": "info",
+        })
+        self.env.update(TEST_JOB_ENV)
+        if env:
+            self.env.update(env)
+        self.proc = None
+        self.log_file = None
+
+    def start(self):
+        self.log_file = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [binary("zikao-worker"), "--queue", self.queue, "--concurrency", str(self.concurrency)],
+            env=self.env, stdout=self.log_file, stderr=subprocess.STDOUT)
+        wait_until(lambda: "consuming queue" in self.log() or self.proc.poll() is not None,
+                   what="worker start")
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"zikao-worker exited with {self.proc.returncode}:\n{self.log()}")
+        return self
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait()
+        self.proc = None
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        rc = self.proc.returncode
+        self.proc = None
+        return rc
+
+    def log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+
+def zikaoctl(conninfo, redis_port, *args, check=True):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZIKAO_")}
+    env.update({"ZIKAO_DATABASE_CONNINFO": conninfo, "ZIKAO_REDIS_HOST": "127.0.0.1",
+                "ZIKAO_REDIS_PORT": str(redis_port)})
+    r = subprocess.run([binary("zikaoctl"), *args], env=env, capture_output=True, text=True)
+    if check and r.returncode != 0:
+        raise RuntimeError(f"zikaoctl {' '.join(args)} failed ({r.returncode}): {r.stderr}")
+    return r

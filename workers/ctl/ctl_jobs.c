@@ -24,33 +24,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* XADDs ids of queue and marks them published; returns how many made it. */
+/* Publishes ids of queue (MULTI / SADD / XADD / EXEC each, as the server
+ * does); returns how many made it. The rest are left to the sweeper. */
 static int jobs_publish(struct ctl *ctl, const char *queue, PGresult *ids)
 {
     struct sync_conns rc = {.cfg = &ctl->cfg, .application_name = "zikaoctl"};
-    char key[QUEUE_KEY_MAX];
+    char stream[QUEUE_KEY_MAX], set[QUEUE_KEY_MAX];
     int published = 0;
-    if (queue_stream_key(key, sizeof(key), queue) < 0)
+    if (queue_stream_key(stream, sizeof(stream), queue) < 0 ||
+        queue_published_key(set, sizeof(set), queue) < 0)
         return 0;
     redisContext *r = sync_redis(&rc);
     if (r != NULL) {
         int n = PQntuples(ids);
         for (int i = 0; i < n; i++) {
-            const char *argv[] = {"XADD", key, "*", QUEUE_FIELD_JOB, PQgetvalue(ids, i, 0)};
-            redisAppendCommandArgv(r, 5, argv, NULL);
+            const char *id = PQgetvalue(ids, i, 0);
+            const char *multi[] = {"MULTI"}, *exec[] = {"EXEC"};
+            const char *sadd[] = {"SADD", set, id};
+            const char *xadd[] = {"XADD", stream, "*", QUEUE_FIELD_JOB, id};
+            redisAppendCommandArgv(r, 1, multi, NULL);
+            redisAppendCommandArgv(r, 3, sadd, NULL);
+            redisAppendCommandArgv(r, 5, xadd, NULL);
+            redisAppendCommandArgv(r, 1, exec, NULL);
         }
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < 4 * n; i++) {
             redisReply *rep = NULL;
             if (redisGetReply(r, (void **)&rep) != REDIS_OK || rep == NULL)
                 break;
-            if (rep->type != REDIS_REPLY_ERROR) {
-                const char *v[] = {PQgetvalue(ids, i, 0)};
-                PGresult *u = ctl_exec(ctl, "UPDATE jobs SET published_at = now() WHERE id = $1",
-                                       1, v);
-                if (u)
-                    PQclear(u);
+            if (i % 4 == 3 && rep->type == REDIS_REPLY_ARRAY && rep->elements == 2)
                 published++;
-            }
             freeReplyObject(rep);
         }
     }
@@ -140,8 +142,7 @@ static int jobs_list(struct ctl *ctl, int argc, char **argv)
            "LAST ERROR");
     for (int i = 0; i < PQntuples(r); i++)
         printf("%-10s %-8s %-8s %8s %-19s %s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
-               PQgetvalue(r, i, 2), PQgetvalue(r, i, 3), PQgetvalue(r, i, 4),
-               PQgetvalue(r, i, 5));
+               PQgetvalue(r, i, 2), PQgetvalue(r, i, 3), PQgetvalue(r, i, 4), PQgetvalue(r, i, 5));
     PQclear(r);
     return 0;
 }
@@ -187,7 +188,7 @@ static int jobs_retry(struct ctl *ctl, int argc, char **argv)
     const char *v[] = {id, queue};
     PGresult *r = ctl_exec(ctl,
                            "UPDATE jobs SET state = 'queued', attempts = 0, not_before = now(), "
-                           "published_at = NULL, locked_by = NULL, locked_until = NULL, "
+                           "locked_by = NULL, locked_until = NULL, "
                            "finished_at = NULL, updated_at = now() WHERE state = 'dead' AND "
                            "($1::bigint IS NULL OR id = $1::bigint) AND ($2::text IS NULL OR "
                            "queue = $2) RETURNING id, queue",

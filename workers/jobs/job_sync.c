@@ -16,10 +16,12 @@ PGconn *sync_pg(struct sync_conns *c)
         PQfinish(c->pg);
         c->pg = NULL;
     }
-    const char *keys[] = {"dbname", "application_name", "connect_timeout", NULL};
+    const char *keys[] = {"dbname", "application_name", "connect_timeout", "options", NULL};
     char timeout[16];
     snprintf(timeout, sizeof(timeout), "%d", (c->cfg->db_connect_timeout_ms + 999) / 1000);
-    const char *vals[] = {c->cfg->db_conninfo, c->application_name, timeout, NULL};
+    const char *vals[] = {c->cfg->db_conninfo, c->application_name, timeout, c->options, NULL};
+    if (c->options == NULL)
+        keys[3] = NULL;
     c->pg = PQconnectdbParams(keys, vals, 1);
     if (PQstatus(c->pg) != CONNECTION_OK) {
         log_warn("postgres: %s", PQerrorMessage(c->pg));
@@ -36,7 +38,8 @@ PGresult *sync_exec(struct sync_conns *c, const char *sql, int n, const char *co
     PGconn *pg = sync_pg(c);
     if (pg == NULL)
         return NULL;
-    PGresult *r = PQexecParams(pg, sql, n, NULL, values, NULL, NULL, 0);
+    /* Without parameters the simple protocol runs "A; B" in one round trip. */
+    PGresult *r = n == 0 ? PQexec(pg, sql) : PQexecParams(pg, sql, n, NULL, values, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return r;
@@ -99,8 +102,7 @@ redisContext *sync_redis(struct sync_conns *c)
     return r;
 }
 
-redisReply *sync_redis_argv(struct sync_conns *c, int extra_timeout_ms, int argc,
-                            const char **argv)
+redisReply *sync_redis_argv(struct sync_conns *c, int extra_timeout_ms, int argc, const char **argv)
 {
     redisContext *r = sync_redis(c);
     if (r == NULL)

@@ -19,6 +19,7 @@
 struct sync_conns {
     const struct zk_config *cfg;
     const char *application_name;
+    const char *options; /* libpq "options" (e.g. "-c synchronous_commit=off"), or NULL */
     PGconn *pg;
     redisContext *redis;
 };
@@ -28,7 +29,8 @@ PGconn *sync_pg(struct sync_conns *c);
 redisContext *sync_redis(struct sync_conns *c);
 
 /*
- * Runs one statement with text parameters. Returns the result (caller
+ * Runs one statement with text parameters (with none, sql may hold several
+ * statements separated by ';', sent in one round trip). Returns the result (caller
  * PQclears) when its status is COMMAND_OK or TUPLES_OK; otherwise logs, drops
  * a broken connection, and returns NULL.
  */

@@ -15,8 +15,14 @@
  *      the effects and mark the job done. Else discard (someone took over).
  *   5. On failure: back to queued with not_before = now + backoff, or dead
  *      after max_attempts; the sweeper publishes it again when due.
- *   6. XACK + XDEL. If the outcome could not be recorded (PostgreSQL gone),
- *      the message is left pending so that it is retried.
+ *   6. XACK + XDEL (+ SREM from the published set when done or retried). If
+ *      the outcome could not be recorded (PostgreSQL gone), the message is
+ *      left pending so that it is retried.
+ *
+ * Durability: worker sessions commit asynchronously (synchronous_commit =
+ * off). A claim, a lease renewal or a failure record lost in a PostgreSQL
+ * crash only makes a job run again; the done transaction alone, which carries
+ * the effects, waits for the disk (SET LOCAL synchronous_commit = on).
  */
 #include "job_worker.h"
 #include "alloc.h"
@@ -41,7 +47,8 @@
 #define EXIT_CONFIG        78
 #define WORKER_BLOCK_MS    1000
 #define WORKER_PURGE_EVERY (10 * 60 * 1000)
-#define SWEEP_BATCH        "500"
+#define SWEEP_BATCH        1000
+#define WORKER_PG_OPTIONS  "-c synchronous_commit=off"
 
 struct worker;
 
@@ -64,7 +71,8 @@ struct worker {
     const struct job_queue *q;
     const char *config_path;
     char consumer[128];
-    char stream[QUEUE_KEY_MAX], epoch[QUEUE_KEY_MAX], stats[QUEUE_KEY_MAX];
+    char stream[QUEUE_KEY_MAX], published[QUEUE_KEY_MAX], stats[QUEUE_KEY_MAX];
+    long long sweep_cursor; /* keeper: last job id the sweeper looked at */
     int max_attempts;
     atomic_int stopping;
     atomic_int threads_done;
@@ -184,8 +192,7 @@ enum outcome {
     OUTCOME_UNKNOWN, /* could not record anything: leave the message pending */
 };
 
-static void thread_set_busy(struct worker_thread *t, int64_t id, const char *msg,
-                            const char *lease)
+static void thread_set_busy(struct worker_thread *t, int64_t id, const char *msg, const char *lease)
 {
     pthread_mutex_lock(&t->w->lock);
     t->busy = id != 0;
@@ -195,17 +202,13 @@ static void thread_set_busy(struct worker_thread *t, int64_t id, const char *msg
     pthread_mutex_unlock(&t->w->lock);
 }
 
-static void ack_message(struct worker_thread *t, const char *msg_id)
-{
-    struct worker *w = t->w;
-    const char *ack[] = {"XACK", w->stream, QUEUE_GROUP, msg_id};
-    const char *del[] = {"XDEL", w->stream, msg_id};
-    const int argc[] = {4, 3};
-    const char **const argv[] = {ack, del};
-    (void)redis_pipeline(&t->conns, 2, argc, argv, NULL);
-}
-
-static void record_stats(struct worker_thread *t, enum outcome o, bool dead, uint64_t ms)
+/*
+ * Acknowledges and deletes the entry, in one round trip with the stats of a
+ * finished run. job_id (NULL for a skipped message) also leaves the published
+ * set, so that the sweeper publishes it again if it is to be retried.
+ */
+static void ack_message(struct worker_thread *t, const char *msg_id, const char *job_id,
+                        enum outcome o, bool dead, uint64_t ms)
 {
     struct worker *w = t->w;
     char dur[24], bucket[8];
@@ -215,34 +218,44 @@ static void record_stats(struct worker_thread *t, enum outcome o, bool dead, uin
         b++;
     snprintf(bucket, sizeof(bucket), "b%d", b);
     const char *what = o == OUTCOME_DONE ? "done" : dead ? "dead" : "failed";
+    const char *ack[] = {"XACK", w->stream, QUEUE_GROUP, msg_id};
+    const char *del[] = {"XDEL", w->stream, msg_id};
+    const char *srem[] = {"SREM", w->published, job_id};
     const char *c1[] = {"HINCRBY", w->stats, what, "1"};
     const char *c2[] = {"HINCRBY", w->stats, "duration_ms_sum", dur};
     const char *c3[] = {"HINCRBY", w->stats, bucket, "1"};
-    const int argc[] = {4, 4, 4};
-    const char **const argv[] = {c1, c2, c3};
-    (void)redis_pipeline(&t->conns, 3, argc, argv, NULL);
+    const int argc[] = {4, 3, 3, 4, 4, 4};
+    const char **const argv[] = {ack, del, srem, c1, c2, c3};
+    (void)redis_pipeline(&t->conns, job_id ? 6 : 2, argc, argv, NULL);
 }
 
-/* Step 4: the one transaction that writes the effects and marks done. */
-static enum outcome job_finish_done(struct worker_thread *t, struct job_ctx *ctx,
-                                    struct job *job, const char *lease)
+/* Step 4: the one transaction that marks the job done and writes its effects.
+ * The UPDATE both checks that the lease is still ours and locks the row; if
+ * commit() fails, the rollback undoes the done mark too. */
+static enum outcome job_finish_done(struct worker_thread *t, struct job_ctx *ctx, struct job *job,
+                                    const char *lease)
 {
     struct worker *w = t->w;
     char id[24];
     snprintf(id, sizeof(id), "%" PRId64, job->id);
-    PGconn *pg = sync_pg(&t->conns);
-    if (pg == NULL)
+    if (sync_pg(&t->conns) == NULL)
         return OUTCOME_UNKNOWN;
-    PGresult *r = sync_exec(&t->conns, "BEGIN", 0, NULL);
+    /* The one commit that must be durable before the message is acked. */
+    PGresult *r = sync_exec(&t->conns, "BEGIN; SET LOCAL synchronous_commit = on", 0, NULL);
     if (r == NULL)
         return OUTCOME_UNKNOWN;
     PQclear(r);
-    const char *v1[] = {id};
-    r = sync_exec(&t->conns, "SELECT state, locked_by FROM jobs WHERE id = $1 FOR UPDATE", 1, v1);
+    char *result = ctx->result ? json_dumps(ctx->result, JSON_COMPACT) : NULL;
+    const char *v[] = {id, lease, result};
+    r = sync_exec(&t->conns,
+                  "UPDATE jobs SET state = 'done', result = $3::jsonb, last_error = NULL, "
+                  "locked_by = NULL, locked_until = NULL, finished_at = now(), updated_at = now() "
+                  "WHERE id = $1 AND state = 'running' AND locked_by = $2 RETURNING id",
+                  3, v);
+    free(result);
     if (r == NULL)
-        goto unknown;
-    bool ours = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "running") == 0 &&
-                strcmp(PQgetvalue(r, 0, 1), lease) == 0;
+        goto failed_or_unknown;
+    bool ours = PQntuples(r) == 1;
     PQclear(r);
     if (!ours) {
         log_warn("job %s: the claim was lost (another worker took it over); this run's "
@@ -255,17 +268,6 @@ static enum outcome job_finish_done(struct worker_thread *t, struct job_ctx *ctx
         PQclear(sync_exec(&t->conns, "ROLLBACK", 0, NULL));
         return OUTCOME_FAILED;
     }
-    char *result = ctx->result ? json_dumps(ctx->result, JSON_COMPACT) : NULL;
-    const char *v2[] = {id, result};
-    r = sync_exec(&t->conns,
-                  "UPDATE jobs SET state = 'done', result = $2::jsonb, last_error = NULL, "
-                  "locked_by = NULL, locked_until = NULL, finished_at = now(), updated_at = now() "
-                  "WHERE id = $1",
-                  2, v2);
-    free(result);
-    if (r == NULL)
-        goto failed_or_unknown;
-    PQclear(r);
     r = sync_exec(&t->conns, "COMMIT", 0, NULL);
     if (r == NULL)
         goto failed_or_unknown;
@@ -279,10 +281,6 @@ failed_or_unknown:
              PQerrorMessage(t->conns.pg));
     PQclear(sync_exec(&t->conns, "ROLLBACK", 0, NULL));
     return OUTCOME_FAILED;
-unknown:
-    if (t->conns.pg != NULL)
-        PQclear(sync_exec(&t->conns, "ROLLBACK", 0, NULL));
-    return OUTCOME_UNKNOWN;
 }
 
 /* Step 5: back to queued with backoff, or dead. Returns OUTCOME_FAILED, or
@@ -307,7 +305,7 @@ static enum outcome job_finish_failed(struct worker_thread *t, struct job_ctx *c
         &t->conns,
         "UPDATE jobs SET state = CASE WHEN attempts >= $3::int THEN 'dead' ELSE 'queued' END, "
         "not_before = now() + make_interval(secs => $4::float8), last_error = $5, "
-        "locked_by = NULL, locked_until = NULL, published_at = NULL, "
+        "locked_by = NULL, locked_until = NULL, "
         "finished_at = CASE WHEN attempts >= $3::int THEN now() END, updated_at = now() "
         "WHERE id = $1 AND locked_by = $2 RETURNING state",
         5, v);
@@ -315,9 +313,9 @@ static enum outcome job_finish_failed(struct worker_thread *t, struct job_ctx *c
         return OUTCOME_UNKNOWN;
     *dead = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "dead") == 0;
     if (PQntuples(r) == 1)
-        log_msg(*dead ? LOG_LEVEL_ERR : LOG_LEVEL_WARNING, NULL,
-                "job %s attempt %d failed%s: %s", id, job->attempt,
-                *dead ? "; no attempts left, the job is dead" : "; will retry", ctx->error);
+        log_msg(*dead ? LOG_LEVEL_ERR : LOG_LEVEL_WARNING, NULL, "job %s attempt %d failed%s: %s",
+                id, job->attempt, *dead ? "; no attempts left, the job is dead" : "; will retry",
+                ctx->error);
     PQclear(r);
     return OUTCOME_FAILED;
 }
@@ -330,7 +328,7 @@ static void handle_message(struct worker_thread *t, const char *msg_id, const ch
     long long id_val = job_field ? strtoll(job_field, &end, 10) : 0;
     if (job_field == NULL || *end != '\0' || id_val <= 0) {
         log_warn("%s: message %s has no valid job id; dropped", w->stream, msg_id);
-        ack_message(t, msg_id);
+        ack_message(t, msg_id, NULL, OUTCOME_SKIPPED, false, 0);
         return;
     }
     char id[24], lease[160], vis[24];
@@ -354,7 +352,7 @@ static void handle_message(struct worker_thread *t, const char *msg_id, const ch
     if (PQntuples(r) == 0) {
         PQclear(r);
         log_debug("job %s: not runnable here (done, dead, not due, or held); skipped", id);
-        ack_message(t, msg_id);
+        ack_message(t, msg_id, NULL, OUTCOME_SKIPPED, false, 0);
         return;
     }
     struct arena arena;
@@ -376,8 +374,8 @@ static void handle_message(struct worker_thread *t, const char *msg_id, const ch
     struct job_ctx ctx = {.t = t};
     uint64_t t0 = now_ms();
     log_debug("job %s attempt %d started", id, job.attempt);
-    enum outcome o = w->q->run(&ctx, &job) == 0 ? job_finish_done(t, &ctx, &job, lease)
-                                                 : OUTCOME_FAILED;
+    enum outcome o =
+        w->q->run(&ctx, &job) == 0 ? job_finish_done(t, &ctx, &job, lease) : OUTCOME_FAILED;
     bool dead = false;
     if (o == OUTCOME_FAILED)
         o = job_finish_failed(t, &ctx, &job, lease, &dead);
@@ -387,9 +385,7 @@ static void handle_message(struct worker_thread *t, const char *msg_id, const ch
                  "stays pending, to be retried",
                  id);
     } else {
-        ack_message(t, msg_id);
-        if (o != OUTCOME_SKIPPED)
-            record_stats(t, o, dead, ms);
+        ack_message(t, msg_id, o == OUTCOME_SKIPPED ? NULL : id, o, dead, ms);
         if (o == OUTCOME_DONE)
             log_msg(LOG_LEVEL_INFO, NULL, "job %s done in %" PRIu64 " ms", id, ms);
     }
@@ -515,102 +511,81 @@ static void keeper_renew_claims(struct worker *w)
     }
 }
 
-/* Redis lost the stream (flushed, or restarted without its data): publish
- * every queued job of the queue again. */
-static void keeper_check_epoch(struct worker *w)
-{
-    const char *exists[] = {"EXISTS", w->epoch};
-    redisReply *r = sync_redis_argv(&w->kc, 0, 2, exists);
-    bool missing = r != NULL && r->type == REDIS_REPLY_INTEGER && r->integer == 0;
-    if (r)
-        freeReplyObject(r);
-    if (!missing)
-        return;
-    ensure_group(w, &w->kc);
-    const char *set[] = {"SET", w->epoch, w->consumer, "NX"};
-    r = sync_redis_argv(&w->kc, 0, 4, set);
-    bool ours = r != NULL && r->type == REDIS_REPLY_STATUS;
-    if (r)
-        freeReplyObject(r);
-    if (!ours)
-        return;
-    const char *v[] = {w->q->name};
-    PGresult *p = sync_exec(&w->kc,
-                            "UPDATE jobs SET published_at = NULL WHERE queue = $1 AND state = "
-                            "'queued' AND published_at IS NOT NULL",
-                            1, v);
-    if (p == NULL) {
-        /* Try again next sweep: remove the marker we set. */
-        const char *del[] = {"DEL", w->epoch};
-        r = sync_redis_argv(&w->kc, 0, 2, del);
-        if (r)
-            freeReplyObject(r);
-        return;
-    }
-    const char *n = PQcmdTuples(p);
-    if (atoi(n) > 0)
-        log_notice("%s: no epoch marker in Redis (first start, or Redis lost its data); "
-                   "publishing %s queued job(s) again from PostgreSQL",
-                   w->stream, n);
-    PQclear(p);
-}
-
+/*
+ * Publishes due jobs that Redis does not hold: queued and due (past the grace
+ * period, or waiting for a retry), or running under an expired lease, and
+ * absent from the published set. Walks the unfinished jobs with a cursor, one
+ * batch per sweep, so that a deep backlog is covered too.
+ */
 static void keeper_sweep(struct worker *w)
 {
-    keeper_check_epoch(w);
-    char grace[24];
+    char grace[24], cursor[24], limit[16];
     snprintf(grace, sizeof(grace), "%.3f", (double)w->cfg.jobs_publish_grace_ms / 1000.0);
-    const char *v[] = {w->q->name, grace};
+    snprintf(cursor, sizeof(cursor), "%lld", w->sweep_cursor);
+    snprintf(limit, sizeof(limit), "%d", SWEEP_BATCH);
+    const char *v[] = {w->q->name, grace, cursor, limit};
     PGresult *p = sync_exec(
         &w->kc,
-        "WITH due AS (SELECT id FROM jobs WHERE queue = $1 AND ("
-        " (state = 'queued' AND published_at IS NULL AND not_before <= now()"
-        "  AND (attempts > 0 OR created_at < now() - make_interval(secs => $2::float8)))"
-        " OR (state = 'running' AND locked_until < now() - make_interval(secs => $2::float8)"
-        "  AND (published_at IS NULL OR published_at < locked_until)))"
-        " ORDER BY id LIMIT " SWEEP_BATCH " FOR UPDATE SKIP LOCKED) "
-        "UPDATE jobs j SET published_at = now() FROM due WHERE j.id = due.id RETURNING j.id",
-        2, v);
+        "SELECT id FROM jobs WHERE queue = $1 AND state IN ('queued', 'running') AND id > "
+        "$3::bigint AND ((state = 'queued' AND not_before <= now() AND (attempts > 0 OR "
+        "created_at < now() - make_interval(secs => $2::float8))) OR (state = 'running' AND "
+        "locked_until < now() - make_interval(secs => $2::float8))) ORDER BY id LIMIT $4::int",
+        4, v);
     if (p == NULL)
         return;
     int n = PQntuples(p);
-    if (n > 0) {
-        const char **argvs[500];
-        int argcs[500];
-        bool ok[500];
-        const char *(*cmds)[5] = zk_calloc((size_t)n, sizeof(*cmds));
+    w->sweep_cursor = n < SWEEP_BATCH ? 0 : atoll(PQgetvalue(p, n - 1, 0));
+    if (n == 0) {
+        PQclear(p);
+        return;
+    }
+    /* Which of them does Redis know? */
+    const char **argv = zk_malloc(sizeof(*argv) * (size_t)(n + 2));
+    argv[0] = "SMISMEMBER";
+    argv[1] = w->published;
+    for (int i = 0; i < n; i++)
+        argv[i + 2] = PQgetvalue(p, i, 0);
+    redisReply *known = sync_redis_argv(&w->kc, 0, n + 2, argv);
+    free(argv);
+    if (known == NULL || known->type != REDIS_REPLY_ARRAY || known->elements != (size_t)n) {
+        if (known)
+            freeReplyObject(known);
+        PQclear(p);
+        return;
+    }
+    /* MULTI / SADD / XADD / EXEC for each missing one, pipelined. */
+    int missing = 0;
+    for (int i = 0; i < n; i++)
+        missing += known->element[i]->integer == 0;
+    if (missing > 0) {
+        int ncmd = missing * 4, k = 0;
+        const char ***cmds = zk_malloc(sizeof(*cmds) * (size_t)ncmd);
+        int *argc = zk_malloc(sizeof(*argc) * (size_t)ncmd);
+        const char **words = zk_malloc(sizeof(*words) * (size_t)missing * 11);
+        int wi = 0;
         for (int i = 0; i < n; i++) {
-            cmds[i][0] = "XADD";
-            cmds[i][1] = w->stream;
-            cmds[i][2] = "*";
-            cmds[i][3] = QUEUE_FIELD_JOB;
-            cmds[i][4] = PQgetvalue(p, i, 0);
-            argvs[i] = cmds[i];
-            argcs[i] = 5;
-            ok[i] = false;
+            if (known->element[i]->integer != 0)
+                continue;
+            const char *id = PQgetvalue(p, i, 0);
+            const char **m = &words[wi];
+            const char *tmpl[10] = {"MULTI",   "SADD", w->published,    id, "XADD",
+                                    w->stream, "*",    QUEUE_FIELD_JOB, id, "EXEC"};
+            memcpy(m, tmpl, sizeof(tmpl));
+            wi += 11;
+            static const int offsets[4] = {0, 1, 4, 9}, counts[4] = {1, 3, 5, 1};
+            for (int c = 0; c < 4; c++) {
+                cmds[k] = &m[offsets[c]];
+                argc[k++] = counts[c];
+            }
         }
-        int good = redis_pipeline(&w->kc, n, argcs, (const char **const *)argvs, ok);
-        if (good < n) {
-            /* Not published after all: leave them for the next sweep. */
-            char *list = zk_malloc(24 * (size_t)n + 3);
-            size_t off = 0;
-            list[off++] = '{';
-            for (int i = 0; i < n; i++)
-                if (!ok[i])
-                    off += (size_t)sprintf(list + off, "%s%s", off > 1 ? "," : "",
-                                           PQgetvalue(p, i, 0));
-            list[off++] = '}';
-            list[off] = '\0';
-            const char *u[] = {list};
-            PQclear(sync_exec(&w->kc,
-                              "UPDATE jobs SET published_at = NULL WHERE id = ANY($1::bigint[])",
-                              1, u));
-            free(list);
-        }
-        if (good > 0)
-            log_notice("%s: sweeper published %d job(s)", w->stream, good);
+        int good = redis_pipeline(&w->kc, ncmd, argc, (const char **const *)cmds, NULL);
+        if (good == ncmd)
+            log_info("%s: sweeper published %d job(s) Redis did not hold", w->stream, missing);
+        free(words);
+        free(argc);
         free(cmds);
     }
+    freeReplyObject(known);
     PQclear(p);
 }
 
@@ -627,8 +602,8 @@ static void keeper_purge(struct worker *w)
                             2, v1);
     if (p != NULL) {
         if (atoi(PQcmdTuples(p)) > 0)
-            log_notice("%s: purged %s done job(s) older than %s days", w->q->name,
-                       PQcmdTuples(p), days);
+            log_notice("%s: purged %s done job(s) older than %s days", w->q->name, PQcmdTuples(p),
+                       days);
         PQclear(p);
     }
     const char *v2[] = {w->q->name, dead_days};
@@ -675,8 +650,7 @@ static void *keeper_main(void *arg)
     uint64_t renew_every = (uint64_t)w->cfg.jobs_visibility_ms / 3;
     if (renew_every < 50)
         renew_every = 50;
-    uint64_t next_renew = now_ms() + renew_every, next_sweep = 0,
-             next_purge = now_ms() + 5000;
+    uint64_t next_renew = now_ms() + renew_every, next_sweep = 0, next_purge = now_ms() + 5000;
     /* Runs until every consumer has finished its job in hand. */
     while (atomic_load(&w->threads_done) < w->nthreads) {
         uint64_t now = now_ms();
@@ -705,8 +679,8 @@ static void *keeper_main(void *arg)
 static int worker_check_schema(struct worker *w, const sigset_t *sigs)
 {
     for (;;) {
-        PGresult *r = sync_exec(&w->kc, "SELECT coalesce(max(version), 0) FROM schema_migrations",
-                                0, NULL);
+        PGresult *r =
+            sync_exec(&w->kc, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL);
         if (r != NULL) {
             int v = atoi(PQgetvalue(r, 0, 0));
             PQclear(r);
@@ -725,8 +699,7 @@ static int worker_check_schema(struct worker *w, const sigset_t *sigs)
     }
 }
 
-int job_worker_run(const struct zk_config *cfg, const struct job_queue *q,
-                   const char *config_path)
+int job_worker_run(const struct zk_config *cfg, const struct job_queue *q, const char *config_path)
 {
     struct worker *w = zk_calloc(1, sizeof(*w));
     int rc = 0;
@@ -739,11 +712,12 @@ int job_worker_run(const struct zk_config *cfg, const struct job_queue *q,
     gethostname(host, sizeof(host) - 1);
     snprintf(w->consumer, sizeof(w->consumer), "%s:%d", host, (int)getpid());
     queue_stream_key(w->stream, sizeof(w->stream), q->name);
-    queue_epoch_key(w->epoch, sizeof(w->epoch), q->name);
+    queue_published_key(w->published, sizeof(w->published), q->name);
     queue_stats_key(w->stats, sizeof(w->stats), q->name);
     pthread_mutex_init(&w->lock, NULL);
     w->kc.cfg = &w->cfg;
     w->kc.application_name = "zikao-worker";
+    w->kc.options = WORKER_PG_OPTIONS;
 
     /* Signals go to this thread only (sigtimedwait); threads inherit the mask. */
     sigset_t sigs;
@@ -767,6 +741,7 @@ int job_worker_run(const struct zk_config *cfg, const struct job_queue *q,
         t->index = i;
         t->conns.cfg = &w->cfg;
         t->conns.application_name = "zikao-worker";
+        t->conns.options = WORKER_PG_OPTIONS;
         if (q->thread_init != NULL && q->thread_init(&t->state, &w->cfg) < 0) {
             log_err("queue %s: worker thread set-up failed", q->name);
             rc = 1;

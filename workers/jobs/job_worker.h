@@ -15,7 +15,6 @@
 #include "job.h"
 
 /* Runs until stopped. Returns the process exit status (78: schema too old). */
-int job_worker_run(const struct zk_config *cfg, const struct job_queue *q,
-                   const char *config_path);
+int job_worker_run(const struct zk_config *cfg, const struct job_queue *q, const char *config_path);
 
 #endif

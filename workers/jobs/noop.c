@@ -35,8 +35,9 @@ static int noop_commit(struct job_ctx *ctx, struct job *job, PGconn *conn)
     char id[24];
     snprintf(id, sizeof(id), "%" PRId64, job->id);
     const char *values[] = {id, job_worker_name(ctx)};
-    PGresult *r = PQexecParams(conn, "INSERT INTO job_noop_effects (job_id, worker) VALUES ($1, $2)",
-                               2, NULL, values, NULL, NULL, 0);
+    PGresult *r =
+        PQexecParams(conn, "INSERT INTO job_noop_effects (job_id, worker) VALUES ($1, $2)", 2, NULL,
+                     values, NULL, NULL, 0);
     int rc = 0;
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
         rc = job_fail(ctx, "noop effect: %s", PQresultErrorMessage(r));
