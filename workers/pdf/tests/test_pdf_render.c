@@ -26,6 +26,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+/* after stdio.h: jpeglib.h needs FILE and size_t */
+#include <jpeglib.h>
 
 #define MM(x) ((x)*72.0 / 25.4)
 
@@ -642,6 +644,69 @@ static void test_photo_that_is_not_an_image_is_a_clear_error(void **state)
     assert_non_null(strstr(out.error, "JPEG"));
 }
 
+/* A w x h JPEG of a gradient in the given colour space (malloc'd). */
+static unsigned char *make_jpeg(int w, int h, J_COLOR_SPACE space, int comps, unsigned long *len)
+{
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr e;
+    unsigned char *jpeg = NULL;
+    unsigned char *row = malloc((size_t)w * (size_t)comps);
+    *len = 0;
+    c.err = jpeg_std_error(&e);
+    jpeg_create_compress(&c);
+    jpeg_mem_dest(&c, &jpeg, len);
+    c.image_width = (JDIMENSION)w;
+    c.image_height = (JDIMENSION)h;
+    c.input_components = comps;
+    c.in_color_space = space;
+    jpeg_set_defaults(&c);
+    jpeg_start_compress(&c, TRUE);
+    while (c.next_scanline < c.image_height) {
+        for (int x = 0; x < w * comps; x++)
+            row[x] = (unsigned char)((x / comps + (int)c.next_scanline) * 255 / (w + h));
+        JSAMPROW r = row;
+        jpeg_write_scanlines(&c, &r, 1);
+    }
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    free(row);
+    return jpeg;
+}
+
+static void test_cmyk_jpeg_photo_is_refused_with_a_reason(void **state)
+{
+    /* As print shops deliver: viewers disagree on its inversion, so it is
+     * refused rather than printed wrong. */
+    unsigned long len;
+    unsigned char *jpeg = make_jpeg(16, 16, JCS_CMYK, 4, &len);
+    struct pdf_graduate_form f;
+    struct pdf_output out;
+    fixture_graduate_form(&f, jpeg, len);
+    assert_int_equal(pdf_render_graduate_form(&f, &out), -ENOTSUP);
+    assert_null(out.data);
+    assert_non_null(strstr(out.error, "CMYK"));
+    free(jpeg);
+}
+
+static void test_oversized_jpeg_photo_is_scaled_to_600x800(void **state)
+{
+    unsigned long len;
+    unsigned char *jpeg = make_jpeg(1800, 2400, JCS_RGB, 3, &len);
+    struct pdf_graduate_form f;
+    struct pdf_output out;
+    fixture_graduate_form(&f, jpeg, len);
+    render_graduate(&f, &out);
+    char *pdf = save_pdf(&out, "graduate_form_big_photo");
+    char *cmd = g_strdup_printf("pdfimages -list '%s' | grep -c ' 600   800 .*jpeg'", pdf);
+    char *n = run(cmd, NULL);
+    assert_int_equal(atoi(n), 1);
+    g_free(n);
+    g_free(cmd);
+    g_free(pdf);
+    pdf_output_free(&out);
+    free(jpeg);
+}
+
 static cairo_status_t png_collect(void *closure, const unsigned char *data, unsigned int len)
 {
     g_byte_array_append(closure, data, len);
@@ -939,6 +1004,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_missing_photo_is_a_clear_error),
         cmocka_unit_test(test_truncated_photo_is_a_clear_error),
         cmocka_unit_test(test_photo_that_is_not_an_image_is_a_clear_error),
+        cmocka_unit_test(test_cmyk_jpeg_photo_is_refused_with_a_reason),
+        cmocka_unit_test(test_oversized_jpeg_photo_is_scaled_to_600x800),
         cmocka_unit_test(test_png_photo_is_accepted_and_embedded_as_jpeg),
         cmocka_unit_test(test_missing_required_field_is_named_in_the_error),
         cmocka_unit_test(test_name_too_long_for_its_fixed_cell_is_an_error_naming_it),
