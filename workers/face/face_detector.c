@@ -66,15 +66,28 @@ static int det_side0(int s)
 /* Band of pointwise rows computed per sgemm before pooling. */
 #define DET_BAND 16
 
+/*
+ * Floats of the pointwise band: DET_BAND rows of each stride-2 stage's
+ * output, or the whole last map (pooled at stride 1), whichever is largest.
+ */
+static size_t det_band(int s)
+{
+    size_t side = (size_t)det_side0(s), m = 0;
+    for (int i = 0; i < 5; i++) {
+        size_t need = (i < 4 ? (size_t)DET_BAND : side) * side * (size_t)det_channels[i + 1];
+        m = need > m ? need : m;
+        if (i < 4)
+            side = (side + 1) / 2;
+    }
+    return m;
+}
+
 size_t face_detector_work(int s)
 {
     size_t p0 = (size_t)det_side0(s);
     size_t map = p0 * p0 * 16; /* the largest activation: stage 1's input */
-    size_t band = (size_t)DET_BAND * p0 * 32;
     size_t cells = (size_t)(s / 32) * (s / 32);
-    if (band < cells * 512)
-        band = cells * 512;
-    return (size_t)s * s * 3 + 3 * map + band + cells * DET_ANCHORS * 5 + 6 * 16;
+    return (size_t)s * s * 3 + 3 * map + det_band(s) + cells * DET_ANCHORS * 5 + 6 * 16;
 }
 
 /* Eight floats in a vector register (GCC/clang vector extension); unaligned loads via memcpy. */
@@ -273,10 +286,7 @@ int face_detector_run(const struct face_detector *net, const struct face_image *
     float *buf[3];
     for (int i = 0; i < 3; i++)
         buf[i] = face_work_take(work, p0 * p0 * 16);
-    size_t cells0 = (size_t)(s / 32) * (s / 32);
-    float *band =
-        face_work_take(work, (size_t)DET_BAND * p0 * 32 > cells0 * 512 ? (size_t)DET_BAND * p0 * 32
-                                                                       : cells0 * 512);
+    float *band = face_work_take(work, det_band(s));
     float *rows = buf[2]; /* stage 0's two conv rows; buf[2] is free until stage 1 */
     face_make_input(img, 0, 0, img->width, img->height, s, false, det_mean, face_detector_divisor,
                     input);

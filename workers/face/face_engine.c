@@ -57,13 +57,31 @@ struct face_engine {
     char version[96];
 };
 
+/*
+ * Under AddressSanitizer every region is preceded by a poisoned red zone, so
+ * a network that writes past what it took is caught (tests run with ASan).
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define WORK_REDZONE        16 /* floats */
+#define WORK_POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n) * sizeof(float))
+#define WORK_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n) * sizeof(float))
+#else
+#define WORK_REDZONE        0
+#define WORK_POISON(p, n)   ((void)(p), (void)(n))
+#define WORK_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+/* Room for the red zones of the most regions one call takes. */
+#define WORK_SLACK ((size_t)WORK_REDZONE * 32)
+
 float *face_work_take(struct face_work *w, size_t n)
 {
-    size_t at = (w->used + 15) & ~(size_t)15;
+    size_t at = (w->used + WORK_REDZONE + 15) & ~(size_t)15;
     if (at + n > w->cap) {
         fprintf(stderr, "face: workspace overrun (%zu + %zu > %zu floats)\n", at, n, w->cap);
         abort();
     }
+    WORK_POISON(w->d + w->used, at - w->used);
     w->used = at + n;
     return w->d + at;
 }
@@ -78,11 +96,13 @@ static struct face_block *block_get(const struct face_engine *eng, size_t n, str
     pthread_mutex_unlock(&eng->pool->lock);
     if (b == NULL)
         b = zk_calloc(1, sizeof(*b));
+    n += WORK_SLACK;
     if (b->cap < n) {
         free(b->d);
         b->d = zk_malloc(n * sizeof(float));
         b->cap = n;
     }
+    WORK_UNPOISON(b->d, b->cap);
     w->d = b->d;
     w->cap = b->cap;
     w->used = 0;
@@ -196,6 +216,7 @@ void face_engine_free(struct face_engine *eng)
     while (eng->pool->free != NULL) {
         struct face_block *b = eng->pool->free;
         eng->pool->free = b->next;
+        WORK_UNPOISON(b->d, b->cap);
         free(b->d);
         free(b);
     }

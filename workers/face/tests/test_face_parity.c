@@ -19,6 +19,7 @@
 
 #include "face_test_util.h"
 
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -218,6 +219,25 @@ static void test_face_detector_finds_the_six_reference_boxes(void **state)
     face_image_free(&img);
 }
 
+/* Other input sizes work too (the worker may raise it for small faces). */
+static void test_face_detector_finds_the_six_faces_at_other_input_sizes(void **state)
+{
+    FACE_SKIP_WITHOUT_KIT(state);
+    struct face_fixture *fx = *state;
+    struct face_image img;
+    face_test_image(fx, "reference/faces.jpg", &img);
+    const int sizes[] = {320, 512, 608, 800};
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        struct face_detection det[16];
+        int n = face_detect_ex(fx->eng, &img, sizes[i], 0.5f, det, 16);
+        printf("faces.jpg at %d: %d faces\n", sizes[i], n);
+        assert_int_equal(n, 6);
+    }
+    struct face_detection det[1];
+    assert_int_equal(face_detect_ex(fx->eng, &img, 400, 0.5f, det, 1), -EINVAL);
+    face_image_free(&img);
+}
+
 static void test_face_detector_finds_no_face_in_white_image(void **state)
 {
     FACE_SKIP_WITHOUT_KIT(state);
@@ -363,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_face_face2_descriptor_and_landmarks_match_reference),
         cmocka_unit_test(test_face_rectangular_descriptor_and_landmarks_match_reference),
         cmocka_unit_test(test_face_detector_finds_the_six_reference_boxes),
+        cmocka_unit_test(test_face_detector_finds_the_six_faces_at_other_input_sizes),
         cmocka_unit_test(test_face_detector_finds_no_face_in_white_image),
         cmocka_unit_test(test_face_pipeline_on_faces_jpg_matches_reference),
         cmocka_unit_test(test_face_engine_serves_threads_concurrently_with_identical_results),
