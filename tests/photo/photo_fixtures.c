@@ -587,7 +587,7 @@ int main(int argc, char **argv)
     rc |= save_jpeg_header("bomb_60000.jpg", 60000, 60000, false);
     rc |= save_jpeg_header("bomb_progressive.jpg", 6000, 5000, true);
 
-    struct face_src faces[2];
+    struct face_src faces[2] = {0};
     struct stat st;
     char probe[4096];
     snprintf(probe, sizeof(probe), "%s/testdata/faces/reference/face1.png", kit);
@@ -605,6 +605,8 @@ int main(int argc, char **argv)
         remove(probe);
         rc |= face_fixtures(faces);
     }
+    free(faces[0].grey.p);
+    free(faces[1].grey.p);
     vips_shutdown();
     return rc ? 1 : 0;
 }

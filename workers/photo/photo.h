@@ -206,8 +206,11 @@ const struct photo_spec *photo_spec_find(const struct photo_specs *specs, const 
 /*
  * Runs every rule the spec enables on the encoded photo in data[0..len).
  * face may be NULL (face rules then report PHOTO_PENDING). Always fills res
- * (a photo that cannot be decoded gets a failed "decode" verdict, the pixel
- * rules PHOTO_SKIPPED); returns 0, or -EIO if libvips itself misbehaved.
+ * completely: a photo that cannot be decoded gets a failed "decode" verdict
+ * and its pixel rules PHOTO_SKIPPED. Returns 0 (damaged, hostile or huge
+ * input is a verdict, never an error). Peak memory is bounded by the spec:
+ * max_pixels refuses before decoding, analysis_pixels bounds the decoded
+ * copy, progressive JPEGs need at most 96 MiB of coefficients.
  */
 int photo_check_buffer(const struct photo_spec *spec, const struct photo_specs *specs,
                        const void *data, size_t len, const struct photo_face *face,
