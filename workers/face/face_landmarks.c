@@ -82,8 +82,9 @@ static void sep_conv(const struct face_fmap *x, const float *dw, const float *pw
 }
 
 /* One dense block: out1 = relu(conv0(x)), then out_k = sep(relu(sum of previous)). */
-static void dense_block(const struct face_dense_block *blk, bool first, int nconv, int cout,
-                        const struct face_fmap *x, struct lm_scratch *s, struct face_fmap *res)
+FACE_HOT static void dense_block(const struct face_dense_block *blk, bool first, int nconv,
+                                 int cout, const struct face_fmap *x, struct lm_scratch *s,
+                                 struct face_fmap *res)
 {
     struct face_fmap out1 = {0, 0, 0, s->out1};
     if (first)
@@ -107,9 +108,9 @@ static void dense_block(const struct face_dense_block *blk, bool first, int ncon
     res->c = out1.c;
 }
 
-void face_landmarker_run(const struct face_landmarker *net, const struct face_image *img, int cx,
-                         int cy, int cw, int ch, struct face_work *work,
-                         struct face_point pts[FACE_LANDMARKS])
+FACE_HOT void face_landmarker_run(const struct face_landmarker *net, const struct face_image *img,
+                                  int cx, int cy, int cw, int ch, struct face_work *work,
+                                  struct face_point pts[FACE_LANDMARKS])
 {
     float *input = face_work_take(work, (size_t)LM_SIZE * LM_SIZE * 3);
     struct lm_scratch s;

@@ -30,8 +30,9 @@ void face_pad_calc(int in, int k, int stride, enum face_pad pad, int *out, int *
     *pad_before = total / 2;
 }
 
-void face_conv2d(const struct face_fmap *in, const float *filt, const float *bias, int k, int cout,
-                 int stride, enum face_pad pad, float *col, struct face_fmap *out)
+FACE_HOT void face_conv2d(const struct face_fmap *in, const float *filt, const float *bias, int k,
+                          int cout, int stride, enum face_pad pad, float *col,
+                          struct face_fmap *out)
 {
     int oh, ow, pt, pl;
     face_pad_calc(in->h, k, stride, pad, &oh, &pt);

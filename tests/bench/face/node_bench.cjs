@@ -3,7 +3,7 @@
 // the descriptor of the largest face from its dlib-aligned crop) in
 // @vladmandic/face-api 1.7.15 on tfjs 4.22 with the wasm backend, one
 // thread, on the RGB pixels face_bench dumped (so decoding is excluded on
-// both sides).
+// both sides). cpu_ms is the process's user+system time per run.
 //
 // usage: node node_bench.cjs NODE_PREFIX REPEAT RGB_FILE...
 'use strict';
@@ -55,12 +55,14 @@ async function pipeline(t, opts) {
   console.log(`node face-api ${faceapi.version} tfjs ${tf.version.tfjs} backend ${tf.getBackend()}`
     + ` threads ${wasm.getThreadsCount()}`);
   let total = 0;
+  let totalCpu = 0;
   let runs = 0;
   for (const file of files) {
     const { w, h, t } = readRgb(file);
     let n = await pipeline(t, opts); // warm-up
     let sum = 0;
     let best = Infinity;
+    const c0 = process.cpuUsage();
     for (let r = 0; r < repeat; r++) {
       const t0 = process.hrtime.bigint();
       n = await pipeline(t, opts);
@@ -68,15 +70,18 @@ async function pipeline(t, opts) {
       sum += dt;
       best = Math.min(best, dt);
     }
+    const cu = process.cpuUsage(c0);
+    const cpu = (cu.user + cu.system) / 1e3 / repeat;
+    totalCpu += cpu * repeat;
     t.dispose();
     const name = path.basename(file).replace(/\.rgb$/, '');
     console.log(`${name.padEnd(24)} ${String(w).padStart(4)}x${String(h).padEnd(4)} faces=${n}`
-      + ` mean_ms=${(sum / repeat).toFixed(2)} best_ms=${best.toFixed(2)}`);
+      + ` mean_ms=${(sum / repeat).toFixed(2)} best_ms=${best.toFixed(2)} cpu_ms=${cpu.toFixed(2)}`);
     total += sum;
     runs += repeat;
   }
   console.log(`summary images=${files.length} runs=${runs} mean_ms=${(total / runs).toFixed(2)}`
-    + ' per_image');
+    + ` cpu_ms=${(totalCpu / runs).toFixed(2)} per_image`);
 })().catch((e) => {
   console.error(e);
   process.exit(1);

@@ -59,20 +59,27 @@ echo "== Node (@vladmandic/face-api 1.7.15, tfjs wasm backend, 1 thread, pinned 
 n_rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tmp/n.time")
 
 echo
-echo "== side by side (mean wall-clock ms per image over $repeat runs after one warm-up)"
-printf '%-24s %6s %10s %10s %8s\n' image faces C_ms Node_ms speedup
+echo "== side by side ($repeat runs per image after one warm-up; wall-clock mean and best, CPU time per run)"
+printf '%-22s %5s | %8s %8s %8s | %8s %8s %8s | %7s %7s\n' image faces C_mean C_best C_cpu \
+    JS_mean JS_best JS_cpu x_best x_cpu
+field() { # field FILE IMAGE KEY
+    awk -v n="$2" -v k="$3=" '$1 == n { for (i = 2; i <= NF; i++) if (index($i, k) == 1) print substr($i, length(k) + 1) }' "$1"
+}
 for img in $images; do
     name=$(basename "$img")
-    c=$(awk -v n="$name" '$1 == n { sub("mean_ms=", "", $4); print $4 }' "$tmp/c.out")
-    f=$(awk -v n="$name" '$1 == n { sub("faces=", "", $3); print $3 }' "$tmp/c.out")
-    js=$(awk -v n="$name" '$1 == n { sub("mean_ms=", "", $4); print $4 }' "$tmp/n.out")
-    printf '%-24s %6s %10s %10s %7.1fx\n' "$name" "$f" "$c" "$js" "$(echo "$js / $c" | bc -l)"
+    cm=$(field "$tmp/c.out" "$name" mean_ms); cb=$(field "$tmp/c.out" "$name" best_ms)
+    cc=$(field "$tmp/c.out" "$name" cpu_ms); f=$(field "$tmp/c.out" "$name" faces)
+    jm=$(field "$tmp/n.out" "$name" mean_ms); jb=$(field "$tmp/n.out" "$name" best_ms)
+    jc=$(field "$tmp/n.out" "$name" cpu_ms)
+    printf '%-22s %5s | %8s %8s %8s | %8s %8s %8s | %6.1fx %6.1fx\n' "$name" "$f" "$cm" "$cb" "$cc" \
+        "$jm" "$jb" "$jc" "$(echo "$jb / $cb" | bc -l)" "$(echo "$jc / $cc" | bc -l)"
 done
-c_mean=$(sed -n 's/^summary.* mean_ms=\([0-9.]*\) .*/\1/p' "$tmp/c.out")
-c_cpu=$(sed -n 's/^summary.* cpu_ms=\([0-9.]*\) .*/\1/p' "$tmp/c.out")
-n_mean=$(sed -n 's/^summary.* mean_ms=\([0-9.]*\) .*/\1/p' "$tmp/n.out")
-printf '%-24s %6s %10s %10s %7.1fx\n' "ALL (mean per image)" "" "$c_mean" "$n_mean" \
-    "$(echo "$n_mean / $c_mean" | bc -l)"
-echo "C thread CPU time per image: $c_cpu ms"
+summary() { sed -n "s/^summary.* $2=\([0-9.]*\) .*/\1/p" "$1"; }
+cm=$(summary "$tmp/c.out" mean_ms); cc=$(summary "$tmp/c.out" cpu_ms)
+jm=$(summary "$tmp/n.out" mean_ms); jc=$(summary "$tmp/n.out" cpu_ms)
+printf '%-28s | %8s %8s %8s | %8s %8s %8s | %7s %6.1fx\n' "ALL (mean per image)" "$cm" "" "$cc" \
+    "$jm" "" "$jc" "" "$(echo "$jc / $cc" | bc -l)"
+printf 'wall-clock mean speedup: %.1fx\n' "$(echo "$jm / $cm" | bc -l)"
 echo "peak RSS: C ${c_rss} KiB, Node ${n_rss} KiB"
+echo "machine load while measuring: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 echo "goal: <= 40 ms per image and >= 4x faster than Node"
