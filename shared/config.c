@@ -17,7 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum config_type { CF_INT, CF_SIZE, CF_STR, CF_WORKERS, CF_ENUM };
+enum config_type { CF_INT, CF_SIZE, CF_STR, CF_WORKERS, CF_ENUM, CF_BOOL };
 
 struct config_field {
     const char *section;
@@ -38,6 +38,10 @@ struct config_field {
 #define F_SIZE(sec, key, member, lo, hi, def, rl)                                                  \
     {                                                                                              \
         sec, key, CF_SIZE, offsetof(struct zk_config, member), 0, lo, hi, def, rl, NULL            \
+    }
+#define F_BOOL(sec, key, member, def, rl)                                                          \
+    {                                                                                              \
+        sec, key, CF_BOOL, offsetof(struct zk_config, member), sizeof(bool), 0, 1, def, rl, NULL   \
     }
 #define F_STR(sec, key, member, def, rl)                                                           \
     {                                                                                              \
@@ -92,6 +96,23 @@ static const struct config_field config_fields[] = {
     F_INT("jobs", "publish_grace_ms", jobs_publish_grace_ms, 0, 3600000, "5000", true),
     F_INT("jobs", "retention_days", jobs_retention_days, 1, 3650, "14", true),
     F_INT("jobs", "dead_retention_days", jobs_dead_retention_days, 1, 3650, "90", true),
+
+    F_INT("auth", "session_idle_minutes", auth_session_idle_minutes, 1, 1440, "30", true),
+    F_INT("auth", "session_max_hours", auth_session_max_hours, 1, 720, "12", true),
+    F_BOOL("auth", "cookie_secure", auth_cookie_secure, "false", true),
+    F_INT("auth", "argon2_opslimit", auth_argon2_opslimit, 1, 20, "2", true),
+    F_INT("auth", "argon2_memlimit_kib", auth_argon2_memlimit_kib, 8, 4194304, "19456", true),
+    F_INT("auth", "hash_queue_limit", auth_hash_queue_limit, 1, 100000, "256", true),
+    F_INT("auth", "login_max_failures", auth_login_max_failures, 1, 100, "5", true),
+    F_INT("auth", "lockout_minutes", auth_lockout_minutes, 1, 1440, "15", true),
+    F_INT("auth", "login_per_ip_minute", auth_login_per_ip_minute, 1, 100000, "60", true),
+    F_STR("auth", "captcha_fixed_answer", auth_captcha_fixed, "", false),
+    F_INT("auth", "sms_per_phone_day", auth_sms_per_phone_day, 1, 1000, "10", true),
+    F_INT("auth", "sms_per_ip_hour", auth_sms_per_ip_hour, 1, 100000, "30", true),
+    F_INT("auth", "sms_resend_seconds", auth_sms_resend_seconds, 1, 3600, "60", true),
+    F_INT("auth", "identity_attempts_day", auth_identity_attempts_day, 1, 100, "3", true),
+
+    F_ENUM("profile", "province", province, "shanxi|tianjin", "shanxi", false),
 
     F_ENUM("log", "level", log_level, "err|warning|notice|info|debug", "info", true),
 
@@ -188,6 +209,19 @@ static int config_set(struct zk_config *cfg, const struct config_field *f, const
         }
         memcpy(dst, value, strlen(value) + 1);
         return 0;
+    case CF_BOOL:
+        if (strcasecmp(value, "true") == 0 || strcasecmp(value, "yes") == 0 ||
+            strcasecmp(value, "on") == 0 || strcmp(value, "1") == 0) {
+            *(bool *)dst = true;
+            return 0;
+        }
+        if (strcasecmp(value, "false") == 0 || strcasecmp(value, "no") == 0 ||
+            strcasecmp(value, "off") == 0 || strcmp(value, "0") == 0) {
+            *(bool *)dst = false;
+            return 0;
+        }
+        snprintf(err, errsz, "[%s] %s: '%s' is not true or false", f->section, f->key, value);
+        return -EINVAL;
     case CF_WORKERS:
         if (strcasecmp(value, "auto") == 0) {
             *(int *)dst = 0;
@@ -306,7 +340,8 @@ void config_apply_reload(struct zk_config *live, const struct zk_config *fresh, 
     int fixed = 0;
     for (size_t i = 0; i < CONFIG_NFIELDS; i++) {
         const struct config_field *f = &config_fields[i];
-        size_t sz = (f->type == CF_STR || f->type == CF_ENUM) ? f->size : sizeof(int);
+        size_t sz =
+            (f->type == CF_STR || f->type == CF_ENUM || f->type == CF_BOOL) ? f->size : sizeof(int);
         char *dst = (char *)live + f->offset;
         const char *src = (const char *)fresh + f->offset;
         if (memcmp(dst, src, sz) == 0)

@@ -62,6 +62,25 @@ struct zk_config {
     int jobs_retention_days;    /* done jobs purged after */
     int jobs_dead_retention_days;
 
+    /* [auth] */
+    int auth_session_idle_minutes; /* sliding expiry */
+    int auth_session_max_hours;    /* absolute maximum */
+    bool auth_cookie_secure;       /* Secure flag (behind TLS) */
+    int auth_argon2_opslimit;      /* argon2id t */
+    int auth_argon2_memlimit_kib;  /* argon2id m */
+    int auth_hash_queue_limit;     /* password hashes waiting for a thread */
+    int auth_login_max_failures;   /* in lockout_minutes, then locked */
+    int auth_lockout_minutes;
+    int auth_login_per_ip_minute; /* login attempts per IP per minute */
+    char auth_captcha_fixed[16];  /* test only: every captcha has this answer */
+    int auth_sms_per_phone_day;
+    int auth_sms_per_ip_hour;
+    int auth_sms_resend_seconds;
+    int auth_identity_attempts_day;
+
+    /* [profile] */
+    char province[16]; /* shanxi | tianjin: photo kinds, specs, fees */
+
     /* [log] */
     char log_level[16];
 

@@ -38,9 +38,11 @@ struct router *api_build_router(const struct zk_config *cfg, char *err, size_t e
 
 int api_check_config(const struct zk_config *cfg, char *err, size_t errsz)
 {
-    (void)cfg;
-    (void)err;
-    (void)errsz;
+    if (config_is_production(cfg) && cfg->auth_captcha_fixed[0] != '\0') {
+        snprintf(err, errsz, "[auth] captcha_fixed_answer is for automated tests and is refused "
+                             "when [server] environment = production");
+        return -EINVAL;
+    }
     return 0;
 }
 

@@ -4,6 +4,7 @@
  * route with a known limit. Never registered in development or production.
  */
 #include "api.h"
+#include "api_auth.h"
 #include "api_txn.h"
 #include "queue.h"
 
@@ -111,7 +112,48 @@ static void test_jobs(struct http_request *req)
     api_txn_begin(req, test_jobs_step);
 }
 
+static void test_session_made(struct http_request *req, const struct api_session *s, int err)
+{
+    if (err < 0) {
+        http_respond_error(req, 503, "SESSION_STORE_UNAVAILABLE", "系统繁忙，请稍后再试", NULL);
+        return;
+    }
+    http_respond_json(req, 201,
+                      json_pack("{s:I, s:s}", "candidate_id", (json_int_t)s->candidate_id,
+                                "csrf_token", s->csrf));
+}
+
+/* POST /api/v1/_test/session {"candidate_id": N}: a session without a login,
+ * so that tests of authenticated endpoints need not register first. */
+static void test_session(struct http_request *req)
+{
+    json_t *body = api_json_body(req);
+    if (body == NULL)
+        return;
+    json_int_t id = json_integer_value(json_object_get(body, "candidate_id"));
+    json_decref(body);
+    if (id <= 0) {
+        http_respond_error(req, 422, "INVALID", "candidate_id must be positive", "candidate_id");
+        return;
+    }
+    api_session_create(req, (int64_t)id, test_session_made);
+}
+
+static void test_whoami_authed(struct http_request *req, const struct api_session *s)
+{
+    http_respond_json(req, 200, json_pack("{s:I}", "candidate_id", (json_int_t)s->candidate_id));
+}
+
+/* GET|POST /api/v1/_test/whoami: the session's candidate (POST checks CSRF). */
+static void test_whoami(struct http_request *req)
+{
+    api_auth_require(req, test_whoami_authed);
+}
+
 static const struct route testing_routes[] = {
+    {"POST", "/api/v1/_test/session", test_session, 1024},
+    {"GET", "/api/v1/_test/whoami", test_whoami, 0},
+    {"POST", "/api/v1/_test/whoami", test_whoami, 0},
     {"POST", "/api/v1/_test/jobs", test_jobs, 16384},
     {"GET", "/api/v1/_test/sleep", test_sleep, 0},
     {"POST", "/api/v1/_test/echo", test_echo, 1024},
