@@ -273,6 +273,32 @@ static void test_photo_background_uniformity_catches_border_and_text(void **stat
     free(img.rgb);
 }
 
+static void test_photo_border_samples_top_and_both_sides_of_the_upper_half(void **state)
+{
+    struct photo_border b;
+    struct photo_image img = image(480, 640, 100, 197, 255);
+    photo_border_sample(&img, false, &b);
+    assert_true(b.n > 1000 && b.rms < 1e-9);
+    /* Each band on its own moves the spread: right side, left side, top. */
+    const int bands[3][4] = {{470, 0, 480, 300}, {0, 0, 10, 300}, {0, 0, 480, 10}};
+    for (int i = 0; i < 3; i++) {
+        fill(&img, 0, 0, 480, 640, 100, 197, 255);
+        fill(&img, bands[i][0], bands[i][1], bands[i][2], bands[i][3], 0, 0, 0);
+        photo_border_sample(&img, false, &b);
+        assert_true(b.rms > 10);
+        assert_int_equal(b.rgb[2], 255); /* the median is still the background */
+    }
+    /* The lower half of the sides is not background in a portrait... */
+    fill(&img, 0, 0, 480, 640, 100, 197, 255);
+    fill(&img, 0, 400, 480, 640, 0, 0, 0);
+    photo_border_sample(&img, false, &b);
+    assert_true(b.rms < 1e-9);
+    /* ...but it is for a card photo (full ring). */
+    photo_border_sample(&img, true, &b);
+    assert_true(b.rms > 10);
+    free(img.rgb);
+}
+
 /* ---- sharpness and exposure ---- */
 
 static void test_photo_sharpness_flat_centre_fails_textured_passes(void **state)
@@ -536,6 +562,7 @@ int main(void)
         cmocka_unit_test(test_photo_rejects_background_not_light_blue),
         cmocka_unit_test(test_photo_background_ignores_subject_and_shoulders),
         cmocka_unit_test(test_photo_background_uniformity_catches_border_and_text),
+        cmocka_unit_test(test_photo_border_samples_top_and_both_sides_of_the_upper_half),
         cmocka_unit_test(test_photo_sharpness_flat_centre_fails_textured_passes),
         cmocka_unit_test(test_photo_sharpness_measures_the_face_when_landmarks_exist),
         cmocka_unit_test(test_photo_exposure_counts_clipped_subject_pixels),

@@ -54,13 +54,13 @@ const struct photo_colour *photo_palette_nearest(const struct photo_specs *specs
 /* Border statistics over bands 3% of the size deep: the top band and the
  * side bands of the upper half (where a portrait has background; shoulders
  * fill the bottom), or with full_ring the whole frame edge (card photos).
- * The colour is the per-channel median of the samples; rms their RMS CIE76
- * distance from it. */
+ * The colour is the per-channel median sRGB of the samples; rms their RMS
+ * CIE76 distance from it. */
 struct photo_border {
     int n;
-    double lab[3];  /* median Lab */
+    double lab[3];  /* Lab of rgb */
     double rms;     /* RMS CIE76 distance of the samples from lab */
-    uint8_t rgb[3]; /* median sRGB */
+    uint8_t rgb[3]; /* per-channel median sRGB */
 };
 void photo_border_sample(const struct photo_image *img, bool full_ring, struct photo_border *b);
 

@@ -169,9 +169,9 @@ static double lab_f(double t)
     return t > 216.0 / 24389.0 ? cbrt(t) : (24389.0 / 27.0 * t + 16.0) / 116.0;
 }
 
-void photo_srgb_to_lab(const uint8_t rgb[3], double lab[3])
+/* Lab from linearised channel values (see srgb_linear). */
+static void linear_to_lab(double r, double g, double b, double lab[3])
 {
-    double r = srgb_linear(rgb[0]), g = srgb_linear(rgb[1]), b = srgb_linear(rgb[2]);
     double x = (0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / 0.95047;
     double y = 0.2126729 * r + 0.7151522 * g + 0.0721750 * b;
     double z = (0.0193339 * r + 0.1191920 * g + 0.9503041 * b) / 1.08883;
@@ -179,6 +179,11 @@ void photo_srgb_to_lab(const uint8_t rgb[3], double lab[3])
     lab[0] = 116.0 * fy - 16.0;
     lab[1] = 500.0 * (fx - fy);
     lab[2] = 200.0 * (fy - fz);
+}
+
+void photo_srgb_to_lab(const uint8_t rgb[3], double lab[3])
+{
+    linear_to_lab(srgb_linear(rgb[0]), srgb_linear(rgb[1]), srgb_linear(rgb[2]), lab);
 }
 
 double photo_delta_e(const double a[3], const double b[3])
@@ -204,17 +209,6 @@ const struct photo_colour *photo_palette_nearest(const struct photo_specs *specs
 
 /* ---- measurements ---- */
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static int cmp_u8(const void *a, const void *b)
-{
-    return *(const uint8_t *)a - *(const uint8_t *)b;
-}
-
 void photo_border_sample(const struct photo_image *img, bool full_ring, struct photo_border *b)
 {
     memset(b, 0, sizeof(*b));
@@ -227,50 +221,54 @@ void photo_border_sample(const struct photo_image *img, bool full_ring, struct p
     if (step < 1)
         step = 1;
     size_t cap = (size_t)(area / ((long)step * step)) + (size_t)(img->w + img->h) * 4 + 16;
-    double *lab = zk_malloc(cap * 3 * sizeof(double));
     uint8_t *rgb = zk_malloc(cap * 3);
     size_t n = 0;
+    unsigned hist[3][256] = {{0}};
     for (int y = 0; y < img->h; y += step) {
-        bool in_top = y < band_y, in_bottom = full_ring && y >= img->h - band_y;
-        bool in_side = y < side_end;
+        bool full_row = y < band_y || (full_ring && y >= img->h - band_y);
+        if (!full_row && y >= side_end)
+            continue;
         for (int x = 0; x < img->w && n < cap; x += step) {
-            bool in_lr = x < band_x || x >= img->w - band_x;
-            if (!(in_top || in_bottom || (in_side && in_lr)))
+            /* Outside the top/bottom bands only the side bands count. */
+            if (!full_row && x >= band_x && x < img->w - band_x) {
+                /* Jump to the first grid column of the right band. */
+                x = (img->w - band_x + step - 1) / step * step - step;
                 continue;
+            }
             const uint8_t *p = img->rgb + ((size_t)y * img->w + x) * 3;
-            photo_srgb_to_lab(p, lab + n * 3);
             memcpy(rgb + n * 3, p, 3);
+            for (int k = 0; k < 3; k++)
+                hist[k][p[k]]++;
             n++;
         }
     }
     if (n == 0)
         goto out;
-    /* The colour is the per-channel median, so a thin frame, a stray
-     * hair or a logo cannot pull it; the spread is the RMS distance of all
+    /* The colour is the per-channel median, so a thin frame, a stray hair
+     * or a logo cannot pull it; the spread is the RMS distance of all
      * samples from it, so they do show there. */
-    double *chan = zk_malloc(n * sizeof(double));
-    uint8_t *c8 = zk_malloc(n);
     for (int k = 0; k < 3; k++) {
-        for (size_t i = 0; i < n; i++) {
-            chan[i] = lab[i * 3 + k];
-            c8[i] = rgb[i * 3 + k];
-        }
-        qsort(chan, n, sizeof(double), cmp_double);
-        qsort(c8, n, 1, cmp_u8);
-        b->lab[k] = chan[n / 2];
-        b->rgb[k] = c8[n / 2];
+        size_t acc = 0;
+        int v = 0;
+        while (v < 255 && (acc += hist[k][v]) <= n / 2)
+            v++;
+        b->rgb[k] = (uint8_t)v;
     }
-    free(chan);
-    free(c8);
+    double lin[256]; /* sRGB decoding table: pow() once per level, not per sample */
+    for (int i = 0; i < 256; i++)
+        lin[i] = srgb_linear((uint8_t)i);
+    linear_to_lab(lin[b->rgb[0]], lin[b->rgb[1]], lin[b->rgb[2]], b->lab);
     double sumsq = 0;
     for (size_t i = 0; i < n; i++) {
-        double d = photo_delta_e(lab + i * 3, b->lab);
+        double lab[3];
+        const uint8_t *p = rgb + i * 3;
+        linear_to_lab(lin[p[0]], lin[p[1]], lin[p[2]], lab);
+        double d = photo_delta_e(lab, b->lab);
         sumsq += d * d;
     }
     b->n = (int)n;
     b->rms = sqrt(sumsq / n);
 out:
-    free(lab);
     free(rgb);
 }
 
