@@ -155,8 +155,8 @@ struct photo_verdict_rec {
     double value;
     char value_text[PHOTO_NAME_MAX]; /* for rules whose value is a word (format) */
     struct photo_range range;
-    char required[96]; /* the requirement as text, e.g. "JPG" or "20-40KB" */
-    const char *unit;  /* static string: "px", "bytes", "ΔE", "" */
+    char required[160]; /* the requirement as text, e.g. "JPG" or "20-40KB" */
+    const char *unit;   /* static string: "px", "bytes", "ΔE", "" */
     char message[PHOTO_MESSAGE_MAX];
 };
 
