@@ -50,9 +50,19 @@ im_check() {
 }
 echo "== ImageMagick CLI baseline ($NIM photos: identify + convert per photo)"
 im_check "$PHOTO" # warm the page cache
+# CPU seconds of finished children (user + sys): the shell's own "times"
+# (run in this shell, not a subshell, so it sees its children).
+TMP=$(mktemp)
+trap 'rm -f "$TMP"' EXIT
+child_cpu() { awk 'NR == 2 { n = split($1 " " $2, f, /[ms ]+/); s = 0
+    for (i = 1; i + 1 <= n; i += 2) s += f[i] * 60 + f[i + 1]; print s }' "$TMP"; }
+times >"$TMP"
+c0=$(child_cpu)
 t0=$(date +%s%N)
 i=0
 while [ $i -lt "$NIM" ]; do im_check "$PHOTO"; i=$((i + 1)); done
 t1=$(date +%s%N)
+times >"$TMP"
+c1=$(child_cpu)
 awk -v a="$t0" -v b="$t1" -v n="$NIM" \
-    'BEGIN { printf "imagemagick: same checks (CLI)      mean %7.3f ms per photo (n=%d)\n", (b - a) / 1e6 / n, n }'
+    -v c="$c0" -v d="$c1" 'BEGIN { printf "imagemagick: same checks (CLI)      mean %7.3f ms wall, %7.3f ms CPU per photo (n=%d)\n", (b - a) / 1e6 / n, (d - c) * 1e3 / n, n }'
