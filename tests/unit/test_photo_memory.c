@@ -18,6 +18,8 @@
 
 #include "photo.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +148,46 @@ static void test_photo_transparent_png_background_is_white(void **state)
     g_object_unref(black);
 }
 
+/* The face engine's pixels come from the same gate: a photo decodes to
+ * RGB (shrunk on request, with the scale back to photo pixels), a bomb and a
+ * non-image do not. */
+static void test_photo_decode_rgb_for_the_face_engine(void **state)
+{
+    const struct photo_spec *spec = photo_spec_find(&specs, "shanxi", "graduation");
+    VipsImage *black;
+    assert_int_equal(vips_black(&black, 800, 1000, "bands", 3, NULL), 0);
+    void *jpg;
+    size_t len;
+    assert_int_equal(vips_jpegsave_buffer(black, &jpg, &len, NULL), 0);
+    uint8_t *rgb;
+    int w, h;
+    double scale;
+    assert_int_equal(photo_decode_rgb(spec, jpg, len, 0, &rgb, &w, &h, &scale), 0);
+    assert_true(w == 800 && h == 1000 && scale == 1.0);
+    photo_free_buffer(rgb);
+    assert_int_equal(photo_decode_rgb(spec, jpg, len, 200000, &rgb, &w, &h, &scale), 0);
+    assert_true(w * h <= 300000 && fabs(scale * w - 800) < 1e-6);
+    photo_free_buffer(rgb);
+    assert_int_equal(photo_decode_rgb(spec, "GIF89a", 6, 0, &rgb, &w, &h, &scale), -EINVAL);
+    assert_null(rgb);
+    size_t blen;
+    uint8_t *bomb = NULL;
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/bomb_100mp.png", dir);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    blen = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    bomb = malloc(blen);
+    assert_int_equal(fread(bomb, 1, blen, f), blen);
+    fclose(f);
+    assert_int_equal(photo_decode_rgb(spec, bomb, blen, 0, &rgb, &w, &h, &scale), -EINVAL);
+    free(bomb);
+    g_free(jpg);
+    g_object_unref(black);
+}
+
 int main(void)
 {
     dir = getenv("ZIKAO_PHOTO_FIXTURES");
@@ -161,6 +203,7 @@ int main(void)
         cmocka_unit_test(test_photo_bombs_and_truncation_refused_within_memory_bound),
         cmocka_unit_test(test_photo_init_blocks_every_loader_but_jpeg_and_png),
         cmocka_unit_test(test_photo_transparent_png_background_is_white),
+        cmocka_unit_test(test_photo_decode_rgb_for_the_face_engine),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     photo_specs_free(&specs);

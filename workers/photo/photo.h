@@ -216,6 +216,19 @@ int photo_check_buffer(const struct photo_spec *spec, const struct photo_specs *
                        const void *data, size_t len, const struct photo_face *face,
                        struct photo_result *res);
 
+/*
+ * Decodes a photo through the same locked-down gate as photo_check_buffer
+ * (JPEG/PNG by magic bytes, spec->max_pixels checked on the header,
+ * truncation refused) into packed 8-bit sRGB, shrunk to about max_pixels
+ * pixels (0: spec->analysis_pixels): the pixels the face engine should get,
+ * so that no second decoder ever parses untrusted bytes. *scale receives
+ * photo pixels per returned pixel (multiply landmarks by it before filling
+ * struct photo_face). *rgb is g_malloc'ed: release with photo_free_buffer.
+ * Returns 0 or -EINVAL.
+ */
+int photo_decode_rgb(const struct photo_spec *spec, const void *data, size_t len, int max_pixels,
+                     uint8_t **rgb, int *width, int *height, double *scale);
+
 /* The result as a JSON object (new reference). */
 json_t *photo_result_json(const struct photo_result *res);
 

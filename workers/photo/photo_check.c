@@ -180,6 +180,31 @@ out:
     return rc;
 }
 
+static bool decode_gate(const struct photo_spec *spec, const struct photo_probe *p, int probe_rc,
+                        struct photo_verdict_rec *v);
+
+int photo_decode_rgb(const struct photo_spec *spec, const void *data, size_t len, int max_pixels,
+                     uint8_t **rgb, int *width, int *height, double *scale)
+{
+    *rgb = NULL;
+    struct photo_probe probe;
+    struct photo_verdict_rec gate;
+    if (photo_probe(data, len, &probe) < 0 || !decode_gate(spec, &probe, 0, &gate))
+        return -EINVAL;
+    struct photo_spec s = *spec;
+    if (max_pixels > 0)
+        s.analysis_pixels = max_pixels;
+    struct photo_image img;
+    char why[PHOTO_MESSAGE_MAX];
+    if (photo_decode(&s, data, len, &probe, &img, why, sizeof(why)) < 0)
+        return -EINVAL;
+    *rgb = img.rgb;
+    *width = img.w;
+    *height = img.h;
+    *scale = img.scale;
+    return 0;
+}
+
 static struct photo_verdict_rec *add(struct photo_result *res)
 {
     return &res->verdicts[res->nverdicts++];
