@@ -8,6 +8,10 @@
  * its socket and backlog waiting), forks the processes, restarts one that
  * dies, forwards SIGHUP, and on SIGTERM stops them all and waits. A socket
  * passed by systemd (LISTEN_FDS) is shared by all processes instead.
+ *
+ * The supervisor alone speaks to systemd for its processes (READY, STATUS,
+ * WATCHDOG, RELOADING, STOPPING; see server_notify.h) and kills a process
+ * whose loop stopped ticking for longer than WATCHDOG_USEC.
  */
 #include "alloc.h"
 #include "build_info.h"
@@ -17,6 +21,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "server.h"
+#include "server_notify.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -108,6 +113,7 @@ struct child {
     int fd;
     time_t started;
     time_t restart_at; /* 0: running or not due */
+    time_t stuck_at;   /* 0, or when its loop was found stuck and SIGABRT sent */
 };
 
 static pid_t spawn(const struct zk_config *cfg, const char *config_path, struct child *kids, int n,
@@ -121,6 +127,7 @@ static pid_t spawn(const struct zk_config *cfg, const char *config_path, struct 
     if (pid == 0) {
         sigprocmask(SIG_SETMASK, orig, NULL);
         prctl(PR_SET_PDEATHSIG, SIGTERM);
+        sdnotify_unset_env(); /* the supervisor speaks for this process */
         for (int k = 0; k < n; k++)
             if (k != i && kids[k].fd != kids[i].fd)
                 close(kids[k].fd);
@@ -132,7 +139,34 @@ static pid_t spawn(const struct zk_config *cfg, const char *config_path, struct 
     kids[i].pid = pid;
     kids[i].started = time(NULL);
     kids[i].restart_at = 0;
+    kids[i].stuck_at = 0;
     return pid;
+}
+
+/* Kills the processes whose loop has not ticked for watchdog_ms: SIGABRT
+ * (a core to learn from), then SIGKILL two seconds later. The restart
+ * follows as for any process that dies. */
+static void kill_stuck(struct child *kids, int n, const struct metrics *m, uint64_t watchdog_ms)
+{
+    uint64_t now = server_notify_now_ms();
+    time_t wall = time(NULL);
+    for (int i = 0; i < n; i++) {
+        if (kids[i].pid <= 0)
+            continue;
+        if (kids[i].stuck_at != 0) {
+            if (wall - kids[i].stuck_at >= 2)
+                kill(kids[i].pid, SIGKILL);
+            continue;
+        }
+        uint64_t beat = atomic_load(&m->slots[i].heartbeat_ms);
+        if (beat != 0 && now > beat && now - beat > watchdog_ms) {
+            log_err("server process %d (pid %d) has not ticked for %llu ms: its loop is stuck; "
+                    "killing it",
+                    i, (int)kids[i].pid, (unsigned long long)(now - beat));
+            kill(kids[i].pid, SIGABRT);
+            kids[i].stuck_at = wall;
+        }
+    }
 }
 
 static int supervise(const struct zk_config *cfg, const char *config_path, struct child *kids,
@@ -145,8 +179,20 @@ static int supervise(const struct zk_config *cfg, const char *config_path, struc
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
     sigprocmask(SIG_BLOCK, &set, &orig);
-    for (int i = 0; i < n; i++)
+    struct server_notify sn;
+    server_notify_init(&sn);
+    /* A child is stuck after WATCHDOG_USEC without a tick (at least 1 s:
+     * its tick runs every 100 ms). The loop wakes often enough to ping. */
+    uint64_t watchdog_ms = sn.sd.watchdog_usec / 1000;
+    if (watchdog_ms > 0 && watchdog_ms < 1000)
+        watchdog_ms = 1000;
+    long wait_ms = 1000, ping_ms = (long)sdnotify_watchdog_ping_ms(&sn.sd);
+    if (ping_ms > 0 && ping_ms / 2 < wait_ms)
+        wait_ms = ping_ms / 2 + 1;
+    for (int i = 0; i < n; i++) {
+        atomic_store(&m->slots[i].heartbeat_ms, server_notify_now_ms());
         spawn(cfg, config_path, kids, n, i, m, &orig);
+    }
     log_notice("supervising %d server processes on %s", n, cfg->listen);
 
     bool stopping = false;
@@ -158,13 +204,14 @@ static int supervise(const struct zk_config *cfg, const char *config_path, struc
             alive += kids[i].pid > 0;
         if (stopping && alive == 0)
             break;
-        struct timespec ts = {1, 0};
+        struct timespec ts = {wait_ms / 1000, (wait_ms % 1000) * 1000000L};
         siginfo_t info;
         int sig = sigtimedwait(&set, &info, &ts);
         time_t now = time(NULL);
         if (sig == SIGTERM || sig == SIGINT) {
             if (!stopping) {
                 log_notice("stopping %d server processes", alive);
+                sdnotify_send(&sn.sd, "STOPPING=1\nSTATUS=stopping %d server processes", alive);
                 stopping = true;
                 stop_deadline = now + cfg->shutdown_timeout_ms / 1000 + 5;
             }
@@ -174,11 +221,13 @@ static int supervise(const struct zk_config *cfg, const char *config_path, struc
         } else if (sig == SIGHUP) {
             struct zk_config check;
             char err[512];
+            server_notify_reloading(&sn);
             if (config_load(&check, config_path, err, sizeof(err)) < 0)
                 log_err("reload: %s (processes keep their configuration)", err);
             for (int i = 0; i < n; i++)
                 if (kids[i].pid > 0)
                     kill(kids[i].pid, SIGHUP);
+            server_notify_reloaded(&sn);
         }
         pid_t pid;
         int status;
@@ -216,11 +265,18 @@ static int supervise(const struct zk_config *cfg, const char *config_path, struc
         }
         if (!stopping) {
             for (int i = 0; i < n; i++)
-                if (kids[i].pid == 0 && kids[i].restart_at != 0 && now >= kids[i].restart_at)
+                if (kids[i].pid == 0 && kids[i].restart_at != 0 && now >= kids[i].restart_at) {
+                    atomic_store(&m->slots[i].heartbeat_ms, server_notify_now_ms());
+                    atomic_store(&m->slots[i].ready, 0);
                     spawn(cfg, config_path, kids, n, i, m, &orig);
+                }
+            if (watchdog_ms > 0)
+                kill_stuck(kids, n, m, watchdog_ms);
         }
+        server_notify_report(&sn, m, server_notify_now_ms(), stopping ? "stopping" : NULL);
     }
     log_notice("all server processes stopped");
+    server_notify_close(&sn);
     return exit_code;
 }
 

@@ -61,6 +61,15 @@ void metrics_record(struct metrics_slot *s, int route_index, int status, uint64_
 
 #define LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
 
+uint64_t metrics_slot_requests(const struct metrics_slot *s)
+{
+    uint64_t t = 0;
+    for (int r = 0; r <= METRICS_MAX_ROUTES; r++)
+        for (int i = 0; i < METRICS_NSTATUS; i++)
+            t += LOAD(s->requests[r][i]);
+    return t;
+}
+
 static uint64_t sum_u(const struct metrics *m, size_t offset)
 {
     uint64_t t = 0;

@@ -45,6 +45,10 @@ struct metrics_slot {
     _Atomic uint64_t pg_timeouts, pg_failures;
     _Atomic int64_t redis_up;
     _Atomic uint64_t redis_timeouts, redis_reconnects;
+    /* For the supervisor (see server_notify.h): CLOCK_MONOTONIC ms of the
+     * loop's last tick, and 1 once PostgreSQL, Redis and the schema answered. */
+    _Atomic uint64_t heartbeat_ms;
+    _Atomic int ready;
 };
 
 struct metrics {
@@ -56,6 +60,9 @@ struct metrics {
 /* Maps a shared region for nslots processes. Returns NULL on failure. */
 struct metrics *metrics_create(int nslots);
 void metrics_destroy(struct metrics *m);
+
+/* Requests one slot has answered (every route and status). */
+uint64_t metrics_slot_requests(const struct metrics_slot *s);
 
 /* Records one answered request; route_index -1 means unmatched. */
 void metrics_record(struct metrics_slot *s, int route_index, int status, uint64_t elapsed_us);

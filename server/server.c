@@ -4,10 +4,18 @@
  *
  * Owns struct server (see server.h) from server_run's start to its return.
  *
- * Shutdown (SIGTERM/SIGINT): stop accepting, close idle connections, let
- * requests in flight finish and be written (with Connection: close), then
- * close the database pool and Redis and return 0. Whatever is still open at
- * shutdown_timeout_ms is cut off.
+ * Shutdown (SIGTERM/SIGINT): stop accepting, let requests in flight finish
+ * and be written (with Connection: close), close idle connections after
+ * SERVER_DRAIN_GRACE_MS, remove the instance record from Redis, then close
+ * the database pool and Redis and return 0. Whatever is still open at
+ * shutdown_timeout_ms is cut off. The grace matters for a hand-over: a
+ * request already on its way over a keep-alive connection (or sitting unread
+ * in its socket) is answered, with Connection: close, instead of being cut;
+ * the client's next connection reaches the process that took over the
+ * listening socket.
+ *
+ * The tick also reports to the service manager and keeps the instance
+ * record (server_notify.h): a loop that stops ticking stops the watchdog.
  */
 #include "server.h"
 #include "alloc.h"
@@ -28,9 +36,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SERVER_TICK_MS   100
-#define SERVER_LINGER_MS 2000
-#define EXIT_CONFIG      78 /* sysexits EX_CONFIG: do not restart */
+#define SERVER_TICK_MS        100
+#define SERVER_LINGER_MS      2000
+#define SERVER_DRAIN_GRACE_MS 1000
+#define EXIT_CONFIG           78 /* sysexits EX_CONFIG: do not restart */
 
 static void server_finish(struct server *srv);
 
@@ -81,8 +90,10 @@ static void server_reload(struct server *srv)
 {
     struct zk_config fresh;
     char err[512];
+    server_notify_reloading(&srv->notify);
     if (config_load(&fresh, srv->config_path, err, sizeof(err)) < 0) {
         log_err("reload refused, keeping the running configuration: %s", err);
+        server_notify_reloaded(&srv->notify);
         return;
     }
     int fixed = 0;
@@ -93,6 +104,7 @@ static void server_reload(struct server *srv)
                  fixed);
     else
         log_notice("configuration reloaded");
+    server_notify_reloaded(&srv->notify);
 }
 
 /* ---- schema check ------------------------------------------------------------ */
@@ -175,12 +187,13 @@ static void server_begin_drain(struct server *srv)
         return;
     srv->draining = true;
     srv->drain_deadline = uv_now(srv->loop) + (uint64_t)srv->cfg.shutdown_timeout_ms;
+    srv->drain_idle_close_at = uv_now(srv->loop) + SERVER_DRAIN_GRACE_MS;
     log_notice("draining: %d connection(s) open", srv->nconns);
+    server_notify_stopping(&srv->notify, srv->nconns);
     if (srv->listening) {
         uv_close((uv_handle_t *)&srv->listener, on_handle_closed);
         srv->listening = false;
     }
-    http_conn_drain_all(srv);
 }
 
 /* ---- tick and signals ------------------------------------------------------------ */
@@ -213,11 +226,17 @@ static void on_tick(uv_timer_t *t)
     server_update_date(srv);
     http_conn_sweep(srv, now);
     server_publish_gauges(srv);
+    server_notify_tick(srv, server_notify_now_ms());
     if (srv->draining) {
+        if (srv->drain_idle_close_at != 0 && now >= srv->drain_idle_close_at) {
+            srv->drain_idle_close_at = 0;
+            http_conn_drain_all(srv);
+        }
         if (srv->nconns == 0 || now >= srv->drain_deadline) {
-            if (srv->nconns > 0)
+            if (srv->nconns > 0 && !srv->notify.removing)
                 log_warn("drain deadline passed: closing %d connection(s)", srv->nconns);
-            server_finish(srv);
+            if (server_notify_unrecord(srv))
+                server_finish(srv);
         }
         return;
     }
@@ -272,6 +291,9 @@ int server_run(const struct zk_config *cfg, const char *config_path, int listen_
     struct metrics_slot *slot = &metrics->slots[worker_index];
     atomic_store(&slot->pid, getpid());
     atomic_store(&slot->open_connections, 0);
+    atomic_store(&slot->ready, 0);
+    atomic_store(&slot->heartbeat_ms, server_notify_now_ms());
+    server_notify_init(&srv->notify);
 
     timeout_queue_init(&srv->tq_idle, "idle", 0);
     timeout_queue_init(&srv->tq_header, "header", 0);
@@ -346,6 +368,7 @@ int server_run(const struct zk_config *cfg, const char *config_path, int listen_
     log_notice("worker %d stopped", worker_index);
 
 out:
+    server_notify_close(&srv->notify);
     router_free(srv->router);
     if (uv_loop_close(&loop) != 0)
         log_warn("event loop closed with handles still open");

@@ -3,8 +3,9 @@
  *
  * One struct server per process holds everything that process owns: its
  * libuv loop, configuration, listener, connections, timeout queues, the
- * PostgreSQL pool, the Redis client, the router and its metrics slot. There
- * is no other mutable global state (the logger's level aside, see log.h).
+ * PostgreSQL pool, the Redis client, the router, its metrics slot and what
+ * it reports to the service manager (server_notify.h). There is no other
+ * mutable global state (the logger's level aside, see log.h).
  */
 #ifndef ZK_SERVER_H
 #define ZK_SERVER_H
@@ -12,6 +13,7 @@
 #include "config.h"
 #include "http/http_parse.h"
 #include "http/timeout_queue.h"
+#include "server_notify.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -50,7 +52,10 @@ struct server {
 
     bool draining;
     uint64_t drain_deadline;
+    uint64_t drain_idle_close_at; /* idle connections close then; 0: done */
     int exit_code;
+
+    struct server_notify notify; /* systemd and the instance record in Redis */
 
     /* Schema check: the database must be at least ZIKAO_SCHEMA_VERSION. */
     bool schema_checked;

@@ -391,7 +391,11 @@ static void on_write(uv_write_t *w, int status)
         conn_close(c);
         return;
     }
-    if (c->srv->draining && c->queued == 0 && !http_parse_in_message(&c->parse)) {
+    /* Draining: an answer written without Connection: close promised the
+     * client this connection, so it is closed as idle only after the grace
+     * (see server.c), when a request already sent has been answered. */
+    if (c->srv->draining && c->srv->drain_idle_close_at == 0 && c->queued == 0 &&
+        !http_parse_in_message(&c->parse)) {
         conn_close(c);
         return;
     }
