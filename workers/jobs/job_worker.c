@@ -23,6 +23,11 @@
  * off). A claim, a lease renewal or a failure record lost in a PostgreSQL
  * crash only makes a job run again; the done transaction alone, which carries
  * the effects, waits for the disk (SET LOCAL synchronous_commit = on).
+ *
+ * The service manager (sdnotify.h) hears from the signal-waiting thread:
+ * READY=1 once the schema is checked and the threads run, WATCHDOG=1 from
+ * its loop, STATUS= with jobs done, failed and in hand, RELOADING=1 ...
+ * READY=1 around SIGHUP, STOPPING=1 at the first SIGTERM.
  */
 #include "job_worker.h"
 #include "alloc.h"
@@ -30,6 +35,7 @@
 #include "job_sync.h"
 #include "log.h"
 #include "queue.h"
+#include "sdnotify.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -49,6 +55,7 @@
 #define WORKER_PURGE_EVERY (10 * 60 * 1000)
 #define SWEEP_BATCH        1000
 #define WORKER_PG_OPTIONS  "-c synchronous_commit=off"
+#define WORKER_STATUS_MS   2000
 
 struct worker;
 
@@ -81,6 +88,8 @@ struct worker {
     pthread_mutex_t lock;
     pthread_t keeper;
     struct sync_conns kc;
+    struct sdnotify sd;
+    atomic_ullong jobs_done, jobs_failed; /* this process's runs, for STATUS= */
 };
 
 struct job_ctx {
@@ -380,6 +389,10 @@ static void handle_message(struct worker_thread *t, const char *msg_id, const ch
     if (o == OUTCOME_FAILED)
         o = job_finish_failed(t, &ctx, &job, lease, &dead);
     uint64_t ms = now_ms() - t0;
+    if (o == OUTCOME_DONE)
+        atomic_fetch_add(&w->jobs_done, 1);
+    else if (o == OUTCOME_FAILED)
+        atomic_fetch_add(&w->jobs_failed, 1);
     if (o == OUTCOME_UNKNOWN) {
         log_warn("job %s: PostgreSQL unreachable; its outcome is not recorded and the message "
                  "stays pending, to be retried",
@@ -678,7 +691,7 @@ static void *keeper_main(void *arg)
  * when stopped while waiting. */
 static int worker_check_schema(struct worker *w, const sigset_t *sigs)
 {
-    for (;;) {
+    for (bool waited = false;; waited = true) {
         PGresult *r =
             sync_exec(&w->kc, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL);
         if (r != NULL) {
@@ -692,11 +705,28 @@ static int worker_check_schema(struct worker *w, const sigset_t *sigs)
             }
             return 0;
         }
+        if (!waited)
+            sdnotify_send(&w->sd, "STATUS=waiting for PostgreSQL");
+        sdnotify_send(&w->sd, "WATCHDOG=1");
         struct timespec ts = {1, 0};
         int sig = sigtimedwait(sigs, NULL, &ts);
         if (sig == SIGTERM || sig == SIGINT)
             return 1;
     }
+}
+
+/* STATUS= line: what this process has done and holds. */
+static void worker_status(struct worker *w, const char *state)
+{
+    int in_hand = 0;
+    pthread_mutex_lock(&w->lock);
+    for (int i = 0; i < w->nthreads; i++)
+        in_hand += w->threads[i].busy;
+    pthread_mutex_unlock(&w->lock);
+    sdnotify_send(
+        &w->sd, "STATUS=%s queue %s: %d thread(s), %d job(s) in hand, %llu done, %llu failed",
+        state, w->q->name, w->nthreads, in_hand, (unsigned long long)atomic_load(&w->jobs_done),
+        (unsigned long long)atomic_load(&w->jobs_failed));
 }
 
 int job_worker_run(const struct zk_config *cfg, const struct job_queue *q, const char *config_path)
@@ -726,6 +756,8 @@ int job_worker_run(const struct zk_config *cfg, const struct job_queue *q, const
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    if (sdnotify_init(&w->sd) < 0)
+        log_warn("NOTIFY_SOCKET is unusable: the service manager will not hear from us");
 
     rc = worker_check_schema(w, &sigs);
     if (rc != 0) {
@@ -754,17 +786,32 @@ int job_worker_run(const struct zk_config *cfg, const struct job_queue *q, const
         pthread_create(&w->threads[i].tid, NULL, consumer_main, &w->threads[i]);
     pthread_create(&w->keeper, NULL, keeper_main, w);
     log_notice("consuming queue %s as %s with %d thread(s)", q->name, w->consumer, w->nthreads);
+    if (rc == 0)
+        sdnotify_send(&w->sd, "READY=1");
 
+    uint64_t ping_ms = sdnotify_watchdog_ping_ms(&w->sd), next_ping = 0, next_status = 0;
     while (atomic_load(&w->threads_done) < w->nthreads) {
-        struct timespec ts = {0, 200 * 1000000L};
+        uint64_t now = now_ms();
+        if (ping_ms > 0 && now >= next_ping) {
+            sdnotify_send(&w->sd, "WATCHDOG=1");
+            next_ping = now + ping_ms;
+        }
+        if (now >= next_status) {
+            worker_status(w, atomic_load(&w->stopping) ? "stopping:" : "consuming");
+            next_status = now + WORKER_STATUS_MS;
+        }
+        long wait_ms = ping_ms > 0 && ping_ms < 400 ? (long)ping_ms / 2 + 1 : 200;
+        struct timespec ts = {0, wait_ms * 1000000L};
         int sig = sigtimedwait(&sigs, NULL, &ts);
         if (sig == SIGHUP) {
             struct zk_config fresh;
             char err[512];
+            sdnotify_send(&w->sd, "RELOADING=1");
             if (config_load(&fresh, w->config_path, err, sizeof(err)) == 0)
                 log_set_level(log_level_parse(fresh.log_level));
             else
                 log_err("reload refused: %s", err);
+            sdnotify_send(&w->sd, "READY=1");
         } else if (sig == SIGTERM || sig == SIGINT) {
             if (atomic_load(&w->stopping)) {
                 log_warn("second stop signal: exiting now; jobs in hand will be reclaimed");
@@ -772,6 +819,8 @@ int job_worker_run(const struct zk_config *cfg, const struct job_queue *q, const
             }
             log_notice("stopping: finishing the jobs in hand");
             atomic_store(&w->stopping, 1);
+            sdnotify_send(&w->sd, "STOPPING=1");
+            next_status = 0;
         }
     }
     for (int i = 0; i < w->nthreads; i++)
@@ -784,6 +833,7 @@ int job_worker_run(const struct zk_config *cfg, const struct job_queue *q, const
     }
     log_notice("stopped");
 out:
+    sdnotify_close(&w->sd);
     sync_close(&w->kc);
     free(w->threads);
     pthread_mutex_destroy(&w->lock);
