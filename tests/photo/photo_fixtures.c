@@ -511,6 +511,9 @@ static int face_fixtures(const struct face_src *faces)
     m = id_card(500, 316, 250, 158, 440, 277, faces);
     rc |= save_jpeg_near("id_ok.jpg", &m, 60 * 1024, false, 1, NULL);
     free(m.p);
+    m = id_card(500, 316, 250, 158, 500, 316, faces); /* a scan cropped to the card */
+    rc |= save_jpeg_near("id_tight.jpg", &m, 60 * 1024, false, 1, NULL);
+    free(m.p);
     m = id_card(500, 316, 330, 158, 440, 277, faces); /* right side cut off */
     rc |= save_jpeg_near("id_cut.jpg", &m, 60 * 1024, false, 1, NULL);
     free(m.p);

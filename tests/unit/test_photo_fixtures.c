@@ -120,6 +120,9 @@ static const struct fixture fixtures[] = {
     {"id_ok.jpg", "tianjin", "idcard", false, true, "pending",
      "format=p file_size=p decode=p rotation=p orientation=p aspect=p sharpness=p exposure=p "
      "card_outline=p card_corners=p face_count=n"},
+    {"id_tight.jpg", "tianjin", "idcard", false, true, "pending",
+     "format=p file_size=p decode=p rotation=p orientation=p aspect=p sharpness=p exposure=p "
+     "card_outline=p card_corners=p face_count=n"},
     {"id_cut.jpg", "tianjin", "idcard", false, true, "failed",
      "format=p file_size=p decode=p rotation=p orientation=p aspect=p sharpness=p exposure=p "
      "card_outline=s card_corners=f face_count=n"},

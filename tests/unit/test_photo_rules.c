@@ -396,6 +396,34 @@ static void test_photo_card_outline_and_corners(void **state)
     free(img.rgb);
 }
 
+static void test_photo_card_scan_cropped_to_the_card(void **state)
+{
+    const struct photo_spec *s = spec("tianjin", "idcard");
+    struct photo_image img = image(856, 540, 235, 232, 225); /* the card fills the frame */
+    fill(&img, 560, 100, 760, 360, 120, 100, 90);            /* its portrait */
+    struct photo_verdict_rec o, c;
+    struct photo_geometry geo = {0};
+    /* Rounded corners: the surface behind shows in each corner tip. */
+    for (int k = 0; k < 4; k++)
+        for (int d = 0; d < 12; d++) {
+            int x0 = k == 1 || k == 2 ? 856 - (12 - d) : 0, x1 = x0 + (12 - d);
+            int y = k >= 2 ? 539 - d : d;
+            fill(&img, x0, y, x1, y + 1, 40, 35, 30);
+        }
+    photo_rule_card(s, &img, &o, &c, &geo);
+    assert_int_equal(o.verdict, PHOTO_PASSED);
+    assert_true(fabs(o.value - 1.585) < 0.01);
+    assert_int_equal(c.verdict, PHOTO_PASSED);
+    /* Cropped inside the rounding on the right: two corners are gone. */
+    fill(&img, 830, 0, 856, 540, 235, 232, 225);
+    photo_rule_card(s, &img, &o, &c, &geo);
+    assert_int_equal(o.verdict, PHOTO_PASSED);
+    assert_int_equal(c.verdict, PHOTO_FAILED);
+    assert_int_equal((int)c.value, 2);
+    assert_non_null(strstr(c.message, "不要裁掉证件的圆角"));
+    free(img.rgb);
+}
+
 /* ---- geometry on landmarks ---- */
 
 static void test_photo_geometry_rules_are_pending_without_landmarks(void **state)
@@ -567,6 +595,7 @@ int main(void)
         cmocka_unit_test(test_photo_sharpness_measures_the_face_when_landmarks_exist),
         cmocka_unit_test(test_photo_exposure_counts_clipped_subject_pixels),
         cmocka_unit_test(test_photo_card_outline_and_corners),
+        cmocka_unit_test(test_photo_card_scan_cropped_to_the_card),
         cmocka_unit_test(test_photo_geometry_rules_are_pending_without_landmarks),
         cmocka_unit_test(test_photo_eye_line_200_to_300),
         cmocka_unit_test(test_photo_face_width_180_to_300),

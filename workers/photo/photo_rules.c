@@ -617,6 +617,57 @@ static double dist(struct photo_point a, struct photo_point b)
     return hypot(a.x - b.x, a.y - b.y);
 }
 
+/*
+ * A scan cropped to the card itself: the frame's edge is the card (light
+ * and uniform), the frame has the card's proportions, and each corner tip
+ * shows whether the rounded corner is complete (the surface behind it shows
+ * through) or was cut off. Fills both verdicts and returns true in that
+ * case; returns false (verdicts untouched) otherwise.
+ */
+static bool card_fills_frame(const struct photo_spec *spec, const struct photo_image *img,
+                             const struct photo_border *ring, struct photo_verdict_rec *outline,
+                             struct photo_verdict_rec *corners, struct photo_geometry *geo)
+{
+    double aspect = (double)img->w / img->h;
+    if (ring->rms > 12 || ring->lab[0] < 55 || !photo_range_contains(&spec->card_aspect, aspect))
+        return false;
+    /* Corner tips: the triangle x + y < r at each corner, r = 3% of the
+     * height (the ID-1 corner radius is 3.18 mm of 54 mm, about 6%). */
+    int r = img->h * 3 / 100 > 2 ? img->h * 3 / 100 : 2, complete = 0;
+    for (int c = 0; c < 4; c++) {
+        long sum[3] = {0, 0, 0}, n = 0;
+        for (int dy = 0; dy < r; dy++)
+            for (int dx = 0; dx + dy < r; dx++) {
+                int x = c == 1 || c == 2 ? img->w - 1 - dx : dx;
+                int y = c >= 2 ? img->h - 1 - dy : dy;
+                const uint8_t *p = img->rgb + ((size_t)y * img->w + x) * 3;
+                for (int k = 0; k < 3; k++)
+                    sum[k] += p[k];
+                n++;
+            }
+        int d0 = (int)(sum[0] / n) - ring->rgb[0], d1 = (int)(sum[1] / n) - ring->rgb[1],
+            d2 = (int)(sum[2] / n) - ring->rgb[2];
+        complete += d0 * d0 + d1 * d1 + d2 * d2 > 45 * 45;
+    }
+    double W = img->w * img->scale, H = img->h * img->scale;
+    struct photo_point q[4] = {{0, 0}, {W - 1, 0}, {W - 1, H - 1}, {0, H - 1}};
+    memcpy(geo->card, q, sizeof(q));
+    geo->has_card = true;
+    verdict_value(outline, round(aspect * 1000) / 1000, &spec->card_aspect);
+    snprintf(outline->message, sizeof(outline->message),
+             "身份证充满画面，轮廓宽高比 %.3f，符合要求。", aspect);
+    struct photo_range four = photo_range_make(4, 4);
+    verdict_value(corners, complete, &four);
+    if (corners->verdict == PHOTO_PASSED)
+        snprintf(corners->message, sizeof(corners->message), "身份证四个圆角完整。");
+    else
+        snprintf(corners->message, sizeof(corners->message),
+                 "身份证四个圆角不完整：只有 %d 个圆角完整可见，要求 4 个。请不要裁掉证件的圆角，"
+                 "裁剪时在证件四周留出少量空隙。",
+                 complete);
+    return true;
+}
+
 void photo_rule_card(const struct photo_spec *spec, const struct photo_image *img,
                      struct photo_verdict_rec *outline, struct photo_verdict_rec *corners,
                      struct photo_geometry *geo)
@@ -672,6 +723,9 @@ void photo_rule_card(const struct photo_spec *spec, const struct photo_image *im
         }
     }
     double share = gw * gh > 0 ? (double)best_n / ((double)gw * gh) : 0;
+    if ((best_seed < 0 || share < spec->card_min_area) &&
+        card_fills_frame(spec, img, &bg, outline, corners, geo))
+        goto out;
     if (best_seed < 0 || share < spec->card_min_area) {
         outline->verdict = PHOTO_FAILED;
         snprintf(
