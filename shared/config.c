@@ -121,6 +121,20 @@ static const struct config_field config_fields[] = {
     F_STR("paths", "models_dir", models_dir, "", false),
     F_INT("face", "pass_threshold_milli", face_pass_milli, 1, 2000, "500", true),
     F_INT("face", "review_threshold_milli", face_review_milli, 1, 2000, "700", true),
+
+    F_ENUM("payment", "provider", pay_provider, "alipay|wechat", "alipay", true),
+    F_BOOL("payment", "simulator", pay_simulator, "true", false),
+    F_STR("payment", "key_dir", pay_key_dir, "", false),
+    F_STR("payment", "public_url", pay_public_url, "", false),
+    F_STR("payment", "alipay_app_id", pay_alipay_app_id, "2021000000000001", false),
+    F_STR("payment", "alipay_seller_id", pay_alipay_seller_id, "2088000000000001", false),
+    F_STR("payment", "alipay_gateway", pay_alipay_gateway, "", false),
+    F_STR("payment", "wechat_mchid", pay_wechat_mchid, "1900000001", false),
+    F_STR("payment", "wechat_appid", pay_wechat_appid, "wx0000000000000001", false),
+    F_STR("payment", "wechat_gateway", pay_wechat_gateway, "", false),
+    F_INT("payment", "order_expiry_minutes", pay_order_expiry_minutes, 1, 10080, "30", true),
+    F_INT("payment", "reconcile_after_minutes", pay_reconcile_after_minutes, 0, 1440, "5", true),
+    F_INT("payment", "reconcile_interval_seconds", pay_reconcile_interval_s, 1, 86400, "60", true),
 };
 
 #define CONFIG_NFIELDS (sizeof(config_fields) / sizeof(config_fields[0]))

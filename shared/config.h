@@ -92,6 +92,21 @@ struct zk_config {
     /* [face] descriptor distance x 1000: <= pass passes, <= review goes to staff */
     int face_pass_milli;
     int face_review_milli;
+
+    /* [payment] providers, keys, simulator, order lifetime, reconciliation */
+    char pay_provider[16];                /* default method: alipay | wechat */
+    bool pay_simulator;                   /* built-in provider simulator (not in production) */
+    char pay_key_dir[CONFIG_STR_MAX];     /* key files (zikaoctl payments keygen) */
+    char pay_public_url[CONFIG_STR_MAX];  /* base URL providers call back; "" = http://listen */
+    char pay_alipay_app_id[32];
+    char pay_alipay_seller_id[32];
+    char pay_alipay_gateway[CONFIG_STR_MAX]; /* "" = the simulator */
+    char pay_wechat_mchid[32];
+    char pay_wechat_appid[32];
+    char pay_wechat_gateway[CONFIG_STR_MAX]; /* "" = the simulator */
+    int pay_order_expiry_minutes;
+    int pay_reconcile_after_minutes;
+    int pay_reconcile_interval_s;
 };
 
 /* Fills cfg with the built-in defaults. Cannot fail. */

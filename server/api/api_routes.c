@@ -4,6 +4,7 @@
  */
 #include "api.h"
 #include "log.h"
+#include "pay_server.h"
 #include "server.h"
 
 #include <errno.h>
@@ -16,6 +17,10 @@ static const struct api_module *const api_modules[] = {
     &api_openapi_module,
     &api_regions_module,
     &api_testing_module,
+    &api_orders_module,
+    &api_orders_test_module,
+    &api_payments_callback_module,
+    &api_pay_sim_module,
 };
 
 struct router *api_build_router(const struct zk_config *cfg, char *err, size_t errsz)
@@ -40,6 +45,11 @@ int api_check_config(const struct zk_config *cfg, char *err, size_t errsz)
 {
     if (config_is_production(cfg) && cfg->auth_captcha_fixed[0] != '\0') {
         snprintf(err, errsz, "[auth] captcha_fixed_answer is for automated tests and is refused "
+                             "when [server] environment = production");
+        return -EINVAL;
+    }
+    if (config_is_production(cfg) && cfg->pay_simulator) {
+        snprintf(err, errsz, "[payment] simulator is for development and tests and is refused "
                              "when [server] environment = production");
         return -EINVAL;
     }

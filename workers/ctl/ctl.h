@@ -31,5 +31,6 @@ int ctl_academic(struct ctl *ctl, int argc, char **argv);
 int ctl_jobs(struct ctl *ctl, int argc, char **argv);
 int ctl_photo(struct ctl *ctl, int argc, char **argv);
 int ctl_face(struct ctl *ctl, int argc, char **argv);
+int ctl_payments(struct ctl *ctl, int argc, char **argv);
 
 #endif

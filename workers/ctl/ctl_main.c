@@ -23,6 +23,7 @@ static const struct ctl_command ctl_commands[] = {
     {"jobs", ctl_jobs, "stats | list --state S | show ID | retry ID|--all-dead | enqueue Q"},
     {"photo", ctl_photo, "check --kind KIND [--profile P] FILE...: photo rules as JSON lines"},
     {"face", ctl_face, "describe FILE... | compare A B: faces, landmarks, descriptors"},
+    {"payments", ctl_payments, "reconcile | demo-order | show NO | alerts | fees | keygen --dir D"},
 };
 
 static void ctl_usage(FILE *out)

@@ -1,0 +1,117 @@
+/*
+ * pay_server.h - what the server's payment files (orders.c,
+ * payments_callback.c, pay_sim.c) share: the order service that later flows
+ * call, order JSON, and crypto work on the libuv thread pool.
+ *
+ * The order service runs inside the caller's request transaction (api_txn),
+ * so a flow that charges (graduation) opens its order in the same
+ * transaction as its own change.
+ */
+#ifndef ZK_PAY_SERVER_H
+#define ZK_PAY_SERVER_H
+
+#include "api.h"
+#include "api_txn.h"
+#include "pay_proto.h"
+
+#include <stdint.h>
+
+extern const struct api_module api_orders_module;
+extern const struct api_module api_orders_test_module; /* environment = test */
+extern const struct api_module api_payments_callback_module;
+extern const struct api_module api_pay_sim_module; /* answers 404 unless [payment] simulator */
+
+#define ORDER_NO_LEN PAY_ORDER_NO_LEN
+
+/* The columns order_json reads, in this order (times as ISO 8601 +08:00). */
+#define PAY_TS(col)                                                                                \
+    "to_char(" col " AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"')"
+#define ORDER_COLUMNS                                                                              \
+    "order_no, purpose, subject, description, amount_fen, refundable, provider, state, "           \
+    "closed_reason, provider_trade_no, pay_info, " PAY_TS("expires_at") ", " PAY_TS(               \
+        "paying_at") ", " PAY_TS("paid_at") ", " PAY_TS("closed_at") ", " PAY_TS("created_at") "," \
+                                                                                               " " \
+                                                                                               "c" \
+                                                                                               "a" \
+                                                                                               "n" \
+                                                                                               "d" \
+                                                                                               "i" \
+                                                                                               "d" \
+                                                                                               "a" \
+                                                                                               "t" \
+                                                                                               "e" \
+                                                                                               "_" \
+                                                                                               "i" \
+                                                                                               "d" \
+                                                                                               "," \
+                                                                                               " " \
+                                                                                               "(" \
+                                                                                               "s" \
+                                                                                               "t" \
+                                                                                               "a" \
+                                                                                               "t" \
+                                                                                               "e" \
+                                                                                               " " \
+                                                                                               "=" \
+                                                                                               " " \
+                                                                                               "'" \
+                                                                                               "c" \
+                                                                                               "r" \
+                                                                                               "e" \
+                                                                                               "a" \
+                                                                                               "t" \
+                                                                                               "e" \
+                                                                                               "d" \
+                                                                                               "'" \
+                                                                                               " " \
+                                                                                               "A" \
+                                                                                               "N" \
+                                                                                               "D" \
+                                                                                               " " \
+                                                                                               "e" \
+                                                                                               "x" \
+                                                                                               "p" \
+                                                                                               "i" \
+                                                                                               "r" \
+                                                                                               "e" \
+                                                                                               "s" \
+                                                                                               "_" \
+                                                                                               "a" \
+                                                                                               "t" \
+                                                                                               " " \
+                                                                                               "<" \
+                                                                                               " " \
+                                                                                               "n" \
+                                                                                               "o" \
+                                                                                               "w" \
+                                                                                               "(" \
+                                                                                               ")" \
+                                                                                               ")"
+#define ORDER_NCOLS 18
+
+/* An order row (ORDER_COLUMNS from column `first`) as the API shows it. */
+json_t *order_json(const PGresult *res, int row);
+
+/*
+ * The order service: in the caller's transaction, returns (in r, one row of
+ * ORDER_COLUMNS) the subject's open or paid order, or opens a new one with
+ * the fee of [profile] province. Fails with SQLSTATE ZKP01 (no such fee) or
+ * ZKP02 (the subject's order belongs to another candidate).
+ */
+void order_open(struct api_txn *tx, int64_t candidate_id, const char *purpose, const char *subject,
+                api_txn_step_fn next);
+
+/* Answers a failed order_open (422 FEE_UNKNOWN, 409 SUBJECT_OTHER_CANDIDATE,
+ * else as api_txn_fail) and returns true; false when r succeeded. */
+bool order_open_failed(struct api_txn *tx, const struct pg_result *r);
+
+/*
+ * Runs work(data) on the libuv thread pool, then after(req, data) on the
+ * loop. work must not touch the request (its arena is the loop's); give it
+ * its own memory. Returns 0, or answers 503 and returns -1.
+ */
+typedef void (*pay_work_fn)(void *data);
+typedef void (*pay_after_fn)(struct http_request *req, void *data);
+int pay_offload(struct http_request *req, pay_work_fn work, pay_after_fn after, void *data);
+
+#endif

@@ -1,0 +1,256 @@
+/*
+ * pay_crypto.c - RSA signatures, AES-GCM, key files and tokens for the
+ * payment adapters (see pay_crypto.h). Owns nothing beyond each call.
+ */
+#include "pay_crypto.h"
+#include "alloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct pay_key {
+    EVP_PKEY *pkey;
+    bool has_private;
+};
+
+struct pay_key *pay_key_load(const char *path, bool want_private)
+{
+    FILE *fp = fopen(path, "r");
+    if (fp == NULL)
+        return NULL;
+    EVP_PKEY *pk = NULL;
+    bool priv = false;
+    char head[64] = "";
+    size_t got = fread(head, 1, sizeof(head) - 1, fp);
+    head[got] = '\0';
+    rewind(fp);
+    if (strstr(head, "PRIVATE KEY") != NULL) {
+        pk = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
+        priv = pk != NULL;
+    } else if (!want_private) {
+        pk = PEM_read_PUBKEY(fp, NULL, NULL, NULL);
+    }
+    fclose(fp);
+    if (pk == NULL || (want_private && !priv) || EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA) {
+        EVP_PKEY_free(pk);
+        return NULL;
+    }
+    struct pay_key *k = zk_calloc(1, sizeof(*k));
+    k->pkey = pk;
+    k->has_private = priv;
+    return k;
+}
+
+void pay_key_free(struct pay_key *k)
+{
+    if (k == NULL)
+        return;
+    EVP_PKEY_free(k->pkey);
+    free(k);
+}
+
+int pay_rsa_sign(const struct pay_key *k, const char *msg, size_t len, char *out, size_t outsz)
+{
+    if (k == NULL || !k->has_private)
+        return -EINVAL;
+    unsigned char sig[1024];
+    size_t siglen = sizeof(sig);
+    int rc = -EINVAL;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (ctx == NULL || EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, k->pkey) != 1 ||
+        EVP_DigestSign(ctx, sig, &siglen, (const unsigned char *)msg, len) != 1)
+        goto out;
+    if (sodium_base64_ENCODED_LEN(siglen, sodium_base64_VARIANT_ORIGINAL) > outsz) {
+        rc = -ENOSPC;
+        goto out;
+    }
+    sodium_bin2base64(out, outsz, sig, siglen, sodium_base64_VARIANT_ORIGINAL);
+    rc = 0;
+out:
+    EVP_MD_CTX_free(ctx);
+    return rc;
+}
+
+/* Decodes standard base64 (padding required, no white space). -1 on error. */
+static int b64_decode(const char *in, unsigned char *out, size_t outsz, size_t *outlen)
+{
+    if (sodium_base642bin(out, outsz, in, strlen(in), NULL, outlen, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0)
+        return -1;
+    return 0;
+}
+
+bool pay_rsa_verify(const struct pay_key *k, const char *msg, size_t len, const char *sig_b64)
+{
+    if (k == NULL || sig_b64 == NULL || strlen(sig_b64) > 1400)
+        return false;
+    unsigned char sig[1024];
+    size_t siglen = 0;
+    if (b64_decode(sig_b64, sig, sizeof(sig), &siglen) < 0)
+        return false;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    bool ok = ctx != NULL && EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, k->pkey) == 1 &&
+              EVP_DigestVerify(ctx, sig, siglen, (const unsigned char *)msg, len) == 1;
+    EVP_MD_CTX_free(ctx);
+    return ok;
+}
+
+char *pay_aesgcm_decrypt(const unsigned char key[32], const char *nonce, const char *aad,
+                         const char *ciphertext_b64, size_t *outlen)
+{
+    size_t b64len = strlen(ciphertext_b64);
+    if (b64len > 1 << 20 || strlen(nonce) != 12)
+        return NULL;
+    size_t cap = b64len / 4 * 3 + 3;
+    unsigned char *ct = zk_malloc(cap);
+    char *plain = NULL;
+    size_t ctlen = 0;
+    int len = 0, fin = 0;
+    EVP_CIPHER_CTX *ctx = NULL;
+    if (b64_decode(ciphertext_b64, ct, cap, &ctlen) < 0 || ctlen < 16)
+        goto fail;
+    size_t n = ctlen - 16;
+    plain = zk_malloc(n + 1);
+    ctx = EVP_CIPHER_CTX_new();
+    if (ctx == NULL || EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, 12, NULL) != 1 ||
+        EVP_DecryptInit_ex(ctx, NULL, NULL, key, (const unsigned char *)nonce) != 1)
+        goto fail;
+    if (aad != NULL && aad[0] != '\0' &&
+        EVP_DecryptUpdate(ctx, NULL, &len, (const unsigned char *)aad, (int)strlen(aad)) != 1)
+        goto fail;
+    if (EVP_DecryptUpdate(ctx, (unsigned char *)plain, &len, ct, (int)n) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, ct + n) != 1 ||
+        EVP_DecryptFinal_ex(ctx, (unsigned char *)plain + len, &fin) != 1)
+        goto fail;
+    plain[len + fin] = '\0';
+    *outlen = (size_t)(len + fin);
+    EVP_CIPHER_CTX_free(ctx);
+    free(ct);
+    return plain;
+fail:
+    EVP_CIPHER_CTX_free(ctx);
+    free(ct);
+    free(plain);
+    return NULL;
+}
+
+char *pay_aesgcm_encrypt(const unsigned char key[32], const char *nonce, const char *aad,
+                         const char *plain, size_t n)
+{
+    if (strlen(nonce) != 12 || n > 1 << 20)
+        return NULL;
+    unsigned char *ct = zk_malloc(n + 16);
+    char *out = NULL;
+    int len = 0, fin = 0;
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    if (ctx == NULL || EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, 12, NULL) != 1 ||
+        EVP_EncryptInit_ex(ctx, NULL, NULL, key, (const unsigned char *)nonce) != 1)
+        goto out;
+    if (aad != NULL && aad[0] != '\0' &&
+        EVP_EncryptUpdate(ctx, NULL, &len, (const unsigned char *)aad, (int)strlen(aad)) != 1)
+        goto out;
+    if (EVP_EncryptUpdate(ctx, ct, &len, (const unsigned char *)plain, (int)n) != 1 ||
+        EVP_EncryptFinal_ex(ctx, ct + len, &fin) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, ct + len + fin) != 1)
+        goto out;
+    size_t total = (size_t)(len + fin) + 16;
+    size_t outsz = sodium_base64_ENCODED_LEN(total, sodium_base64_VARIANT_ORIGINAL);
+    out = zk_malloc(outsz);
+    sodium_bin2base64(out, outsz, ct, total, sodium_base64_VARIANT_ORIGINAL);
+out:
+    EVP_CIPHER_CTX_free(ctx);
+    free(ct);
+    return out;
+}
+
+int pay_apiv3_key_load(const char *path, unsigned char key[32])
+{
+    FILE *fp = fopen(path, "r");
+    if (fp == NULL)
+        return -errno;
+    char buf[128];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, fp);
+    fclose(fp);
+    buf[n] = '\0';
+    char *p = buf;
+    while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+        p++;
+    size_t len = strlen(p);
+    while (len > 0 &&
+           (p[len - 1] == ' ' || p[len - 1] == '\n' || p[len - 1] == '\r' || p[len - 1] == '\t'))
+        len--;
+    if (len != 32)
+        return -EINVAL;
+    memcpy(key, p, 32);
+    sodium_memzero(buf, sizeof(buf));
+    return 0;
+}
+
+void pay_random_token(char *out, size_t n)
+{
+    static const char alphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    for (size_t i = 0; i < n; i++)
+        out[i] = alphabet[randombytes_uniform(sizeof(alphabet) - 1)];
+    out[n] = '\0';
+}
+
+int pay_key_serial(const struct pay_key *k, char out[41])
+{
+    unsigned char *der = NULL;
+    int len = i2d_PUBKEY(k->pkey, &der);
+    if (len <= 0)
+        return -EINVAL;
+    unsigned char h[32];
+    crypto_hash_sha256(h, der, (unsigned long long)len);
+    OPENSSL_free(der);
+    static const char hex[] = "0123456789ABCDEF";
+    for (int i = 0; i < 20; i++) {
+        out[2 * i] = hex[h[i] >> 4];
+        out[2 * i + 1] = hex[h[i] & 15];
+    }
+    out[40] = '\0';
+    return 0;
+}
+
+static int write_pem(const char *path, EVP_PKEY *pk, bool priv)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, priv ? 0600 : 0644);
+    if (fd < 0)
+        return -errno;
+    FILE *fp = fdopen(fd, "w");
+    if (fp == NULL) {
+        close(fd);
+        return -EIO;
+    }
+    int ok =
+        priv ? PEM_write_PrivateKey(fp, pk, NULL, NULL, 0, NULL, NULL) : PEM_write_PUBKEY(fp, pk);
+    if (fclose(fp) != 0)
+        ok = 0;
+    return ok ? 0 : -EIO;
+}
+
+int pay_rsa_generate(const char *private_path, const char *public_path)
+{
+    if (access(private_path, F_OK) == 0 || access(public_path, F_OK) == 0)
+        return -EEXIST;
+    EVP_PKEY *pk = EVP_RSA_gen(2048);
+    if (pk == NULL)
+        return -EIO;
+    int rc = write_pem(private_path, pk, true);
+    if (rc == 0)
+        rc = write_pem(public_path, pk, false);
+    EVP_PKEY_free(pk);
+    return rc;
+}
