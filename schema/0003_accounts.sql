@@ -5,6 +5,11 @@
 -- them) but never logged whole (shared/mask.h). Passwords only as argon2id
 -- hashes (libsodium crypto_pwhash_str), never recoverable.
 
+-- Timestamps as the API prints them: ISO 8601 in Beijing time.
+CREATE FUNCTION zk_ts(t timestamptz) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT to_char(t AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"')
+$$;
+
 -- A candidate. kind 'new' registered online; 'enrolled' came from the records
 -- (imported) and activates the account by setting a password. identity:
 -- 'unverified' until an identity-verification attempt passes (then

@@ -50,6 +50,8 @@ struct server {
     struct timeout_queue tq_idle, tq_header, tq_body, tq_write, tq_linger;
     struct http_parse_limits parse_limits;
 
+    int hashes_in_flight; /* password hashes queued or running on the pool */
+
     bool draining;
     uint64_t drain_deadline;
     uint64_t drain_idle_close_at; /* idle connections close then; 0: done */

@@ -62,6 +62,7 @@ static const struct config_field config_fields[] = {
     F_ENUM("server", "environment", environment, "development|test|production", "development",
            false),
     F_STR("server", "www_dir", www_dir, "", false),
+    F_STR("server", "client_ip_header", client_ip_header, "", true),
 
     F_SIZE("limits", "header_bytes", header_bytes, 1024, 1 << 20, "16k", true),
     F_INT("limits", "max_headers", max_headers, 8, 1000, "100", true),
@@ -104,13 +105,18 @@ static const struct config_field config_fields[] = {
     F_INT("auth", "argon2_memlimit_kib", auth_argon2_memlimit_kib, 8, 4194304, "19456", true),
     F_INT("auth", "hash_queue_limit", auth_hash_queue_limit, 1, 100000, "256", true),
     F_INT("auth", "login_max_failures", auth_login_max_failures, 1, 100, "5", true),
-    F_INT("auth", "lockout_minutes", auth_lockout_minutes, 1, 1440, "15", true),
+    F_INT("auth", "lockout_seconds", auth_lockout_seconds, 1, 86400, "900", true),
     F_INT("auth", "login_per_ip_minute", auth_login_per_ip_minute, 1, 100000, "60", true),
     F_STR("auth", "captcha_fixed_answer", auth_captcha_fixed, "", false),
     F_INT("auth", "sms_per_phone_day", auth_sms_per_phone_day, 1, 1000, "10", true),
     F_INT("auth", "sms_per_ip_hour", auth_sms_per_ip_hour, 1, 100000, "30", true),
     F_INT("auth", "sms_resend_seconds", auth_sms_resend_seconds, 1, 3600, "60", true),
     F_INT("auth", "identity_attempts_day", auth_identity_attempts_day, 1, 100, "3", true),
+
+    F_SIZE("identity", "max_bytes_registration", identity_max_registration, 1024, 16 << 20, "2m",
+           true),
+    F_SIZE("identity", "max_bytes_idcard", identity_max_idcard, 1024, 16 << 20, "2m", true),
+    F_SIZE("identity", "max_bytes_holding", identity_max_holding, 1024, 16 << 20, "2m", true),
 
     F_ENUM("profile", "province", province, "shanxi|tianjin", "shanxi", false),
 

@@ -24,6 +24,7 @@ struct zk_config {
     int max_connections;         /* per process */
     char environment[32];        /* development | test | production */
     char www_dir[CONFIG_STR_MAX];
+    char client_ip_header[64]; /* e.g. X-Real-IP, honoured from a loopback peer only */
 
     /* [limits] */
     int header_bytes; /* request line + headers */
@@ -70,13 +71,18 @@ struct zk_config {
     int auth_argon2_memlimit_kib;  /* argon2id m */
     int auth_hash_queue_limit;     /* password hashes waiting for a thread */
     int auth_login_max_failures;   /* in lockout_minutes, then locked */
-    int auth_lockout_minutes;
-    int auth_login_per_ip_minute; /* login attempts per IP per minute */
-    char auth_captcha_fixed[16];  /* test only: every captcha has this answer */
+    int auth_lockout_seconds;      /* failure window and lock length */
+    int auth_login_per_ip_minute;  /* login attempts per IP per minute */
+    char auth_captcha_fixed[16];   /* test only: every captcha has this answer */
     int auth_sms_per_phone_day;
     int auth_sms_per_ip_hour;
     int auth_sms_resend_seconds;
     int auth_identity_attempts_day;
+
+    /* [identity] upload limits per photo kind, checked before the body is read */
+    int identity_max_registration;
+    int identity_max_idcard;
+    int identity_max_holding;
 
     /* [profile] */
     char province[16]; /* shanxi | tianjin: photo kinds, specs, fees */

@@ -497,7 +497,8 @@ static void conn_start_op(struct pg_conn *c, struct pg_op *op)
     struct pg_pool *pool = c->pool;
     c->op = op;
     const struct pg_params *p = &op->params;
-    if (!PQsendQueryParams(c->pg, op->sql, p->n, NULL, p->values, p->lengths, p->formats, 0)) {
+    if (!PQsendQueryParams(c->pg, op->sql, p->n, NULL, p->values, p->lengths, p->formats,
+                           p->result_format)) {
         log_warn("postgres connection %d: send failed: %s", c->index, PQerrorMessage(c->pg));
         conn_teardown(c, PG_ERR_CONNECTION, "database connection lost");
         return;

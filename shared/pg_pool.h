@@ -56,12 +56,14 @@ struct pg_result {
 typedef void (*pg_result_cb)(void *ud, const struct pg_result *r);
 typedef void (*pg_acquire_cb)(void *ud, struct pg_conn *conn, enum pg_error error);
 
-/* Text parameters by default; lengths/formats may be NULL. */
+/* Text parameters by default; lengths/formats may be NULL. result_format 1
+ * asks for binary results (bytea as raw bytes: PQgetlength tells the size). */
 struct pg_params {
     int n;
     const char *const *values;
     const int *lengths;
     const int *formats;
+    int result_format;
 };
 
 /* Creates the pool and starts connecting; never NULL. */

@@ -27,6 +27,10 @@ extern const struct api_module api_health_module;
 extern const struct api_module api_openapi_module;
 extern const struct api_module api_regions_module;
 extern const struct api_module api_testing_module;
+extern const struct api_module api_verify_module;
+extern const struct api_module api_accounts_module;
+extern const struct api_module api_me_module;
+extern const struct api_module api_identity_module;
 
 /* Builds the router from every module; NULL with err on a bad table. */
 struct router *api_build_router(const struct zk_config *cfg, char *err, size_t errsz);
@@ -41,6 +45,11 @@ int api_check_config(const struct zk_config *cfg, char *err, size_t errsz);
  */
 int api_query(struct http_request *req, const char *sql, int n, const char *const *values,
               pg_result_cb cb);
+
+/* Like api_query, with parameters the caller built (binary values, binary
+ * results); p must live as long as the request (its arena). */
+int api_query_params(struct http_request *req, const char *sql, const struct pg_params *p,
+                     pg_result_cb cb);
 
 /*
  * If r is a failure, answers it (503 + Retry-After for an unreachable or

@@ -61,14 +61,15 @@ static bool method_changes_state(const struct http_request *req)
 }
 
 struct auth_lookup {
+    struct http_request *req;
     api_auth_cb cb;
     struct api_session s;
 };
 
 static void on_session(void *ud, redisReply *reply, const char *err)
 {
-    struct http_request *req = ud;
-    struct auth_lookup *lk = req->ctx;
+    struct auth_lookup *lk = ud;
+    struct http_request *req = lk->req;
     if (err != NULL || reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
         http_respond_error(req, 503, "SESSION_STORE_UNAVAILABLE", "系统繁忙，请稍后再试", NULL);
         return;
@@ -108,9 +109,7 @@ static void on_session(void *ud, redisReply *reply, const char *err)
     /* Sliding expiry: each use pushes the idle deadline back. */
     (void)redis_command(req->srv->redis, NULL, NULL, "EXPIRE %s %d", lk->s.key,
                         cfg->auth_session_idle_minutes * 60);
-    void *saved = req->ctx;
-    req->ctx = NULL; /* the handler's own state from here on */
-    lk->cb(req, &((struct auth_lookup *)saved)->s);
+    lk->cb(req, &lk->s);
 }
 
 void api_auth_require(struct http_request *req, api_auth_cb cb)
@@ -123,12 +122,13 @@ void api_auth_require(struct http_request *req, api_auth_cb cb)
     struct auth_lookup *lk = arena_calloc(&req->arena, sizeof(*lk));
     lk->cb = cb;
     lk->s.key = session_key(req, token);
-    req->ctx = lk;
-    if (redis_command(req->srv->redis, on_session, req, "HGETALL %s", lk->s.key) < 0)
+    lk->req = req;
+    if (redis_command(req->srv->redis, on_session, lk, "HGETALL %s", lk->s.key) < 0)
         http_respond_error(req, 503, "SESSION_STORE_UNAVAILABLE", "系统繁忙，请稍后再试", NULL);
 }
 
 struct session_new {
+    struct http_request *req;
     api_session_cb cb;
     struct api_session s;
     int pending;
@@ -137,14 +137,12 @@ struct session_new {
 
 static void on_session_stored(void *ud, redisReply *reply, const char *err)
 {
-    struct http_request *req = ud;
-    struct session_new *sn = req->ctx;
+    struct session_new *sn = ud;
     if (err != NULL)
         sn->failed = true;
     if (--sn->pending > 0)
         return;
-    req->ctx = NULL;
-    sn->cb(req, &sn->s, sn->failed ? -EIO : 0);
+    sn->cb(sn->req, &sn->s, sn->failed ? -EIO : 0);
 }
 
 void api_session_create(struct http_request *req, int64_t candidate_id, api_session_cb cb)
@@ -165,24 +163,41 @@ void api_session_create(struct http_request *req, int64_t candidate_id, api_sess
     sn->s.candidate_id = candidate_id;
     sn->s.key = session_key(req, token);
     sn->s.csrf = arena_strdup(&req->arena, csrf);
-    req->ctx = sn;
+    sn->req = req;
     char *cand = arena_printf(&req->arena, "%" PRId64, candidate_id);
     char *now = arena_printf(&req->arena, "%lld", (long long)time(NULL));
     char *set = arena_printf(&req->arena, "zikao:cand:%s:sess", cand);
     int idle = cfg->auth_session_idle_minutes * 60, max = cfg->auth_session_max_hours * 3600;
     struct redis_client *r = req->srv->redis;
-    sn->pending = 4;
-    int rc = 0;
-    rc |= redis_command(r, on_session_stored, req, "HSET %s cand %s created %s csrf %s", sn->s.key,
-                        cand, now, csrf);
-    rc |= redis_command(r, on_session_stored, req, "EXPIRE %s %d", sn->s.key, idle);
-    rc |= redis_command(r, on_session_stored, req, "SADD %s %s", set, sn->s.key);
-    rc |= redis_command(r, on_session_stored, req, "EXPIRE %s %d", set, max);
-    if (rc < 0) {
-        req->ctx = NULL;
+    /* Only the replies of commands actually sent finish the creation: the
+     * request must outlive every reply that points into its arena. */
+    int sent = 0;
+    bool refused = false;
+    if (redis_command(r, on_session_stored, sn, "HSET %s cand %s created %s csrf %s", sn->s.key,
+                      cand, now, csrf) == 0)
+        sent++;
+    else
+        refused = true;
+    if (!refused && redis_command(r, on_session_stored, sn, "EXPIRE %s %d", sn->s.key, idle) == 0)
+        sent++;
+    else
+        refused = true;
+    if (!refused && redis_command(r, on_session_stored, sn, "SADD %s %s", set, sn->s.key) == 0)
+        sent++;
+    else
+        refused = true;
+    if (!refused && redis_command(r, on_session_stored, sn, "EXPIRE %s %d", set, max) == 0)
+        sent++;
+    else
+        refused = true;
+    if (sent == 0) {
         cb(req, &sn->s, -ENOTCONN);
         return;
     }
+    sn->pending = sent;
+    sn->failed = refused;
+    if (refused)
+        return;
     char *cookie = arena_printf(&req->arena,
                                 SESSION_COOKIE "=%s; Path=/; Max-Age=%d; HttpOnly; "
                                                "SameSite=Lax%s",

@@ -16,11 +16,15 @@ static const struct api_module *const api_modules[] = {
     &api_health_module,
     &api_openapi_module,
     &api_regions_module,
-    &api_testing_module,
+    &api_verify_module,
+    &api_accounts_module,
+    &api_me_module,
+    &api_identity_module,
     &api_orders_module,
     &api_orders_test_module,
     &api_payments_callback_module,
     &api_pay_sim_module,
+    &api_testing_module,
 };
 
 struct router *api_build_router(const struct zk_config *cfg, char *err, size_t errsz)
@@ -44,8 +48,9 @@ struct router *api_build_router(const struct zk_config *cfg, char *err, size_t e
 int api_check_config(const struct zk_config *cfg, char *err, size_t errsz)
 {
     if (config_is_production(cfg) && cfg->auth_captcha_fixed[0] != '\0') {
-        snprintf(err, errsz, "[auth] captcha_fixed_answer is for automated tests and is refused "
-                             "when [server] environment = production");
+        snprintf(err, errsz,
+                 "[auth] captcha_fixed_answer is for automated tests and is refused "
+                 "when [server] environment = production");
         return -EINVAL;
     }
     if (config_is_production(cfg) && cfg->pay_simulator) {
@@ -67,6 +72,12 @@ int api_query(struct http_request *req, const char *sql, int n, const char *cons
     struct pg_params *p = arena_calloc(&req->arena, sizeof(*p));
     p->n = n;
     p->values = copy;
+    return api_query_params(req, sql, p, cb);
+}
+
+int api_query_params(struct http_request *req, const char *sql, const struct pg_params *p,
+                     pg_result_cb cb)
+{
     int rc = pg_query(req->srv->pg, sql, p, cb, req);
     if (rc == -EAGAIN) {
         http_respond_error(req, 503, "DATABASE_BUSY", "系统繁忙，请稍后再试", NULL);

@@ -258,9 +258,9 @@ static void metrics_handler(struct http_request *req)
 }
 
 static const struct route health_routes[] = {
-    {"GET", "/healthz", healthz, 0},
-    {"GET", "/readyz", readyz, 0},
-    {"GET", "/metrics", metrics_handler, 0},
+    {"GET", "/healthz", healthz, 0, NULL},
+    {"GET", "/readyz", readyz, 0, NULL},
+    {"GET", "/metrics", metrics_handler, 0, NULL},
 };
 
 const struct api_module api_health_module = {

@@ -17,7 +17,7 @@ static void openapi(struct http_request *req)
 }
 
 static const struct route openapi_routes[] = {
-    {"GET", "/api/v1/openapi.yaml", openapi, 0},
+    {"GET", "/api/v1/openapi.yaml", openapi, 0, NULL},
 };
 
 const struct api_module api_openapi_module = {"openapi", openapi_routes, 1, false};

@@ -82,8 +82,8 @@ static void region_children(struct http_request *req)
 }
 
 static const struct route regions_routes[] = {
-    {"GET", "/api/v1/regions/{code}", region_get, 0},
-    {"GET", "/api/v1/regions/{code}/children", region_children, 0},
+    {"GET", "/api/v1/regions/{code}", region_get, 0, NULL},
+    {"GET", "/api/v1/regions/{code}/children", region_children, 0, NULL},
 };
 
 const struct api_module api_regions_module = {

@@ -151,12 +151,12 @@ static void test_whoami(struct http_request *req)
 }
 
 static const struct route testing_routes[] = {
-    {"POST", "/api/v1/_test/session", test_session, 1024},
-    {"GET", "/api/v1/_test/whoami", test_whoami, 0},
-    {"POST", "/api/v1/_test/whoami", test_whoami, 0},
-    {"POST", "/api/v1/_test/jobs", test_jobs, 16384},
-    {"GET", "/api/v1/_test/sleep", test_sleep, 0},
-    {"POST", "/api/v1/_test/echo", test_echo, 1024},
+    {"POST", "/api/v1/_test/session", test_session, 1024, NULL},
+    {"GET", "/api/v1/_test/whoami", test_whoami, 0, NULL},
+    {"POST", "/api/v1/_test/whoami", test_whoami, 0, NULL},
+    {"POST", "/api/v1/_test/jobs", test_jobs, 16384, NULL},
+    {"GET", "/api/v1/_test/sleep", test_sleep, 0, NULL},
+    {"POST", "/api/v1/_test/echo", test_echo, 1024, NULL},
 };
 
 const struct api_module api_testing_module = {

@@ -43,6 +43,7 @@ struct http_conn {
     unsigned msg_seq;    /* requests begun on this connection */
     unsigned header_seq; /* msg_seq when the header deadline was set */
 
+    char peer_ip[46];
     bool paused;    /* parser paused: pipeline full */
     bool last;      /* a request asked to close: parse nothing after it */
     bool reading;   /* uv_read_start active */
@@ -108,6 +109,7 @@ static struct http_request *hook_request_new(void *owner)
     struct http_conn *c = owner;
     struct http_request *req = http_request_new(c->srv);
     req->conn = (struct http_conn *)c;
+    memcpy(req->peer_ip, c->peer_ip, sizeof(req->peer_ip));
     c->msg_seq++;
     return req;
 }
@@ -139,6 +141,11 @@ static void hook_headers_done(void *owner, struct http_request *req)
         for (int i = 0; i < m.nparams; i++)
             req->params[i] = url_decode(&req->arena, m.params[i].p, m.params[i].len, false, NULL);
         req->nparams = m.nparams;
+        if (m.route->body_limit_fn != NULL) {
+            size_t limit = m.route->body_limit_fn(req);
+            if (limit > 0)
+                req->body_limit = limit;
+        }
     } else if (rr == ROUTER_METHOD_NOT_ALLOWED) {
         req->ctx = arena_strdup(&req->arena, m.allow); /* dispatch answers 405 */
     }
@@ -600,6 +607,14 @@ void http_conn_accept(struct server *srv)
         return;
     }
     uv_tcp_nodelay(&c->tcp, 1);
+    struct sockaddr_storage sa;
+    int salen = sizeof(sa);
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&sa, &salen) == 0) {
+        if (sa.ss_family == AF_INET)
+            uv_ip4_name((struct sockaddr_in *)&sa, c->peer_ip, sizeof(c->peer_ip));
+        else if (sa.ss_family == AF_INET6)
+            uv_ip6_name((struct sockaddr_in6 *)&sa, c->peer_ip, sizeof(c->peer_ip));
+    }
     http_parse_init(&c->parse, &conn_hooks, c, &srv->parse_limits);
     c->next = srv->conns;
     if (srv->conns)

@@ -36,6 +36,18 @@ void http_request_free(struct http_request *req)
     arena_destroy(&a);
 }
 
+const char *http_client_ip(const struct http_request *req)
+{
+    const char *hdr = req->srv->cfg.client_ip_header;
+    bool loopback = strcmp(req->peer_ip, "127.0.0.1") == 0 || strcmp(req->peer_ip, "::1") == 0;
+    if (hdr[0] != '\0' && loopback) {
+        const char *v = http_header_get(req, hdr);
+        if (v != NULL && v[0] != '\0' && strlen(v) < 46)
+            return v;
+    }
+    return req->peer_ip[0] ? req->peer_ip : "unknown";
+}
+
 const char *http_header_get(const struct http_request *req, const char *name)
 {
     for (int i = 0; i < req->nheaders; i++)

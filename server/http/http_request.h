@@ -64,6 +64,7 @@ struct http_request {
     int route_index; /* metrics slot; -1 for unrouted */
 
     char id[HTTP_REQUEST_ID_LEN + 1];
+    char peer_ip[46]; /* the TCP peer, from the connection */
     uint64_t start_ns;
 
     /* The answer. */
@@ -91,6 +92,12 @@ struct http_request {
 struct http_request *http_request_new(struct server *srv);
 /* Frees the request and everything in its arena. */
 void http_request_free(struct http_request *req);
+
+/*
+ * The client's address: the TCP peer, or - when the peer is a loopback proxy
+ * and [server] client_ip_header is set - that header's value.
+ */
+const char *http_client_ip(const struct http_request *req);
 
 /* Case-insensitive header lookup; NULL if absent. */
 const char *http_header_get(const struct http_request *req, const char *name);

@@ -21,6 +21,9 @@ struct route {
     const char *pattern; /* "/api/v1/regions/{code}" */
     http_handler_fn handler;
     size_t body_limit; /* bytes; 0 = [limits] body_bytes */
+    /* Optional: the limit for this request (route parameters and settings
+     * are known), decided before any body byte is read. 0 = body_limit. */
+    size_t (*body_limit_fn)(const struct http_request *req);
 };
 
 struct router;

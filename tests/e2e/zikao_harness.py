@@ -429,3 +429,55 @@ def zikaoctl(conninfo, redis_port, *args, check=True):
     if check and r.returncode != 0:
         raise RuntimeError(f"zikaoctl {' '.join(args)} failed ({r.returncode}): {r.stderr}")
     return r
+
+
+def id_number(region="140105", birth="19900307", seq="123"):
+    """A valid GB 11643 number (check character computed)."""
+    body = region + birth + seq
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    total = sum(int(c) * w for c, w in zip(body, weights))
+    return body + "10X98765432"[total % 11]
+
+
+class Client:
+    """Speaks to a server like a browser: keeps the session cookie and sends
+    the CSRF token on state-changing requests."""
+
+    def __init__(self, server):
+        self.server = server
+        self.cookie = None
+        self.csrf = None
+
+    def request(self, method, path, body=None, headers=None, raw=None, content_type=None):
+        hdrs = dict(headers or {})
+        if self.cookie:
+            hdrs["Cookie"] = self.cookie
+        if self.csrf and method in ("POST", "PUT", "PATCH", "DELETE"):
+            hdrs.setdefault("X-CSRF-Token", self.csrf)
+        if raw is not None:
+            hdrs["Content-Type"] = content_type or "application/octet-stream"
+            r = self.server.request(method, path, body=raw, headers=hdrs)
+        else:
+            r = self.server.request(method, path, body=body, headers=hdrs)
+        cookie = r.header("Set-Cookie")
+        if cookie:
+            value = cookie.split(";", 1)[0]
+            self.cookie = None if value.endswith("=") else value
+        try:
+            data = r.json() if r.body else None
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and "csrf_token" in data:
+            self.csrf = data["csrf_token"]
+        return r
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body=body if body is not None else {}, **kw)
+
+    def captcha(self):
+        r = self.get("/api/v1/captcha")
+        assert r.status == 200, r
+        return r.json()["captcha_id"]

@@ -16,14 +16,14 @@ static void h(struct http_request *req)
 }
 
 static const struct route routes[] = {
-    {"GET", "/healthz", h, 0},
-    {"GET", "/api/v1/orders/{no}", h, 0},
-    {"POST", "/api/v1/orders/{no}/pay", h, 0},
-    {"DELETE", "/api/v1/orders/{no}", h, 0},
-    {"GET", "/api/v1/orders/mine", h, 0},
-    {"GET", "/a/b/c", h, 0},
-    {"GET", "/a/{x}/d", h, 0},
-    {"GET", "/", h, 0},
+    {"GET", "/healthz", h, 0, NULL},
+    {"GET", "/api/v1/orders/{no}", h, 0, NULL},
+    {"POST", "/api/v1/orders/{no}/pay", h, 0, NULL},
+    {"DELETE", "/api/v1/orders/{no}", h, 0, NULL},
+    {"GET", "/api/v1/orders/mine", h, 0, NULL},
+    {"GET", "/a/b/c", h, 0, NULL},
+    {"GET", "/a/{x}/d", h, 0, NULL},
+    {"GET", "/", h, 0, NULL},
 };
 
 static struct router *build(void)
@@ -111,15 +111,15 @@ static void test_router_rejects_bad_tables(void **state)
 {
     struct router *r = build();
     char err[128];
-    struct route dup = {"GET", "/healthz", h, 0};
+    struct route dup = {"GET", "/healthz", h, 0, NULL};
     assert_int_equal(router_add(r, &dup, err, sizeof(err)), -EEXIST);
-    struct route bad1 = {"GET", "nope", h, 0};
+    struct route bad1 = {"GET", "nope", h, 0, NULL};
     assert_int_equal(router_add(r, &bad1, err, sizeof(err)), -EINVAL);
-    struct route bad2 = {"BREW", "/coffee", h, 0};
+    struct route bad2 = {"BREW", "/coffee", h, 0, NULL};
     assert_int_equal(router_add(r, &bad2, err, sizeof(err)), -EINVAL);
-    struct route bad3 = {"GET", "/x//y", h, 0};
+    struct route bad3 = {"GET", "/x//y", h, 0, NULL};
     assert_int_equal(router_add(r, &bad3, err, sizeof(err)), -EINVAL);
-    struct route bad4 = {"GET", "/x/{y", h, 0};
+    struct route bad4 = {"GET", "/x/{y", h, 0, NULL};
     assert_int_equal(router_add(r, &bad4, err, sizeof(err)), -EINVAL);
     router_free(r);
 }

@@ -1,0 +1,197 @@
+/*
+ * api_util.c - body fields, rate limits, password hashing (see api_util.h).
+ */
+#include "api_util.h"
+#include "alloc.h"
+#include "log.h"
+#include "redis_client.h"
+#include "server.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void *api_reject(struct http_request *req, const char *code, const char *message, const char *field)
+{
+    http_respond_error(req, 422, code, message, field);
+    return NULL;
+}
+
+const char *api_field_opt(struct http_request *req, json_t *body, const char *name, size_t max)
+{
+    json_t *v = json_object_get(body, name);
+    if (v == NULL || json_is_null(v))
+        return "";
+    if (!json_is_string(v))
+        return api_reject(req, "FIELD_INVALID", arena_printf(&req->arena, "%s 应为文本", name),
+                          name);
+    if (json_string_length(v) > max)
+        return api_reject(req, "FIELD_TOO_LONG",
+                          arena_printf(&req->arena, "%s 过长（最多 %zu 字节）", name, max), name);
+    return arena_strndup(&req->arena, json_string_value(v), json_string_length(v));
+}
+
+const char *api_field_str(struct http_request *req, json_t *body, const char *name, size_t max)
+{
+    json_t *v = json_object_get(body, name);
+    if (v == NULL || json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0))
+        return api_reject(req, "FIELD_REQUIRED", arena_printf(&req->arena, "请填写 %s", name),
+                          name);
+    const char *s = api_field_opt(req, body, name, max);
+    if (s != NULL && memchr(s, '\0', json_string_length(v)) != NULL)
+        return api_reject(req, "FIELD_INVALID", arena_printf(&req->arena, "%s 含有非法字符", name),
+                          name);
+    return s;
+}
+
+/* ---- rate limits ----------------------------------------------------------- */
+
+struct rate_state {
+    struct http_request *req;
+    int pending, answered;
+    long long count, ttl;
+    bool failed;
+    int limit;
+    const char *message;
+    api_next_fn next;
+};
+
+static void on_rate_reply(void *ud, redisReply *reply, const char *err)
+{
+    struct rate_state *rs = ud;
+    struct http_request *req = rs->req;
+    if (err != NULL && reply == NULL)
+        rs->failed = true;
+    rs->answered++;
+    if (rs->answered == 2 && reply && reply->type == REDIS_REPLY_INTEGER)
+        rs->count = reply->integer;
+    if (rs->answered == 3 && reply && reply->type == REDIS_REPLY_INTEGER)
+        rs->ttl = reply->integer;
+    if (--rs->pending > 0)
+        return;
+    if (rs->failed) {
+        http_respond_error(req, 503, "RATE_STORE_UNAVAILABLE", "系统繁忙，请稍后再试", NULL);
+        return;
+    }
+    if (rs->count > rs->limit) {
+        char *retry = arena_printf(&req->arena, "%lld", rs->ttl > 0 ? rs->ttl : 1);
+        http_response_header(req, "Retry-After", retry);
+        http_respond_error(req, 429, "RATE_LIMITED", rs->message, NULL);
+        return;
+    }
+    rs->next(req);
+}
+
+void api_rate_limit(struct http_request *req, const char *key, int limit, int window_s,
+                    const char *message, api_next_fn next)
+{
+    struct rate_state *rs = arena_calloc(&req->arena, sizeof(*rs));
+    rs->limit = limit;
+    rs->message = message;
+    rs->next = next;
+    rs->pending = 3;
+    rs->req = req;
+    char *k = arena_printf(&req->arena, "zikao:%s", key);
+    struct redis_client *r = req->srv->redis;
+    /* SET NX EX first: the counter always carries its expiry. Only replies of
+     * commands actually sent finish the check (they point into the request). */
+    int sent = 0;
+    if (redis_command(r, on_rate_reply, rs, "SET %s 0 EX %d NX", k, window_s) == 0) {
+        sent++;
+        if (redis_command(r, on_rate_reply, rs, "INCR %s", k) == 0) {
+            sent++;
+            if (redis_command(r, on_rate_reply, rs, "TTL %s", k) == 0)
+                sent++;
+        }
+    }
+    if (sent == 0) {
+        http_respond_error(req, 503, "RATE_STORE_UNAVAILABLE", "系统繁忙，请稍后再试", NULL);
+        return;
+    }
+    rs->failed = sent < 3;
+    rs->pending = sent;
+}
+
+/* ---- password hashing ------------------------------------------------------ */
+
+struct hash_work {
+    uv_work_t work;
+    struct http_request *req;
+    char password[64];
+    char hash[crypto_pwhash_STRBYTES];
+    unsigned long long ops;
+    size_t mem;
+    bool verify, ok, needs_rehash;
+    api_hash_cb hash_cb;
+    api_verify_cb verify_cb;
+};
+
+static void hash_run(uv_work_t *w)
+{
+    struct hash_work *hw = w->data;
+    if (hw->verify) {
+        hw->ok = crypto_pwhash_str_verify(hw->hash, hw->password, strlen(hw->password)) == 0;
+        hw->needs_rehash =
+            hw->ok && crypto_pwhash_str_needs_rehash(hw->hash, hw->ops, hw->mem) != 0;
+    } else {
+        hw->ok =
+            crypto_pwhash_str(hw->hash, hw->password, strlen(hw->password), hw->ops, hw->mem) == 0;
+    }
+    sodium_memzero(hw->password, sizeof(hw->password));
+}
+
+static void hash_done(uv_work_t *w, int status)
+{
+    struct hash_work *hw = w->data;
+    struct http_request *req = hw->req;
+    req->srv->hashes_in_flight--;
+    if (status != 0 || (!hw->verify && !hw->ok)) {
+        http_respond_error(req, 503, "SERVER_BUSY", "系统繁忙，请稍后再试", NULL);
+    } else if (hw->verify) {
+        hw->verify_cb(req, hw->ok, hw->needs_rehash);
+    } else {
+        hw->hash_cb(req, arena_strdup(&req->arena, hw->hash));
+    }
+    sodium_memzero(hw, sizeof(*hw));
+    free(hw);
+}
+
+static void hash_submit(struct http_request *req, struct hash_work *hw, const char *password)
+{
+    struct server *srv = req->srv;
+    if (srv->hashes_in_flight >= srv->cfg.auth_hash_queue_limit || strlen(password) > 63) {
+        free(hw);
+        http_response_header(req, "Retry-After", "1");
+        http_respond_error(req, 503, "SERVER_BUSY", "登录人数较多，请稍后再试", NULL);
+        return;
+    }
+    hw->req = req;
+    hw->ops = (unsigned long long)srv->cfg.auth_argon2_opslimit;
+    hw->mem = (size_t)srv->cfg.auth_argon2_memlimit_kib * 1024;
+    snprintf(hw->password, sizeof(hw->password), "%s", password);
+    hw->work.data = hw;
+    srv->hashes_in_flight++;
+    if (uv_queue_work(srv->loop, &hw->work, hash_run, hash_done) != 0) {
+        srv->hashes_in_flight--;
+        free(hw);
+        http_respond_error(req, 503, "SERVER_BUSY", "系统繁忙，请稍后再试", NULL);
+    }
+}
+
+void api_password_hash(struct http_request *req, const char *password, api_hash_cb cb)
+{
+    struct hash_work *hw = zk_calloc(1, sizeof(*hw));
+    hw->hash_cb = cb;
+    hash_submit(req, hw, password);
+}
+
+void api_password_verify(struct http_request *req, const char *hash, const char *password,
+                         api_verify_cb cb)
+{
+    struct hash_work *hw = zk_calloc(1, sizeof(*hw));
+    hw->verify = true;
+    hw->verify_cb = cb;
+    snprintf(hw->hash, sizeof(hw->hash), "%s", hash ? hash : "");
+    hash_submit(req, hw, password);
+}

@@ -1,0 +1,49 @@
+/*
+ * api_util.h - what account-style handlers need again and again: fields of a
+ * JSON body (answering 422 naming the field), Redis rate limits (answering
+ * 429 with Retry-After), and password hashing on the thread pool.
+ *
+ * Unknown fields in a request body are ignored.
+ */
+#ifndef ZK_API_UTIL_H
+#define ZK_API_UTIL_H
+
+#include "api.h"
+
+#include <stdbool.h>
+
+/*
+ * A required string field, copied into the request arena. Answers 422
+ * FIELD_REQUIRED (missing, empty or not a string) or FIELD_TOO_LONG (more than
+ * max bytes) naming the field, and returns NULL.
+ */
+const char *api_field_str(struct http_request *req, json_t *body, const char *name, size_t max);
+
+/* An optional string field ("" when absent); NULL after answering 422 when
+ * present but not a string or too long. */
+const char *api_field_opt(struct http_request *req, json_t *body, const char *name, size_t max);
+
+/* Answers 422 with code, Chinese message and field; returns NULL (for
+ * `return api_reject(...)` in field readers). */
+void *api_reject(struct http_request *req, const char *code, const char *message,
+                 const char *field);
+
+typedef void (*api_next_fn)(struct http_request *req);
+
+/*
+ * Counts one event against key (e.g. "rl:login:ip:1.2.3.4") in a window of
+ * window_s seconds. Over limit: answers 429 RATE_LIMITED with Retry-After and
+ * message, and does not call next. Redis down: answers 503.
+ */
+void api_rate_limit(struct http_request *req, const char *key, int limit, int window_s,
+                    const char *message, api_next_fn next);
+
+/* argon2id on the libuv thread pool (never the loop), bounded by [auth]
+ * hash_queue_limit: when full, answers 503 and the callback is not called. */
+typedef void (*api_hash_cb)(struct http_request *req, const char *hash);
+typedef void (*api_verify_cb)(struct http_request *req, bool ok, bool needs_rehash);
+void api_password_hash(struct http_request *req, const char *password, api_hash_cb cb);
+void api_password_verify(struct http_request *req, const char *hash, const char *password,
+                         api_verify_cb cb);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * verify.h - proving a person is present (picture captcha) and owns a phone
+ * (SMS code), as steps other handlers chain through.
+ *
+ * Captcha: GET /api/v1/captcha answers {"captcha_id", "image" (PNG data
+ * URL), "expires_in"}; Redis keeps only the SHA-256 of the answer for five
+ * minutes, and the first check consumes it, right or wrong.
+ *
+ * SMS codes: POST /api/v1/sms/send {phone, purpose, captcha_id, captcha}
+ * sends a 6-digit code valid five minutes for one purpose (register,
+ * forgot_exam_id, reset_password, change_phone, activate). At most 5 wrong
+ * tries, no resend within [auth] sms_resend_seconds, at most
+ * sms_per_phone_day per phone per day and sms_per_ip_hour per client IP.
+ * The default provider writes the message to sms_outbox (and the log,
+ * masked), where operators and tests read it.
+ */
+#ifndef ZK_VERIFY_H
+#define ZK_VERIFY_H
+
+#include "api.h"
+#include "api_util.h"
+
+/* Checks and consumes a captcha; on failure answers 422 CAPTCHA_WRONG (field
+ * "captcha") and does not call next. */
+void verify_captcha(struct http_request *req, const char *captcha_id, const char *answer,
+                    api_next_fn next);
+
+/* Checks an SMS code for (phone, purpose); consumes it when right. On
+ * failure answers 422 (SMS_CODE_WRONG / SMS_CODE_EXPIRED / SMS_CODE_LOCKED,
+ * field "sms_code") and does not call next. */
+void verify_sms_code(struct http_request *req, const char *phone, const char *purpose,
+                     const char *code, api_next_fn next);
+
+extern const struct api_module api_verify_module;
+
+#endif

@@ -1,0 +1,195 @@
+"""Identity verification through the API: photo uploads (bounded before they
+are read, sniffed), attempts that enqueue the photo and face jobs, and the
+state a candidate (and only that candidate) sees."""
+import socket
+import struct
+import zlib
+
+import pytest
+
+import zikao_harness as h
+
+ENV = {"ZIKAO_AUTH_CAPTCHA_FIXED_ANSWER": "TEST7", "ZIKAO_AUTH_ARGON2_MEMLIMIT_KIB": "8192"}
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 2000 + b"\xff\xd9"
+
+
+def png_bytes(w=2, h=2):
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * w for _ in range(h))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+@pytest.fixture
+def server(make_server):
+    return make_server(env=ENV)
+
+
+@pytest.fixture
+def db(pg, database):
+    c = pg.connect(database)
+    yield c
+    c.close()
+
+
+def q(db, sql, *args):
+    with db.cursor() as cur:
+        cur.execute(sql, args)
+        return cur.fetchall() if cur.description else []
+
+
+def candidate(server, db, kind="new", seq="001"):
+    idn = h.id_number(seq=seq)
+    cid = q(db, "INSERT INTO candidates (id_number, name, district, kind) VALUES (%s, '张三', "
+                "'140105', %s) RETURNING id", idn, kind)[0][0]
+    c = h.Client(server)
+    r = c.post("/api/v1/_test/session", {"candidate_id": cid})
+    assert r.status == 201
+    return c, cid
+
+
+def upload(c, kind, data=JPEG, ctype="image/jpeg"):
+    return c.request("PUT", f"/api/v1/me/identity/photos/{kind}", raw=data, content_type=ctype)
+
+
+def test_required_photos_follow_the_profile(server, db):
+    c, _ = candidate(server, db, "new")
+    r = c.get("/api/v1/me/identity")
+    assert r.status == 200
+    body = r.json()
+    assert [p["kind"] for p in body["required"]] == ["registration", "idcard", "holding"]
+    assert body["state"] == "not_started" and body["attempts"] == []
+    assert body["attempts_left_today"] == 3
+    e, _ = candidate(server, db, "enrolled", seq="002")
+    assert [p["kind"] for p in e.get("/api/v1/me/identity").json()["required"]] == \
+        ["idcard", "holding"]
+    # an enrolled Shanxi candidate has no registration photo to upload
+    r = upload(e, "registration")
+    assert r.status == 404 and r.json()["error"]["code"] == "PHOTO_KIND_NOT_REQUIRED"
+
+
+def test_tianjin_profile_asks_for_registration_photo_and_id_card(make_server, db):
+    server = make_server(env=dict(ENV, ZIKAO_PROFILE_PROVINCE="tianjin"))
+    c, _ = candidate(server, db, "new")
+    kinds = [p["kind"] for p in c.get("/api/v1/me/identity").json()["required"]]
+    assert kinds == ["registration", "idcard"]
+
+
+def test_upload_stores_the_photo_and_gives_it_back(server, db):
+    c, cid = candidate(server, db)
+    r = upload(c, "idcard")
+    assert r.status == 200
+    body = r.json()
+    assert body["kind"] == "idcard" and body["size"] == len(JPEG)
+    assert body["content_type"] == "image/jpeg" and body["uploaded_at"].endswith("+08:00")
+    r = c.get("/api/v1/me/identity/photos/idcard")
+    assert r.status == 200 and r.body == JPEG and r.header("Content-Type") == "image/jpeg"
+    row = q(db, "SELECT f.sha256, f.size FROM identity_photos p JOIN files f ON f.id = p.file_id "
+                "WHERE p.candidate_id = %s", cid)[0]
+    import hashlib
+    assert row == (hashlib.sha256(JPEG).hexdigest(), len(JPEG))
+    assert upload(c, "idcard", png_bytes(), "image/png").status == 200  # replaced
+    assert c.get("/api/v1/me/identity/photos/idcard").header("Content-Type") == "image/png"
+    assert c.get("/api/v1/me/identity/photos/holding").status == 404
+
+
+def test_png_declared_as_jpeg_is_refused(server):
+    c = h.Client(server)
+    # No candidate row is needed: the type is checked before the database.
+    assert c.post("/api/v1/_test/session", {"candidate_id": 1}).status == 201
+    r = upload(c, "idcard", png_bytes(), "image/jpeg")
+    assert r.status == 415 and r.json()["error"]["code"] == "PHOTO_TYPE_MISMATCH"
+    assert "PNG" in r.json()["error"]["message"]
+    r = upload(c, "idcard", b"GIF89a....", "image/jpeg")
+    assert r.status == 415 and r.json()["error"]["code"] == "PHOTO_TYPE_UNSUPPORTED"
+    r = upload(c, "idcard", JPEG, "image/gif")
+    assert r.status == 415
+    r = upload(c, "passport", JPEG)
+    assert r.status == 404 and r.json()["error"]["code"] == "PHOTO_KIND_UNKNOWN"
+    r = upload(c, "idcard", b"", "image/jpeg")
+    assert r.status == 422
+
+
+def test_3mb_upload_is_refused_before_it_is_read(server, db):
+    c, _ = candidate(server, db)
+    with server.connect() as s:
+        s.sendall(b"PUT /api/v1/me/identity/photos/idcard HTTP/1.1\r\nHost: x\r\n"
+                  b"Content-Type: image/jpeg\r\nContent-Length: 3145728\r\n"
+                  b"Cookie: " + c.cookie.encode() + b"\r\nX-CSRF-Token: " + c.csrf.encode()
+                  + b"\r\n\r\n")
+        raw = h.read_all(s, timeout=5)  # answered without a single body byte sent
+    [r] = h.split_responses(raw)
+    assert r.status == 413 and r.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+def test_per_kind_limit_comes_from_configuration(make_server, db):
+    server = make_server(env=dict(ENV, ZIKAO_IDENTITY_MAX_BYTES_IDCARD="1k"))
+    c, _ = candidate(server, db)
+    assert upload(c, "idcard").status == 413          # 2 KB over the 1 KB limit
+    assert upload(c, "holding").status == 200         # other kinds keep 2 MB
+
+
+def test_attempt_needs_every_photo_then_queues_the_checks(server, db):
+    c, cid = candidate(server, db)
+    upload(c, "idcard")
+    r = c.post("/api/v1/me/identity/attempts")
+    assert r.status == 422 and r.json()["error"]["code"] == "PHOTOS_MISSING"
+    assert "报名照片" in r.json()["error"]["message"] and "手持" in r.json()["error"]["message"]
+    upload(c, "registration")
+    upload(c, "holding", png_bytes(), "image/png")
+    r = c.post("/api/v1/me/identity/attempts")
+    assert r.status == 202
+    attempt = r.json()["attempt_id"]
+    assert r.json()["state"] == "pending"
+    assert set(r.json()["photos"]) == {"registration", "idcard", "holding"}
+    jobs = q(db, "SELECT queue, payload FROM jobs ORDER BY id")
+    assert sorted(j[0] for j in jobs) == ["face", "photo", "photo", "photo"]
+    assert all(j[1]["attempt_id"] == attempt for j in jobs)
+    assert {j[1]["kind"] for j in jobs if j[0] == "photo"} == {"registration", "idcard", "holding"}
+    checks = q(db, "SELECT kind, state FROM identity_photo_checks WHERE attempt_id = %s", attempt)
+    assert sorted(checks) == [("holding", "pending"), ("idcard", "pending"),
+                              ("registration", "pending")]
+    # while pending: no second attempt, no new photos
+    r = c.post("/api/v1/me/identity/attempts")
+    assert r.status == 409 and r.json()["error"]["code"] == "ATTEMPT_PENDING"
+    r = upload(c, "idcard")
+    assert r.status == 409 and r.json()["error"]["code"] == "ATTEMPT_PENDING"
+    state = c.get("/api/v1/me/identity").json()
+    assert state["state"] == "pending" and state["attempts"][0]["attempt_id"] == attempt
+    assert c.get("/api/v1/me").json()["identity"]["state"] == "pending"
+
+
+def test_attempts_per_day_are_limited(server, db):
+    c, cid = candidate(server, db, "enrolled")
+    upload(c, "idcard")
+    upload(c, "holding")
+    for i in range(3):
+        r = c.post("/api/v1/me/identity/attempts")
+        assert r.status == 202
+        q(db, "UPDATE identity_attempts SET state = 'failed' WHERE candidate_id = %s", cid)
+    r = c.post("/api/v1/me/identity/attempts")
+    assert r.status == 429 and r.json()["error"]["code"] == "IDENTITY_ATTEMPTS_EXHAUSTED"
+    assert c.get("/api/v1/me/identity").json()["attempts_left_today"] == 0
+
+
+def test_verified_candidate_cannot_start_again(server, db):
+    c, cid = candidate(server, db, "enrolled")
+    q(db, "UPDATE candidates SET identity = 'verified', verified_at = now() WHERE id = %s", cid)
+    assert c.post("/api/v1/me/identity/attempts").json()["error"]["code"] == "ALREADY_VERIFIED"
+    r = upload(c, "idcard")
+    assert r.status == 409 and r.json()["error"]["code"] == "ALREADY_VERIFIED"
+
+
+def test_candidate_a_cannot_read_b_s_identity_state(server, db):
+    a, _ = candidate(server, db, "enrolled", seq="011")
+    b, _ = candidate(server, db, "enrolled", seq="012")
+    upload(b, "idcard")
+    upload(b, "holding")
+    attempt = b.post("/api/v1/me/identity/attempts").json()["attempt_id"]
+    assert b.get(f"/api/v1/me/identity/attempts/{attempt}").status == 200
+    r = a.get(f"/api/v1/me/identity/attempts/{attempt}")
+    assert r.status == 404 and r.json()["error"]["code"] == "ATTEMPT_NOT_FOUND"
+    assert a.get("/api/v1/me/identity").json()["attempts"] == []
+    assert a.get("/api/v1/me/identity/attempts/abc").status == 404
