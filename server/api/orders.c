@@ -693,17 +693,17 @@ static void test_demo_order(struct http_request *req)
 }
 
 static const struct route orders_routes[] = {
-    {"GET", "/api/v1/me/orders", orders_list, 1024},
-    {"GET", "/api/v1/me/orders/{no}", order_get, 1024},
-    {"POST", "/api/v1/me/orders/{no}/pay", order_pay, 1024},
-    {"POST", "/api/v1/me/orders/{no}/cancel", order_cancel, 1024},
+    {"GET", "/api/v1/me/orders", orders_list, 1024, NULL},
+    {"GET", "/api/v1/me/orders/{no}", order_get, 1024, NULL},
+    {"POST", "/api/v1/me/orders/{no}/pay", order_pay, 1024, NULL},
+    {"POST", "/api/v1/me/orders/{no}/cancel", order_cancel, 1024, NULL},
 };
 
 const struct api_module api_orders_module = {
     "orders", orders_routes, sizeof(orders_routes) / sizeof(orders_routes[0]), false};
 
 static const struct route orders_test_routes[] = {
-    {"POST", "/api/v1/_test/orders", test_demo_order, 1024},
+    {"POST", "/api/v1/_test/orders", test_demo_order, 1024, NULL},
 };
 
 const struct api_module api_orders_test_module = {

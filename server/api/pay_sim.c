@@ -607,12 +607,12 @@ static void sim_pay(struct http_request *req)
 }
 
 static const struct route sim_routes[] = {
-    {"GET", "/sim/alipay/gateway.do", sim_alipay_page, 1024},
-    {"POST", "/sim/alipay/gateway.do", sim_alipay_api, 16384},
-    {"GET", "/sim/wechat/pay/{trade_no}", sim_wechat_page, 1024},
-    {"GET", "/sim/wechat/v3/pay/transactions/out-trade-no/{no}", sim_wechat_api, 1024},
-    {"POST", "/sim/wechat/v3/pay/transactions/out-trade-no/{no}/close", sim_wechat_api, 4096},
-    {"POST", "/sim/pay/{provider}/{trade_no}", sim_pay, 1024},
+    {"GET", "/sim/alipay/gateway.do", sim_alipay_page, 1024, NULL},
+    {"POST", "/sim/alipay/gateway.do", sim_alipay_api, 16384, NULL},
+    {"GET", "/sim/wechat/pay/{trade_no}", sim_wechat_page, 1024, NULL},
+    {"GET", "/sim/wechat/v3/pay/transactions/out-trade-no/{no}", sim_wechat_api, 1024, NULL},
+    {"POST", "/sim/wechat/v3/pay/transactions/out-trade-no/{no}/close", sim_wechat_api, 4096, NULL},
+    {"POST", "/sim/pay/{provider}/{trade_no}", sim_pay, 1024, NULL},
 };
 
 const struct api_module api_pay_sim_module = {"pay-sim", sim_routes,

@@ -314,8 +314,8 @@ static void wechat_notify(struct http_request *req)
 }
 
 static const struct route callback_routes[] = {
-    {"POST", "/api/v1/payments/alipay/notify", alipay_notify, 16384},
-    {"POST", "/api/v1/payments/wechat/notify", wechat_notify, 65536},
+    {"POST", "/api/v1/payments/alipay/notify", alipay_notify, 16384, NULL},
+    {"POST", "/api/v1/payments/wechat/notify", wechat_notify, 65536, NULL},
 };
 
 const struct api_module api_payments_callback_module = {
