@@ -1,0 +1,132 @@
+/*
+ * identity_faces.c - what the `photo` and `face` queues share around the
+ * face engine: the face-finding policy (detector input sizes tried, faces
+ * kept, landmarks), the hand-over of landmarks to the photo rules, and the
+ * per-thread worker state (engine, specs, connection) both queues use.
+ */
+#include "identity.h"
+
+#include "alloc.h"
+#include "log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Detector input sizes, tried in order while fewer faces than expected are
+ * found. 416 is the size the networks were tuned at; 832 finds faces of
+ * about 30 px in a 2000 px photo. */
+static const int identity_detect_sizes[] = {416, 608, 832};
+#define IDENTITY_DETECT_CAP 32
+
+static int by_area_desc(const void *a, const void *b)
+{
+    const struct face_detection *x = a, *y = b;
+    float ax = x->box.width * x->box.height, ay = y->box.width * y->box.height;
+    return ax < ay ? 1 : ax > ay ? -1 : 0;
+}
+
+int identity_find_faces(const struct face_engine *eng, const struct face_image *img, int expected,
+                        struct identity_faces *out)
+{
+    struct face_detection dets[IDENTITY_DETECT_CAP], best[IDENTITY_DETECT_CAP];
+    memset(out, 0, sizeof(*out));
+    out->count = -1;
+    for (size_t i = 0; i < sizeof(identity_detect_sizes) / sizeof(identity_detect_sizes[0]); i++) {
+        int n = face_detect_ex(eng, img, identity_detect_sizes[i], 0.5f, dets, IDENTITY_DETECT_CAP);
+        if (n < 0)
+            return n;
+        if (n > out->count) {
+            out->count = n;
+            out->input_size = identity_detect_sizes[i];
+            memcpy(best, dets,
+                   sizeof(dets[0]) * (size_t)(n < IDENTITY_DETECT_CAP ? n : IDENTITY_DETECT_CAP));
+        }
+        if (n >= expected)
+            break;
+    }
+    int kept = out->count < IDENTITY_DETECT_CAP ? out->count : IDENTITY_DETECT_CAP;
+    qsort(best, (size_t)kept, sizeof(best[0]), by_area_desc);
+    out->n = kept < IDENTITY_FACES_MAX ? kept : IDENTITY_FACES_MAX;
+    for (int i = 0; i < out->n; i++) {
+        out->face[i].det = best[i];
+        int rc = face_landmarks(eng, img, &best[i].box, out->face[i].landmarks);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+void identity_photo_face(const struct identity_faces *f, double scale, struct photo_face *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->face_count = f->count;
+    if (f->n < 1)
+        return;
+    const struct face_info *m = &f->face[0];
+    out->has_landmarks = true;
+    for (int i = 0; i < FACE_LANDMARKS && i < PHOTO_LANDMARKS; i++) {
+        out->pts[i].x = m->landmarks[i].x * scale;
+        out->pts[i].y = m->landmarks[i].y * scale;
+    }
+    out->box_x = m->det.box.x * scale;
+    out->box_y = m->det.box.y * scale;
+    out->box_w = m->det.box.width * scale;
+    out->box_h = m->det.box.height * scale;
+}
+
+int identity_worker_init(void **state, const struct zk_config *cfg)
+{
+    struct identity_worker *w = zk_calloc(1, sizeof(*w));
+    char err[512];
+    int rc = -ENOENT;
+    w->cfg = cfg;
+    w->conns.cfg = cfg;
+    w->conns.application_name = "zikao-worker identity";
+    if (photo_init("zikao-worker") < 0) {
+        log_err("identity: libvips could not be initialised");
+        rc = -EIO;
+        goto fail;
+    }
+    if (photo_specs_load_builtin(&w->specs, err, sizeof(err)) < 0) {
+        log_err("identity: built-in photo specifications: %s", err);
+        rc = -EINVAL;
+        goto fail;
+    }
+    if (cfg->models_dir[0] == '\0') {
+        log_err("identity: [paths] models_dir is not set: run workers/face/fetch-models.sh and "
+                "set it (or ZIKAO_PATHS_MODELS_DIR) to the face-api model folder it prints");
+        goto fail;
+    }
+    rc = face_engine_load(cfg->models_dir, &w->eng, err, sizeof(err));
+    if (rc < 0) {
+        log_err("identity: face models in %s: %s", cfg->models_dir, err);
+        goto fail;
+    }
+    w->pass_threshold = (float)cfg->face_pass_milli / 1000.0f;
+    w->review_threshold = (float)cfg->face_review_milli / 1000.0f;
+    if (w->review_threshold < w->pass_threshold) {
+        log_warn("identity: [face] review_threshold_milli %d is below pass_threshold_milli %d: "
+                 "no review band",
+                 cfg->face_review_milli, cfg->face_pass_milli);
+        w->review_threshold = w->pass_threshold;
+    }
+    log_info("identity: face models %s; pass <= %.3f, review <= %.3f", face_engine_version(w->eng),
+             (double)w->pass_threshold, (double)w->review_threshold);
+    *state = w;
+    return 0;
+fail:
+    identity_worker_free(w);
+    return rc;
+}
+
+void identity_worker_free(void *state)
+{
+    struct identity_worker *w = state;
+    if (w == NULL)
+        return;
+    face_engine_free(w->eng);
+    photo_specs_free(&w->specs);
+    sync_close(&w->conns);
+    free(w);
+}
