@@ -26,9 +26,18 @@ int ctl_connect(struct ctl *ctl);
 /* Runs sql with text parameters; prints errors. Caller PQclears. NULL on error. */
 PGresult *ctl_exec(struct ctl *ctl, const char *sql, int n, const char *const *values);
 
+/*
+ * Per queue (photo, face, payment, pdf, noop), one row: queue, queued (never
+ * run), retrying, running, dead, done in the last hour, age in seconds of the
+ * oldest unfinished job. NULL on error (printed). Caller PQclears. Shared by
+ * `jobs stats` and `status` (ctl_jobs.c).
+ */
+PGresult *ctl_jobs_queue_stats(struct ctl *ctl);
+
 int ctl_migrate(struct ctl *ctl, int argc, char **argv);
 int ctl_academic(struct ctl *ctl, int argc, char **argv);
 int ctl_jobs(struct ctl *ctl, int argc, char **argv);
+int ctl_status(struct ctl *ctl, int argc, char **argv);
 int ctl_photo(struct ctl *ctl, int argc, char **argv);
 int ctl_face(struct ctl *ctl, int argc, char **argv);
 int ctl_payments(struct ctl *ctl, int argc, char **argv);

@@ -60,9 +60,9 @@ static int jobs_publish(struct ctl *ctl, const char *queue, PGresult *ids)
     return published;
 }
 
-static int jobs_stats(struct ctl *ctl)
+PGresult *ctl_jobs_queue_stats(struct ctl *ctl)
 {
-    PGresult *r = ctl_exec(
+    return ctl_exec(
         ctl,
         "SELECT q.queue,"
         " count(*) FILTER (WHERE j.state = 'queued' AND j.attempts = 0),"
@@ -75,6 +75,11 @@ static int jobs_stats(struct ctl *ctl)
         " FROM unnest($1::text[]) AS q(queue) LEFT JOIN jobs j ON j.queue = q.queue"
         " GROUP BY q.queue ORDER BY q.queue",
         1, (const char *[]){"{photo,face,payment,pdf,noop}"});
+}
+
+static int jobs_stats(struct ctl *ctl)
+{
+    PGresult *r = ctl_jobs_queue_stats(ctl);
     if (r == NULL)
         return 1;
     struct sync_conns rc = {.cfg = &ctl->cfg, .application_name = "zikaoctl"};

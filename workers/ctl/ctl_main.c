@@ -21,6 +21,7 @@ static const struct ctl_command ctl_commands[] = {
     {"migrate", ctl_migrate, "apply pending schema migrations (--status: list them)"},
     {"academic", ctl_academic, "import --kind KIND FILE [--dry-run] | audit --candidate ID ..."},
     {"jobs", ctl_jobs, "stats | list --state S | show ID | retry ID|--all-dead | enqueue Q"},
+    {"status", ctl_status, "servers, workers and queues, PostgreSQL, Redis, open windows"},
     {"photo", ctl_photo, "check --kind KIND [--profile P] FILE...: photo rules as JSON lines"},
     {"face", ctl_face, "describe FILE... | compare A B: faces, landmarks, descriptors"},
     {"payments", ctl_payments, "reconcile | demo-order | show NO | alerts | fees | keygen --dir D"},
