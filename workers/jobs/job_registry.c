@@ -9,9 +9,11 @@
 
 extern const struct job_queue job_queue_noop;
 extern const struct job_queue job_queue_payment;
+extern const struct job_queue job_queue_payment;
 
 static const struct job_queue *const job_queues[] = {
     &job_queue_noop,
+    &job_queue_payment,
     &job_queue_payment,
 };
 

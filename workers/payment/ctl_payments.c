@@ -50,43 +50,9 @@ static int keygen(int argc, char **argv)
         fprintf(stderr, "usage: zikaoctl payments keygen --dir DIR\n");
         return 2;
     }
-    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-        fprintf(stderr, "zikaoctl: %s: %s\n", dir, strerror(errno));
-        return 1;
-    }
-    static const char *const pairs[][2] = {
-        {PAY_KEY_ALIPAY_PRIVATE, PAY_KEY_ALIPAY_PUBLIC},
-        {PAY_KEY_ALIPAY_APP_PRIVATE, PAY_KEY_ALIPAY_APP_PUBLIC},
-        {PAY_KEY_WECHAT_PRIVATE, PAY_KEY_WECHAT_PUBLIC},
-        {PAY_KEY_WECHAT_MCH_PRIVATE, PAY_KEY_WECHAT_MCH_PUBLIC},
-    };
-    char a[1024], b[1024];
-    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
-        snprintf(a, sizeof(a), "%s/%s", dir, pairs[i][0]);
-        snprintf(b, sizeof(b), "%s/%s", dir, pairs[i][1]);
-        int rc = pay_rsa_generate(a, b);
-        if (rc == -EEXIST) {
-            printf("kept %s\n", pairs[i][0]);
-        } else if (rc < 0) {
-            fprintf(stderr, "zikaoctl: cannot write %s: %s\n", a, strerror(-rc));
-            return 1;
-        } else {
-            printf("wrote %s %s\n", pairs[i][0], pairs[i][1]);
-        }
-    }
-    snprintf(a, sizeof(a), "%s/%s", dir, PAY_KEY_WECHAT_APIV3);
-    FILE *fp = fopen(a, "wx");
-    if (fp != NULL) {
-        char key[33];
-        pay_random_token(key, 32);
-        fprintf(fp, "%s\n", key);
-        fclose(fp);
-        chmod(a, 0600);
-        printf("wrote %s\n", PAY_KEY_WECHAT_APIV3);
-    } else if (errno == EEXIST) {
-        printf("kept %s\n", PAY_KEY_WECHAT_APIV3);
-    } else {
-        fprintf(stderr, "zikaoctl: cannot write %s: %s\n", a, strerror(errno));
+    int rc = pay_keygen(dir, stdout);
+    if (rc < 0) {
+        fprintf(stderr, "zikaoctl: cannot write keys in %s: %s\n", dir, strerror(-rc));
         return 1;
     }
     return 0;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
@@ -41,6 +42,43 @@ bool pay_order_no_valid(const char *no)
         if (no[i] == '\0' || strchr(crockford, no[i]) == NULL)
             return false;
     return true;
+}
+
+int pay_keygen(const char *dir, FILE *out)
+{
+    static const char *const pairs[][2] = {
+        {PAY_KEY_ALIPAY_PRIVATE, PAY_KEY_ALIPAY_PUBLIC},
+        {PAY_KEY_ALIPAY_APP_PRIVATE, PAY_KEY_ALIPAY_APP_PUBLIC},
+        {PAY_KEY_WECHAT_PRIVATE, PAY_KEY_WECHAT_PUBLIC},
+        {PAY_KEY_WECHAT_MCH_PRIVATE, PAY_KEY_WECHAT_MCH_PUBLIC},
+    };
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return -errno;
+    char a[1024], b[1024];
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+        snprintf(a, sizeof(a), "%s/%s", dir, pairs[i][0]);
+        snprintf(b, sizeof(b), "%s/%s", dir, pairs[i][1]);
+        int rc = pay_rsa_generate(a, b);
+        if (rc < 0 && rc != -EEXIST)
+            return rc;
+        if (out != NULL)
+            fprintf(out, "%s %s %s\n", rc == -EEXIST ? "kept" : "wrote", pairs[i][0],
+                    pairs[i][1]);
+    }
+    snprintf(a, sizeof(a), "%s/%s", dir, PAY_KEY_WECHAT_APIV3);
+    FILE *fp = fopen(a, "wx");
+    if (fp != NULL) {
+        char key[33];
+        pay_random_token(key, 32);
+        fprintf(fp, "%s\n", key);
+        fclose(fp);
+        chmod(a, 0600);
+    } else if (errno != EEXIST) {
+        return -errno;
+    }
+    if (out != NULL)
+        fprintf(out, "%s %s\n", fp != NULL ? "wrote" : "kept", PAY_KEY_WECHAT_APIV3);
+    return 0;
 }
 
 char *pay_key_path(struct arena *a, const struct zk_config *cfg, const char *name)

@@ -28,6 +28,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 
 /* Key files in [payment] key_dir (zikaoctl payments keygen writes them). */
@@ -65,6 +66,14 @@ struct pay_notice {
 #define PAY_ORDER_NO_LEN 26
 void pay_order_no_new(char out[PAY_ORDER_NO_LEN + 1]);
 bool pay_order_no_valid(const char *no);
+
+/*
+ * Writes every key file of the simulator and of test merchants into dir
+ * (created 0700): RSA pairs for both providers and both merchant sides, and
+ * the WeChat API v3 key. Existing files are kept. out (may be NULL) gets one
+ * line per file. Returns 0 or negative errno.
+ */
+int pay_keygen(const char *dir, FILE *out);
 
 /* "<key_dir>/<name>" into the arena. */
 char *pay_key_path(struct arena *a, const struct zk_config *cfg, const char *name);

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define PAY_JOB_MAX_ATTEMPTS 12
 
@@ -58,6 +59,20 @@ static void ensure_chain(struct pay_thread *t)
 
 static int pay_thread_init(void **state, const struct zk_config *cfg)
 {
+    /* Development and tests: the simulator's keys appear on first start
+     * (never in production, where the simulator is refused). */
+    if (cfg->pay_simulator && !config_is_production(cfg) && cfg->pay_key_dir[0] != '\0') {
+        char probe[CONFIG_STR_MAX + 64];
+        snprintf(probe, sizeof(probe), "%s/%s", cfg->pay_key_dir, PAY_KEY_ALIPAY_PRIVATE);
+        if (access(probe, F_OK) != 0) {
+            int rc = pay_keygen(cfg->pay_key_dir, NULL);
+            if (rc < 0)
+                log_err("payment: cannot write simulator keys in %s: %s", cfg->pay_key_dir,
+                        strerror(-rc));
+            else
+                log_notice("payment: simulator keys written to %s", cfg->pay_key_dir);
+        }
+    }
     struct pay_thread *t = zk_calloc(1, sizeof(*t));
     t->cfg = *cfg;
     t->conns.cfg = &t->cfg;
