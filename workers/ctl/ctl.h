@@ -41,6 +41,5 @@ int ctl_status(struct ctl *ctl, int argc, char **argv);
 int ctl_photo(struct ctl *ctl, int argc, char **argv);
 int ctl_face(struct ctl *ctl, int argc, char **argv);
 int ctl_payments(struct ctl *ctl, int argc, char **argv);
-int ctl_payments(struct ctl *ctl, int argc, char **argv);
 
 #endif

@@ -25,7 +25,6 @@ static const struct ctl_command ctl_commands[] = {
     {"photo", ctl_photo, "check --kind KIND [--profile P] FILE...: photo rules as JSON lines"},
     {"face", ctl_face, "describe FILE... | compare A B: faces, landmarks, descriptors"},
     {"payments", ctl_payments, "reconcile | demo-order | show NO | alerts | fees | keygen --dir D"},
-    {"payments", ctl_payments, "reconcile | demo-order | show NO | alerts | fees | keygen --dir D"},
 };
 
 static void ctl_usage(FILE *out)

@@ -14,7 +14,6 @@ extern const struct job_queue job_queue_payment;
 static const struct job_queue *const job_queues[] = {
     &job_queue_noop,
     &job_queue_payment,
-    &job_queue_payment,
 };
 
 const struct job_queue *job_queue_find(const char *name)
