@@ -158,15 +158,18 @@ void server_notify_stopping(struct server_notify *sn, int connections)
 
 /* ---- the serving process --------------------------------------------------------------- */
 
-/* SET the record (with expiry) and refresh its index entry. */
+/* SET the record (with expiry) and refresh its index entry: every
+ * INSTANCES_HEARTBEAT_MS, and at once when the state changes. */
 static void server_record(struct server *srv, uint64_t now_ms)
 {
     struct server_notify *sn = &srv->notify;
-    if (now_ms < sn->next_record_ms || sn->removing || srv->redis == NULL ||
-        !redis_client_connected(srv->redis))
+    const struct metrics_slot *s = &srv->metrics->slots[srv->metrics_slot];
+    const char *state = srv->draining ? "draining" : LOAD(s->ready) ? "serving" : "starting";
+    if ((now_ms < sn->next_record_ms && state == sn->record_state) || sn->removing ||
+        srv->redis == NULL || !redis_client_connected(srv->redis))
         return;
     sn->next_record_ms = now_ms + INSTANCES_HEARTBEAT_MS;
-    const struct metrics_slot *s = &srv->metrics->slots[srv->metrics_slot];
+    sn->record_state = state;
     uint64_t requests = metrics_slot_requests(s);
     double rps = 0;
     if (sn->record_at_ms != 0 && now_ms > sn->record_at_ms && requests >= sn->record_requests)
@@ -176,7 +179,6 @@ static void server_record(struct server *srv, uint64_t now_ms)
     sn->record_at_ms = now_ms;
     char host[64] = "localhost";
     gethostname(host, sizeof(host) - 1);
-    const char *state = srv->draining ? "draining" : LOAD(s->ready) ? "serving" : "starting";
     json_t *o = json_pack(
         "{s:s, s:i, s:i, s:i, s:s, s:i, s:I, s:s, s:I, s:I, s:f, s:s, s:s}", "host", host, "pid",
         (int)getpid(), "index", srv->worker_index, "processes", srv->metrics->nslots, "version",

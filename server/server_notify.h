@@ -38,6 +38,7 @@ struct server_notify {
     /* The process's own record in Redis (instances.h). */
     char record_key[192], record_member[160];
     uint64_t next_record_ms, record_requests, record_at_ms;
+    const char *record_state; /* the state last recorded (a literal) */
     time_t started;
     bool removing, removed;
 };

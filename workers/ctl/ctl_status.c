@@ -142,7 +142,7 @@ static void status_servers(struct status *st)
                (long long)json_integer_value(json_object_get(o, "requests")), pg ? pg : "?",
                redis ? redis : "?", version ? version : "?",
                (long long)json_integer_value(json_object_get(o, "schema")));
-        if (pg != NULL && strcmp(pg, "up") != 0)
+        if (pg != NULL && strcmp(pg, "up") != 0 && state != NULL && strcmp(state, "starting") != 0)
             attention(st, "%s cannot reach PostgreSQL", members->element[i]->str);
         shown++;
         serving += state != NULL && strcmp(state, "serving") == 0;
