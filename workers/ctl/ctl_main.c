@@ -20,6 +20,8 @@ struct ctl_command {
 static const struct ctl_command ctl_commands[] = {
     {"migrate", ctl_migrate, "apply pending schema migrations (--status: list them)"},
     {"academic", ctl_academic, "import --kind KIND FILE [--dry-run] | audit --candidate ID ..."},
+    {"windows", ctl_windows, "list | set KIND START END [--name NAME]: business windows"},
+    {"candidates", ctl_candidates, "import FILE [--dry-run] | verify ID | set-password ID"},
     {"jobs", ctl_jobs, "stats | list --state S | show ID | retry ID|--all-dead | enqueue Q"},
     {"status", ctl_status, "servers, workers and queues, PostgreSQL, Redis, open windows"},
     {"photo", ctl_photo, "check --kind KIND [--profile P] FILE...: photo rules as JSON lines"},
