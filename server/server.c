@@ -21,6 +21,7 @@
 #include "alloc.h"
 #include "api/api.h"
 #include "build_info.h"
+#include "captcha.h"
 #include "http/http_conn.h"
 #include "http/router.h"
 #include "log.h"
@@ -370,6 +371,7 @@ int server_run(const struct zk_config *cfg, const char *config_path, int listen_
 out:
     server_notify_close(&srv->notify);
     router_free(srv->router);
+    captcha_shutdown(); /* the loop has ended: no render is running */
     if (uv_loop_close(&loop) != 0)
         log_warn("event loop closed with handles still open");
     atomic_store(&slot->pid, 0);

@@ -5,6 +5,7 @@
 #include "alloc.h"
 
 #include <cairo.h>
+#include <fontconfig/fontconfig.h>
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -126,4 +127,10 @@ int captcha_render(const char *answer, uint32_t seed, unsigned char **png, size_
     cairo_destroy(cr);
     cairo_surface_destroy(surf);
     return rc;
+}
+
+void captcha_shutdown(void)
+{
+    cairo_debug_reset_static_data();
+    FcFini();
 }

@@ -27,4 +27,11 @@ int captcha_render(const char *answer, uint32_t seed, unsigned char **png, size_
  * returns -1 when it cannot be an answer (wrong length or characters). */
 int captcha_normalise(const char *typed, char out[CAPTCHA_MAX + 1]);
 
+/*
+ * Releases cairo's and fontconfig's process-wide caches (filled by the first
+ * render). Call once at exit, when no render can be running, so that leak
+ * checkers see a clean process.
+ */
+void captcha_shutdown(void);
+
 #endif
