@@ -6,18 +6,18 @@ with it as fd 3 (LISTEN_FDS=1, LISTEN_PID), waits for the server's READY=1 on
 its own NOTIFY_SOCKET, then sends SIGTERM to the previous server and checks
 that it exits 0. wrk runs against the socket the whole time.
 
-Usage: handover.py BUILD_DIR [--duration S] [--every S] [--connections N]
+Usage: handover.py BUILD_DIR [--duration S] [--every S] [--connections N] [--workdir DIR]
 Environment: the ZIKAO_* settings of the services (database, Redis).
 """
 import argparse
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 
@@ -30,10 +30,12 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--workers", default="1")
     ap.add_argument("--path", default="/healthz")
+    ap.add_argument("--workdir", help="for notify sockets and server logs (default: a new "
+                    "directory, removed at the end)")
     args = ap.parse_args()
     here = os.path.dirname(os.path.abspath(__file__))
     server_bin = os.path.join(args.build, "server", "zikao-server")
-    tmp = tempfile.mkdtemp(prefix="zikao-handover-")
+    tmp = args.workdir or tempfile.mkdtemp(prefix="zikao-handover-")
 
     lsock = socket.socket()
     lsock.bind(("127.0.0.1", 0))
@@ -102,6 +104,13 @@ def main():
           f"p99 {figures.get('p99_ms')} ms")
     ok = errors == 0 and bad_exits == 0 and last_rc == 0 and handovers
     print("ROLLING RESTART: " + ("nothing dropped" if ok else "FAILURES"))
+    if not ok:
+        for name in sorted(os.listdir(tmp)):
+            if name.endswith(".log"):
+                with open(os.path.join(tmp, name), errors="replace") as f:
+                    print(f"--- {name}\n" + "".join(f.readlines()[-20:]))
+    if not args.workdir:
+        shutil.rmtree(tmp, ignore_errors=True)
     return 0 if ok else 1
 
 

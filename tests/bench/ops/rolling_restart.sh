@@ -27,4 +27,4 @@ set -a; . "$tmp/svc/env"; set +a
 echo "# $(date -u +%FT%TZ) $(nproc) cores"
 /usr/bin/python3 "$root/tests/bench/ops/handover.py" "$build" --duration "${DURATION:-30}" \
   --every "${EVERY:-5}" --connections "${CONC:-64}" --workers "${WORKERS:-1}" \
-  --path "${URL_PATH:-/healthz}"
+  --path "${URL_PATH:-/healthz}" --workdir "$tmp"
