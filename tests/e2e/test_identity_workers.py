@@ -242,6 +242,33 @@ def test_matching_photos_pass_and_a_new_candidate_gets_an_exam_id(db, jobs, work
     assert re.fullmatch(r"0105\d{2}\d{6}", exam_id), exam_id
 
 
+def test_through_the_server_upload_submit_and_read_the_verdict(make_server, db, jobs, workers,
+                                                               photos):
+    # The candidate's side: upload the three photos, start an attempt, read
+    # the result, with the lead's endpoints (the jobs come from the server).
+    server = make_server()
+    cand = new_candidate(db)
+    c = h.Client(server)
+    assert c.post("/api/v1/_test/session", {"candidate_id": cand}).status == 201
+    for kind, name in SHANXI_SET.items():
+        r = c.request("PUT", f"/api/v1/me/identity/photos/{kind}", raw=photos(name),
+                      content_type="image/jpeg")
+        assert r.status == 200, r
+    r = c.post("/api/v1/me/identity/attempts")
+    assert r.status == 202, r
+    attempt = r.json()["attempt_id"]
+    assert c.get(f"/api/v1/me/identity/attempts/{attempt}").json()["state"] == "pending"
+    run_all(workers, jobs)
+
+    body = c.get(f"/api/v1/me/identity/attempts/{attempt}").json()
+    assert body["state"] == "passed" and body["reasons"] == []
+    assert [p["state"] for p in body["photos"]] == ["passed"] * 3
+    assert sorted(f["decision"] for f in body["faces"]) == ["pass"] * 3
+    assert c.get("/api/v1/me/identity").json()["state"] == "verified"
+    assert q1(db, "SELECT count(*) FROM exam_ids WHERE candidate_id = %s AND source = 'issued'",
+              cand) == 1
+
+
 def test_another_persons_id_card_fails_with_a_reason(db, jobs, workers, photos):
     cand, attempt = submit(db, jobs, photos, dict(SHANXI_SET, idcard="sx_id_leonard.jpg"))
     run_all(workers, jobs)
