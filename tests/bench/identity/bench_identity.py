@@ -17,6 +17,7 @@ Asserts nothing: run by tests/bench/identity/run.sh.
 """
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -56,6 +57,7 @@ def main():
     redis = h.Redis(tmp).start()
     conninfo = pg.conninfo("zikao")
     db = pg.connect("zikao")
+    started = []
     try:
         fx = os.path.join(tmp, "photos")
         subprocess.run([os.path.join(h.BUILD, "workers/face/identity_fixtures"), MODELS, KIT, fx],
@@ -96,6 +98,7 @@ def main():
               f"each), one handler thread per worker, {os.cpu_count()} CPUs")
         for queue, conc in (("photo", 1), ("face", 1)):
             w = h.Worker(tmp, conninfo, redis.port, queue=queue, concurrency=conc, env=env)
+            started.append(w)
             w.start()
             time.sleep(0.5)
             idle = status(w.proc.pid)
@@ -128,6 +131,7 @@ def main():
         cur.execute("DELETE FROM jobs WHERE queue = 'photo'")
         cur.execute("UPDATE identity_photo_checks SET state = 'pending'")
         w = h.Worker(tmp, conninfo, redis.port, queue="photo", concurrency=2, env=env)
+        started.append(w)
         w.start()
         time.sleep(0.5)
         idle = status(w.proc.pid)
@@ -143,9 +147,12 @@ def main():
         print(f"\nphoto worker, 2 threads: {3 * N / wall:.1f} jobs/s end to end; RSS idle "
               f"{idle['VmRSS']:.0f} MiB, peak {peak['VmHWM']:.0f} MiB")
     finally:
+        for w in started:
+            w.stop()
         db.close()
         redis.stop()
         h.stop_private_services(svc)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
