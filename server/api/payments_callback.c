@@ -8,7 +8,7 @@
  * timestamp window), its signature verified (and the WeChat resource
  * decrypted) on the thread pool, then stored raw in payment_events - once per
  * provider transaction and status - with a `payment` job in the same
- * transaction. The provider is answered only after COMMIT, so an
+ * transaction (one statement). The provider is answered only after COMMIT, so an
  * acknowledged notification is never lost; the payment worker applies it.
  * A notification that fails verification stores nothing.
  */
@@ -16,6 +16,7 @@
 #include "log.h"
 #include "pay_proto.h"
 #include "pay_server.h"
+#include "queue_publish.h"
 #include "server.h"
 
 #include <errno.h>
@@ -70,58 +71,42 @@ static void notify_refuse(struct http_request *req, const char *provider, int st
 
 /* ---- storing ---- */
 
-static bool store_failed(struct api_txn *tx, const struct pg_result *r)
+/*
+ * One statement, so one transaction and one round trip: the raw notification
+ * (once per provider transaction and status) and, only when it is new, its
+ * `payment` job - the outbox row - which is published after the statement has
+ * committed (the sweeper publishes it if that fails). A copy that was stored
+ * before yields no row: its job exists already.
+ */
+#define STORE_SQL                                                                                  \
+    "WITH ev AS (INSERT INTO payment_events (provider, source, notify_key, order_no, trade_no, "   \
+    "status, provider_status, amount_fen, merchant, raw, detail) VALUES ($1, 'notify', $2, $3, "   \
+    "$4, $5, $6, $7::bigint, $8, $9, $10::jsonb) ON CONFLICT (provider, notify_key) DO NOTHING "   \
+    "RETURNING id), job AS (INSERT INTO jobs (queue, payload) SELECT 'payment', "                  \
+    "jsonb_build_object('kind', 'event', 'event_id', id) FROM ev RETURNING id) SELECT id FROM job"
+
+static void store_done(void *ud, const struct pg_result *r)
 {
-    if (r->error == PG_OK)
-        return false;
-    struct http_request *req = api_txn_request(tx);
+    struct http_request *req = ud;
     struct notify *nt = req->ctx;
-    api_txn_rollback(tx);
-    log_msg(LOG_LEVEL_ERR, req->id, "payment: storing a %s notification failed: %s %s",
-            nt->provider, r->sqlstate, r->message);
-    notify_refuse(req, nt->provider, r->error == PG_ERR_QUERY ? 500 : 503, "系统繁忙");
-    return true;
-}
-
-static void store_committed(struct api_txn *tx, const struct pg_result *r)
-{
-    if (store_failed(tx, r))
-        return;
-    struct http_request *req = api_txn_request(tx);
-    notify_ok(req, req->ctx);
-}
-
-static void store_job_added(struct api_txn *tx, const struct pg_result *r)
-{
-    if (store_failed(tx, r))
-        return;
-    api_txn_commit(tx, store_committed);
-}
-
-static void store_inserted(struct api_txn *tx, const struct pg_result *r)
-{
-    if (store_failed(tx, r))
-        return;
-    struct http_request *req = api_txn_request(tx);
-    struct notify *nt = req->ctx;
-    if (PQntuples(r->res) == 0) {
-        /* Stored before (a retry or a concurrent copy): its job exists. */
-        log_msg(LOG_LEVEL_INFO, req->id, "payment: %s notification %s:%s already stored",
-                nt->provider, nt->n.trade_no, nt->n.provider_status);
-        api_txn_commit(tx, store_committed);
+    if (r->error != PG_OK) {
+        log_msg(LOG_LEVEL_ERR, req->id, "payment: storing a %s notification failed: %s %s",
+                nt->provider, r->sqlstate, r->message);
+        notify_refuse(req, nt->provider, r->error == PG_ERR_QUERY ? 500 : 503, "系统繁忙");
         return;
     }
-    char *payload =
-        arena_printf(&req->arena, "{\"kind\":\"event\",\"event_id\":%s}", PQgetvalue(r->res, 0, 0));
-    api_txn_add_job(tx, "payment", payload, store_job_added);
+    if (PQntuples(r->res) == 1) {
+        int64_t job = strtoll(PQgetvalue(r->res, 0, 0), NULL, 10);
+        queue_publish(req->srv->redis, "payment", &job, 1, NULL, NULL);
+    } else {
+        log_msg(LOG_LEVEL_INFO, req->id, "payment: %s notification %s:%s already stored",
+                nt->provider, nt->n.trade_no, nt->n.provider_status);
+    }
+    notify_ok(req, nt);
 }
 
-static void store_begun(struct api_txn *tx, const struct pg_result *r)
+static void store(struct http_request *req, struct notify *nt)
 {
-    if (store_failed(tx, r))
-        return;
-    struct http_request *req = api_txn_request(tx);
-    struct notify *nt = req->ctx;
     const struct pay_notice *n = &nt->n;
     const char *v[] = {
         nt->provider,
@@ -135,12 +120,9 @@ static void store_begun(struct api_txn *tx, const struct pg_result *r)
         arena_strndup(&req->arena, nt->body, nt->len),
         nt->detail,
     };
-    api_txn_query(tx,
-                  "INSERT INTO payment_events (provider, source, notify_key, order_no, trade_no, "
-                  "status, provider_status, amount_fen, merchant, raw, detail) VALUES ($1, "
-                  "'notify', $2, $3, $4, $5, $6, $7::bigint, $8, $9, $10::jsonb) ON CONFLICT "
-                  "(provider, notify_key) DO NOTHING RETURNING id",
-                  10, v, store_inserted);
+    req->ctx = nt;
+    if (api_query(req, STORE_SQL, 10, v, store_done) < 0)
+        return; /* answered 503: the provider retries */
 }
 
 static char *wa_copy(struct http_request *req, const char *s)
@@ -165,9 +147,7 @@ static void notify_verified(struct http_request *req, void *data)
     nt->n.merchant = wa_copy(req, nt->n.merchant);
     nt->detail = wa_copy(req, nt->detail);
     arena_destroy(&nt->wa);
-    req->ctx = nt;
-    if (api_txn_begin(req, store_begun) < 0)
-        return; /* answered 503 */
+    store(req, nt);
 }
 
 /* ---- Alipay ---- */
@@ -186,14 +166,8 @@ static void alipay_verify(void *data)
     pay_key_free(k);
     if (nt->rc < 0)
         return;
-    json_t *d = json_object();
-    for (int i = 0; i < nt->nparams; i++)
-        if (strcmp(nt->params[i].key, "sign") != 0)
-            json_object_set_new(d, nt->params[i].key, json_string(nt->params[i].value));
-    char *text = json_dumps(d, JSON_COMPACT);
-    json_decref(d);
-    nt->detail = arena_strdup(&nt->wa, text ? text : "{}");
-    free(text);
+    /* The form itself (raw) is the record: no parsed copy. */
+    nt->detail = NULL;
 }
 
 static void alipay_notify(struct http_request *req)

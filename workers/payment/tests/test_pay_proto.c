@@ -176,6 +176,40 @@ static void test_wechat_resource_decrypts_only_under_the_apiv3_key(void **state)
     arena_destroy(&a);
 }
 
+static void test_key_serial_of_a_public_key_file_matches_its_private_key(void **state)
+{
+    struct keys *k = *state;
+    char a[41], b[41], c[41];
+    /* pub was read by walking its DER (serial stored), priv through the
+     * encoder: the same SubjectPublicKeyInfo, the same serial. */
+    assert_int_equal(pay_key_serial(k->pub, a), 0);
+    assert_int_equal(pay_key_serial(k->priv, b), 0);
+    assert_int_equal(pay_key_serial(k->other, c), 0);
+    assert_string_equal(a, b);
+    assert_string_not_equal(a, c);
+    assert_int_equal(strlen(a), 40);
+}
+
+static void test_key_load_refuses_a_public_key_where_a_private_one_is_needed(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/zk-paykey-XXXXXX", a[64], b[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(a, sizeof(a), "%s/a.pem", dir);
+    snprintf(b, sizeof(b), "%s/b.pem", dir);
+    assert_int_equal(pay_rsa_generate(a, b), 0);
+    assert_int_equal(pay_rsa_generate(a, b), -EEXIST);
+    assert_null(pay_key_load(b, true));
+    struct pay_key *k = pay_key_load(a, false); /* a private file yields its public half */
+    assert_non_null(k);
+    pay_key_free(k);
+    FILE *fp = fopen(b, "w");
+    fputs("-----BEGIN PUBLIC KEY-----\nnot base64!\n-----END PUBLIC KEY-----\n", fp);
+    fclose(fp);
+    assert_null(pay_key_load(b, false));
+    unlink(a), unlink(b), rmdir(dir);
+}
+
 static void test_amount_parse_accepts_only_yuan_with_two_decimals(void **state)
 {
     (void)state;
@@ -215,6 +249,8 @@ int main(void)
         cmocka_unit_test(test_alipay_response_signature_covers_the_raw_object),
         cmocka_unit_test(test_wechat_signature_covers_timestamp_nonce_and_body),
         cmocka_unit_test(test_wechat_resource_decrypts_only_under_the_apiv3_key),
+        cmocka_unit_test(test_key_serial_of_a_public_key_file_matches_its_private_key),
+        cmocka_unit_test(test_key_load_refuses_a_public_key_where_a_private_one_is_needed),
         cmocka_unit_test(test_amount_parse_accepts_only_yuan_with_two_decimals),
         cmocka_unit_test(test_order_numbers_are_printable_distinct_and_valid),
     };
