@@ -62,8 +62,7 @@ int pay_keygen(const char *dir, FILE *out)
         if (rc < 0 && rc != -EEXIST)
             return rc;
         if (out != NULL)
-            fprintf(out, "%s %s %s\n", rc == -EEXIST ? "kept" : "wrote", pairs[i][0],
-                    pairs[i][1]);
+            fprintf(out, "%s %s %s\n", rc == -EEXIST ? "kept" : "wrote", pairs[i][0], pairs[i][1]);
     }
     snprintf(a, sizeof(a), "%s/%s", dir, PAY_KEY_WECHAT_APIV3);
     FILE *fp = fopen(a, "wx");

@@ -23,7 +23,9 @@
 #include "log.h"
 #include "pay_worker.h"
 
+#include <curl/curl.h>
 #include <errno.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +61,10 @@ static void ensure_chain(struct pay_thread *t)
 
 static int pay_thread_init(void **state, const struct zk_config *cfg)
 {
+    /* Both are idempotent; thread_init runs on the main thread, one thread
+     * after the other, before any consumer starts. */
+    if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return -EIO;
     /* Development and tests: the simulator's keys appear on first start
      * (never in production, where the simulator is refused). */
     if (cfg->pay_simulator && !config_is_production(cfg) && cfg->pay_key_dir[0] != '\0') {
