@@ -113,6 +113,9 @@ struct zk_config {
     int pay_order_expiry_minutes;
     int pay_reconcile_after_minutes;
     int pay_reconcile_interval_s;
+    /* [documents] PDFs: "" = the province profile's office name, the PDF layer's font */
+    char doc_office_name[CONFIG_STR_MAX];
+    char doc_font_family[128];
 };
 
 /* Fills cfg with the built-in defaults. Cannot fail. */
