@@ -1,0 +1,309 @@
+/*
+ * pdf_queue.c - the `pdf` queue of zikao-worker: renders one document row
+ * (table `documents`) into `files` and marks it ready.
+ *
+ * Payload: {"document_id": N}; the server creates the row (state pending,
+ * input hash, meta) and the job in one transaction.
+ * run:    loads the subject's data with document_input() plus the row's meta
+ *         (the same input the server hashed), renders it with the kind's
+ *         loader (doc_render.h) and keeps the bytes in the job's arena. A
+ *         document already ready is left alone.
+ * commit: under the row's lock, writes the PDF into `files` and marks the
+ *         document ready with its number, file name and page count, unless
+ *         it is ready already (a second delivery writes nothing). When the
+ *         subject changed between the request and the render, the row takes
+ *         the hash of what was rendered, or - if a row for that input exists
+ *         already - fails as superseded, so a hash always names its bytes.
+ * Failures (no data for the subject, a render error naming the field, the
+ * database) fail the job; on the queue's last attempt the document is
+ * marked failed with the error, so the API can say so. The server also
+ * treats a pending document whose job is dead as failed.
+ *
+ * Each thread owns a PostgreSQL connection for run's reads and renders one
+ * warm-up receipt at start (pango loads its fonts once per thread).
+ */
+#include "alloc.h"
+#include "doc_render.h"
+#include "job.h"
+#include "job_sync.h"
+#include "log.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct pdf_thread {
+    struct zk_config cfg;
+    struct sync_conns conns;
+    int max_attempts;
+};
+
+/* What run hands to commit. */
+struct pdf_job {
+    int64_t document_id;
+    bool skip; /* already ready: nothing to write */
+    char hash[65];
+    unsigned char *data; /* in the job's arena */
+    size_t len;
+    int pages;
+    char docno[PDF_DOCNO_LEN + 1];
+    char filename[96];
+};
+
+extern const struct job_queue job_queue_pdf;
+
+/* Renders a receipt of made-up data so that the thread's fonts are loaded
+ * before the first job; says so when the configured font is missing. */
+static void warm_up(const struct zk_config *cfg)
+{
+    json_t *meta = doc_meta_json(cfg);
+    json_t *input =
+        json_pack("{s:s, s:s, s:s, s:I, s:s, s:I, s:I, s:o}", "order_no",
+                  "ZK20240101000000000000000000", "purpose", "毕业申请费", "payer_name", "预热",
+                  "amount_fen", (json_int_t)100, "provider_trade_no", "0", "paid_at",
+                  (json_int_t)1704067200, "serial", (json_int_t)0, "meta", meta);
+    struct pdf_output out;
+    int rc = doc_render(DOC_RECEIPT, input, &out);
+    if (rc < 0)
+        log_warn("pdf: warm-up render failed (documents will fail the same way): %s", out.error);
+    pdf_output_free(&out);
+    json_decref(input);
+}
+
+static int pdf_thread_init(void **state, const struct zk_config *cfg)
+{
+    struct pdf_thread *t = zk_calloc(1, sizeof(*t));
+    t->cfg = *cfg;
+    t->conns.cfg = &t->cfg;
+    t->conns.application_name = "zikao-worker/pdf";
+    t->max_attempts =
+        job_queue_pdf.max_attempts > 0 ? job_queue_pdf.max_attempts : cfg->jobs_max_attempts;
+    warm_up(cfg);
+    *state = t;
+    return 0;
+}
+
+static void pdf_thread_free(void *state)
+{
+    struct pdf_thread *t = state;
+    if (t == NULL)
+        return;
+    sync_close(&t->conns);
+    free(t);
+}
+
+/*
+ * Fails the job with the message; on the last attempt the document is
+ * marked failed with it first (best effort: if that write is lost, the
+ * server still sees the dead job). Returns job_fail's -1.
+ */
+static int fail_document(struct job_ctx *ctx, struct pdf_thread *t, const struct job *job,
+                         int64_t document_id, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static int fail_document(struct job_ctx *ctx, struct pdf_thread *t, const struct job *job,
+                         int64_t document_id, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (job->attempt >= t->max_attempts && document_id > 0) {
+        char id[24], error[480];
+        snprintf(id, sizeof(id), "%" PRId64, document_id);
+        snprintf(error, sizeof(error), "%s (after %d attempts)", msg, job->attempt);
+        const char *v[] = {id, error};
+        PGresult *r = sync_exec(&t->conns,
+                                "UPDATE documents SET state = 'failed', error = $2, updated_at = "
+                                "now() WHERE id = $1::bigint AND state = 'pending'",
+                                2, v);
+        if (r != NULL)
+            PQclear(r);
+        log_err("pdf: document %" PRId64 " failed: %s", document_id, error);
+    }
+    return job_fail(ctx, "%s", msg);
+}
+
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static int pdf_run(struct job_ctx *ctx, struct job *job)
+{
+    struct pdf_thread *t = job->thread_state;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    json_t *did = json_object_get(job->payload, "document_id");
+    if (!json_is_integer(did) || json_integer_value(did) <= 0)
+        return job_fail(ctx, "payload must be {\"document_id\": N}");
+    struct pdf_job *pj = arena_calloc(job->arena, sizeof(*pj));
+    pj->document_id = (int64_t)json_integer_value(did);
+    job->data = pj;
+
+    char id[24];
+    snprintf(id, sizeof(id), "%" PRId64, pj->document_id);
+    const char *v[] = {id};
+    PGresult *r = sync_exec(
+        &t->conns,
+        "SELECT d.kind, d.state, i.input::text, document_input_hash(i.input) FROM documents d "
+        "CROSS JOIN LATERAL (SELECT document_input(d.kind, d.subject_type, d.subject_id) || "
+        "jsonb_build_object('meta', d.meta) AS input) i WHERE d.id = $1::bigint",
+        1, v);
+    if (r == NULL)
+        return job_fail(ctx, "PostgreSQL is unreachable or refused the document query");
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return job_fail(ctx, "document %" PRId64 " does not exist", pj->document_id);
+    }
+    int kind = doc_kind_parse(PQgetvalue(r, 0, 0));
+    if (strcmp(PQgetvalue(r, 0, 1), "ready") == 0) {
+        PQclear(r);
+        pj->skip = true;
+        job_set_result(ctx, json_pack("{s:I, s:s, s:b}", "document_id", (json_int_t)pj->document_id,
+                                      "state", "ready", "skipped", 1));
+        return 0;
+    }
+    if (kind < 0) {
+        PQclear(r);
+        return fail_document(ctx, t, job, pj->document_id, "unknown document kind");
+    }
+    if (PQgetisnull(r, 0, 2)) {
+        PQclear(r);
+        return fail_document(ctx, t, job, pj->document_id,
+                             "the subject has no data for a %s (missing, or not in a state that "
+                             "has one, e.g. an order that is not paid)",
+                             doc_kind_info(kind)->name);
+    }
+    snprintf(pj->hash, sizeof(pj->hash), "%s", PQgetvalue(r, 0, 3));
+    json_error_t jerr;
+    json_t *input = json_loads(PQgetvalue(r, 0, 2), 0, &jerr);
+    PQclear(r);
+    if (input == NULL)
+        return job_fail(ctx, "document input is not JSON: %s", jerr.text);
+
+    struct pdf_output out;
+    int rc = doc_render((enum doc_kind)kind, input, &out);
+    json_decref(input);
+    if (rc < 0)
+        return fail_document(ctx, t, job, pj->document_id, "rendering the %s failed: %s",
+                             doc_kind_info(kind)->name, out.error);
+    pj->data = arena_alloc(job->arena, out.len);
+    memcpy(pj->data, out.data, out.len);
+    pj->len = out.len;
+    pj->pages = out.pages;
+    snprintf(pj->docno, sizeof(pj->docno), "%s", out.docno);
+    snprintf(pj->filename, sizeof(pj->filename), "%s", out.filename);
+    pdf_output_free(&out);
+    double ms = ms_since(&t0);
+    job_set_result(ctx, json_pack("{s:I, s:s, s:s, s:I, s:i, s:f}", "document_id",
+                                  (json_int_t)pj->document_id, "kind", doc_kind_info(kind)->name,
+                                  "docno", pj->docno, "bytes", (json_int_t)pj->len, "pages",
+                                  pj->pages, "ms", ms));
+    log_info("pdf: document %" PRId64 " (%s %s) rendered: %zu bytes, %d pages, %.1f ms",
+             pj->document_id, doc_kind_info(kind)->name, pj->docno, pj->len, pj->pages, ms);
+    return 0;
+}
+
+/* PQexecParams with text parameters except those flagged in binary. */
+static PGresult *exec(PGconn *conn, const char *sql, int n, const char *const *values,
+                      const int *lengths, const int *binary)
+{
+    PGresult *r = PQexecParams(conn, sql, n, NULL, values, lengths, binary, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return r;
+    log_err("pdf: %s", PQresultErrorMessage(r));
+    PQclear(r);
+    return NULL;
+}
+
+static int pdf_commit(struct job_ctx *ctx, struct job *job, PGconn *conn)
+{
+    const struct pdf_job *pj = job->data;
+    if (pj->skip)
+        return 0;
+    char id[24];
+    snprintf(id, sizeof(id), "%" PRId64, pj->document_id);
+    const char *v1[] = {id};
+    PGresult *r = exec(conn,
+                       "SELECT state, input_hash, candidate_id, subject_type, subject_id, kind "
+                       "FROM documents WHERE id = $1::bigint FOR UPDATE",
+                       1, v1, NULL, NULL);
+    if (r == NULL)
+        return job_fail(ctx, "locking document %s failed", id);
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return job_fail(ctx, "document %s does not exist", id);
+    }
+    if (strcmp(PQgetvalue(r, 0, 0), "ready") == 0) {
+        PQclear(r); /* rendered by another run meanwhile: keep its file */
+        return 0;
+    }
+    char cand[24];
+    snprintf(cand, sizeof(cand), "%s", PQgetvalue(r, 0, 2));
+    if (strcmp(PQgetvalue(r, 0, 1), pj->hash) != 0) {
+        /* The subject changed after the request: does a row for the new input exist? */
+        const char *v2[] = {PQgetvalue(r, 0, 3), PQgetvalue(r, 0, 4), PQgetvalue(r, 0, 5),
+                            pj->hash};
+        PGresult *c = exec(conn,
+                           "SELECT id FROM documents WHERE subject_type = $1 AND subject_id = $2 "
+                           "AND kind = $3 AND input_hash = $4",
+                           4, v2, NULL, NULL);
+        PQclear(r);
+        if (c == NULL)
+            return job_fail(ctx, "reading documents failed");
+        bool taken = PQntuples(c) > 0;
+        PQclear(c);
+        if (taken) {
+            PGresult *u = exec(conn,
+                               "UPDATE documents SET state = 'failed', error = 'superseded: the "
+                               "subject changed while it was rendered; the document of its new "
+                               "data is another row', updated_at = now() WHERE id = $1::bigint",
+                               1, v1, NULL, NULL);
+            if (u == NULL)
+                return job_fail(ctx, "marking document %s superseded failed", id);
+            PQclear(u);
+            log_notice("pdf: document %s superseded (its subject changed while rendering)", id);
+            return 0;
+        }
+    } else {
+        PQclear(r);
+    }
+    char size[24], pages[16];
+    snprintf(size, sizeof(size), "%zu", pj->len);
+    snprintf(pages, sizeof(pages), "%d", pj->pages);
+    const char *v[] = {id,        cand,         size,  (const char *)pj->data,
+                       pj->docno, pj->filename, pages, pj->hash};
+    const int lengths[] = {0, 0, 0, (int)pj->len, 0, 0, 0, 0};
+    const int binary[] = {0, 0, 0, 1, 0, 0, 0, 0};
+    PGresult *w = exec(
+        conn,
+        "WITH f AS (INSERT INTO files (candidate_id, content_type, size, sha256, data) VALUES "
+        "($2::bigint, 'application/pdf', $3::int, encode(sha256($4::bytea), 'hex'), $4::bytea) "
+        "RETURNING id) UPDATE documents d SET state = 'ready', file_id = f.id, docno = $5, "
+        "filename = $6, pages = $7::int, input_hash = $8, error = NULL, ready_at = now(), "
+        "updated_at = now() FROM f WHERE d.id = $1::bigint RETURNING d.id",
+        8, v, lengths, binary);
+    if (w == NULL)
+        return job_fail(ctx, "storing the PDF of document %s failed", id);
+    PQclear(w);
+    return 0;
+}
+
+const struct job_queue job_queue_pdf = {
+    .name = "pdf",
+    .run = pdf_run,
+    .commit = pdf_commit,
+    .max_attempts = 0, /* [jobs] max_attempts */
+    .timeout_ms = 30000,
+    .thread_init = pdf_thread_init,
+    .thread_free = pdf_thread_free,
+};
