@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
+extern const struct api_module api_documents_module; /* documents.c */
+
 static const struct api_module *const api_modules[] = {
     &api_health_module,
     &api_openapi_module,
@@ -24,6 +26,7 @@ static const struct api_module *const api_modules[] = {
     &api_orders_test_module,
     &api_payments_callback_module,
     &api_pay_sim_module,
+    &api_documents_module,
     &api_testing_module,
 };
 
