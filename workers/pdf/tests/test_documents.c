@@ -1,0 +1,242 @@
+/* test_documents.c - what the server and the pdf worker agree on: the
+ * download's Content-Disposition (RFC 6266 with an RFC 5987 filename*), the
+ * office name and province per profile, the meta part of a document's input,
+ * the kinds table; and the receipt's loader and renders from an input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "doc_render.h"
+#include "documents.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define PAID_AT 1795401015 /* 2026-11-23 10:30:15 Beijing */
+
+static void test_content_disposition_percent_encodes_the_chinese_name_as_rfc5987(void **state)
+{
+    char cd[512];
+    int n = doc_content_disposition(cd, sizeof(cd), "receipt.pdf",
+                                    "缴费凭证-JF-20261123-00000001-2.pdf");
+    const char *want = "attachment; filename=\"receipt.pdf\"; filename*=UTF-8''"
+                       "%E7%BC%B4%E8%B4%B9%E5%87%AD%E8%AF%81-JF-20261123-00000001-2.pdf";
+    assert_string_equal(cd, want);
+    assert_int_equal(n, (int)strlen(want));
+}
+
+static void test_content_disposition_encodes_everything_outside_attr_char(void **state)
+{
+    char cd[256];
+    /* attr-char passes (letters, digits, !#$&+-.^_`|~); space, quotes, %, *,
+     * ', (, ), comma, semicolon, slash and backslash are escaped. */
+    assert_true(doc_content_disposition(cd, sizeof(cd), "x.pdf", "a b\"%*'(),;/\\!#$&+-.^_`|~") >
+                0);
+    assert_string_equal(strstr(cd, "UTF-8''") + 7,
+                        "a%20b%22%25%2A%27%28%29%2C%3B%2F%5C!#$&+-.^_`|~");
+}
+
+static void test_content_disposition_refuses_bad_names_and_small_buffers(void **state)
+{
+    char cd[64];
+    assert_int_equal(doc_content_disposition(cd, sizeof(cd), "x.pdf", "\xe7\xbc"), -EINVAL);
+    assert_int_equal(doc_content_disposition(cd, sizeof(cd), "x.pdf", ""), -EINVAL);
+    assert_int_equal(doc_content_disposition(cd, sizeof(cd), "a\"b.pdf", "a.pdf"), -EINVAL);
+    assert_int_equal(doc_content_disposition(cd, sizeof(cd), "a\\b.pdf", "a.pdf"), -EINVAL);
+    assert_int_equal(doc_content_disposition(cd, sizeof(cd), "收据.pdf", "a.pdf"), -EINVAL);
+    assert_int_equal(
+        doc_content_disposition(cd, sizeof(cd), "x.pdf", "缴费凭证缴费凭证缴费凭证.pdf"), -E2BIG);
+    /* exactly fitting works: 47 bytes of prefix, 5 of name, the NUL */
+    assert_int_equal(doc_content_disposition(cd, 53, "x.pdf", "a.pdf"), 52);
+    assert_int_equal(doc_content_disposition(cd, 52, "x.pdf", "a.pdf"), -E2BIG);
+}
+
+static void test_office_name_follows_the_province_profile_unless_configured(void **state)
+{
+    struct zk_config cfg;
+    config_defaults(&cfg);
+    assert_string_equal(cfg.province, "shanxi");
+    assert_string_equal(doc_office_name(&cfg), "山西省招生考试管理中心");
+    assert_string_equal(doc_province_name(&cfg), "山西省");
+    snprintf(cfg.province, sizeof(cfg.province), "tianjin");
+    assert_string_equal(doc_office_name(&cfg), "天津市教育招生考试院");
+    assert_string_equal(doc_province_name(&cfg), "天津市");
+    snprintf(cfg.doc_office_name, sizeof(cfg.doc_office_name), "天津市某区自考办");
+    assert_string_equal(doc_office_name(&cfg), "天津市某区自考办");
+    assert_string_equal(doc_province_name(&cfg), "天津市");
+}
+
+static void test_meta_holds_template_version_office_province_and_font(void **state)
+{
+    struct zk_config cfg;
+    config_defaults(&cfg);
+    json_t *m = doc_meta_json(&cfg);
+    assert_int_equal(json_integer_value(json_object_get(m, "version")), DOC_TEMPLATE_VERSION);
+    assert_string_equal(json_string_value(json_object_get(m, "office_name")),
+                        "山西省招生考试管理中心");
+    assert_string_equal(json_string_value(json_object_get(m, "province")), "山西省");
+    assert_true(json_is_null(json_object_get(m, "font")));
+    json_decref(m);
+    snprintf(cfg.doc_font_family, sizeof(cfg.doc_font_family), "AR PL UMing CN");
+    m = doc_meta_json(&cfg);
+    assert_string_equal(json_string_value(json_object_get(m, "font")), "AR PL UMing CN");
+    json_decref(m);
+}
+
+static void test_kinds_match_the_schema_names_and_subjects(void **state)
+{
+    static const char *const names[] = {"receipt", "graduate_form", "exemption_detail",
+                                        "transfer_detail"};
+    static const char *const subjects[] = {"order", "graduation", "exemption", "transfer"};
+    for (int k = 0; k < DOC_KIND_COUNT; k++) {
+        assert_string_equal(doc_kind_info((enum doc_kind)k)->name, names[k]);
+        assert_string_equal(doc_kind_info((enum doc_kind)k)->subject_type, subjects[k]);
+        assert_int_equal(doc_kind_parse(names[k]), k);
+    }
+    assert_null(doc_kind_info(DOC_KIND_COUNT));
+    assert_int_equal(doc_kind_parse("admission_ticket"), -1);
+    assert_int_equal(doc_kind_parse(NULL), -1);
+}
+
+/* ---- the receipt from its input ---- */
+
+/* An input as document_input('receipt', 'order', no) || {"meta": ...} gives it. */
+static json_t *receipt_input(void)
+{
+    return json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:I, s:b, s:s, s:s, s:I, s:I, s:I, "
+                     "s:{s:i, s:s, s:s, s:n}}",
+                     "order_no", "ZK20261123AGR3BNRFH0VWN3BK", "candidate_id", (json_int_t)7,
+                     "purpose", "毕业申请费", "payer_name", "欧阳明华", "id_number",
+                     "140105199003071016", "exam_id", "010518000777", "amount_fen",
+                     (json_int_t)12345, "refundable", 0, "provider", "wechat", "provider_trade_no",
+                     "4200002026112312345678901234", "created_at", (json_int_t)(PAID_AT - 300),
+                     "paid_at", (json_int_t)PAID_AT, "serial", (json_int_t)42, "meta", "version", 1,
+                     "office_name", "山西省招生考试管理中心", "province", "山西省", "font");
+}
+
+static void test_receipt_input_fills_the_template_and_dates_it_by_the_payment(void **state)
+{
+    json_t *in = receipt_input();
+    struct pdf_receipt r;
+    char err[256] = "";
+    assert_int_equal(doc_receipt_from_input(in, &r, err, sizeof(err)), 0);
+    assert_string_equal(r.order_no, "ZK20261123AGR3BNRFH0VWN3BK");
+    assert_string_equal(r.purpose, "毕业申请费");
+    assert_string_equal(r.payer_name, "欧阳明华");
+    assert_string_equal(r.exam_id, "010518000777");
+    assert_string_equal(r.id_number, "140105199003071016"); /* the template masks it */
+    assert_int_equal(r.amount_fen, 12345);
+    assert_string_equal(r.pay_method, "微信支付");
+    assert_string_equal(r.provider_txn_id, "4200002026112312345678901234");
+    assert_int_equal(r.created_at, PAID_AT - 300);
+    assert_int_equal(r.paid_at, PAID_AT);
+    assert_non_null(strstr(r.note, "不予退还"));
+    assert_int_equal(r.meta.generated_at, PAID_AT); /* never the clock */
+    assert_int_equal(r.meta.serial, 42);
+    assert_string_equal(r.meta.office_name, "山西省招生考试管理中心");
+    assert_string_equal(r.meta.province, "山西省");
+    assert_null(r.meta.body_font);
+
+    json_object_set_new(in, "provider", json_string("alipay"));
+    json_object_set_new(in, "refundable", json_true());
+    json_object_set_new(in, "exam_id", json_null());
+    assert_int_equal(doc_receipt_from_input(in, &r, err, sizeof(err)), 0);
+    assert_string_equal(r.pay_method, "支付宝");
+    assert_null(r.note);
+    assert_null(r.exam_id);
+    json_decref(in);
+}
+
+static void test_receipt_input_errors_name_the_field_never_the_value(void **state)
+{
+    struct pdf_receipt r;
+    char err[256];
+    json_t *in = receipt_input();
+    json_object_del(in, "paid_at");
+    assert_int_equal(doc_receipt_from_input(in, &r, err, sizeof(err)), -EINVAL);
+    assert_string_equal(err, "input: paid_at is missing");
+    json_decref(in);
+
+    in = receipt_input();
+    json_object_set_new(in, "payer_name", json_integer(5));
+    assert_int_equal(doc_receipt_from_input(in, &r, err, sizeof(err)), -EINVAL);
+    assert_string_equal(err, "input: payer_name must be a string");
+    json_decref(in);
+
+    in = receipt_input();
+    json_object_set_new(in, "serial", json_integer(100000000));
+    assert_int_equal(doc_receipt_from_input(in, &r, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "serial"));
+    json_decref(in);
+
+    in = receipt_input();
+    json_object_del(in, "meta");
+    assert_int_equal(doc_receipt_from_input(in, &r, err, sizeof(err)), -EINVAL);
+    assert_string_equal(err, "input: meta must be an object");
+    json_decref(in);
+}
+
+static void test_receipt_renders_the_same_bytes_every_time(void **state)
+{
+    json_t *in = receipt_input();
+    struct pdf_output a, b;
+    assert_int_equal(doc_render(DOC_RECEIPT, in, &a), 0);
+    assert_int_equal(doc_render(DOC_RECEIPT, in, &b), 0);
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.data, b.data, a.len);
+    assert_string_equal(a.docno, b.docno);
+    assert_memory_equal(a.docno, "JF-20261123-00000042-", 21);
+    assert_int_equal(pdf_docno_verify(a.docno), 0);
+    char want[96];
+    snprintf(want, sizeof(want), "缴费凭证-%s.pdf", a.docno);
+    assert_string_equal(a.filename, want);
+    pdf_output_free(&a);
+    pdf_output_free(&b);
+    json_decref(in);
+}
+
+static void test_receipt_with_a_missing_font_fails_naming_the_font(void **state)
+{
+    json_t *in = receipt_input();
+    json_object_set_new(json_object_get(in, "meta"), "font", json_string("No Such Font Family"));
+    struct pdf_output out;
+    assert_int_equal(doc_render(DOC_RECEIPT, in, &out), -ENOENT);
+    assert_null(out.data);
+    assert_non_null(strstr(out.error, "font \"No Such Font Family\" is not installed"));
+    assert_null(strstr(out.error, "欧阳明华"));
+    json_decref(in);
+}
+
+static void test_kinds_without_a_flow_are_not_rendered_yet(void **state)
+{
+    json_t *in = receipt_input();
+    struct pdf_output out;
+    assert_int_equal(doc_render(DOC_GRADUATE_FORM, in, &out), -ENOSYS);
+    assert_null(out.data);
+    assert_non_null(strstr(out.error, "graduate_form"));
+    assert_int_equal(doc_render(DOC_EXEMPTION_DETAIL, in, &out), -ENOSYS);
+    assert_int_equal(doc_render(DOC_TRANSFER_DETAIL, in, &out), -ENOSYS);
+    assert_int_equal(doc_render(DOC_KIND_COUNT, in, &out), -EINVAL);
+    json_decref(in);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_content_disposition_percent_encodes_the_chinese_name_as_rfc5987),
+        cmocka_unit_test(test_content_disposition_encodes_everything_outside_attr_char),
+        cmocka_unit_test(test_content_disposition_refuses_bad_names_and_small_buffers),
+        cmocka_unit_test(test_office_name_follows_the_province_profile_unless_configured),
+        cmocka_unit_test(test_meta_holds_template_version_office_province_and_font),
+        cmocka_unit_test(test_kinds_match_the_schema_names_and_subjects),
+        cmocka_unit_test(test_receipt_input_fills_the_template_and_dates_it_by_the_payment),
+        cmocka_unit_test(test_receipt_input_errors_name_the_field_never_the_value),
+        cmocka_unit_test(test_receipt_renders_the_same_bytes_every_time),
+        cmocka_unit_test(test_receipt_with_a_missing_font_fails_naming_the_font),
+        cmocka_unit_test(test_kinds_without_a_flow_are_not_rendered_yet),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
