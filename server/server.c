@@ -21,6 +21,7 @@
 #include "alloc.h"
 #include "api/api.h"
 #include "build_info.h"
+#include "schema_check.h"
 #include "captcha.h"
 #include "http/http_conn.h"
 #include "http/router.h"
@@ -51,7 +52,7 @@ void server_request_id(struct server *srv, char out[17])
 
 bool server_schema_ok(const struct server *srv)
 {
-    return srv->schema_checked && srv->schema_version >= ZIKAO_SCHEMA_VERSION;
+    return srv->schema_checked && srv->schema_applied == ZIKAO_SCHEMA_COUNT;
 }
 
 static void server_update_date(struct server *srv)
@@ -116,16 +117,20 @@ static void on_schema_version(void *ud, const struct pg_result *r)
     srv->schema_check_running = false;
     if (r->error == PG_ERR_QUERY && strcmp(r->sqlstate, "42P01") == 0) {
         srv->schema_version = 0; /* no schema_migrations table: empty database */
+        srv->schema_applied = 0;
     } else if (r->error != PG_OK) {
         return; /* retried on the next tick */
     } else {
         srv->schema_version = atoi(PQgetvalue(r->res, 0, 0));
+        srv->schema_applied = atoi(PQgetvalue(r->res, 0, 1));
     }
     srv->schema_checked = true;
-    if (srv->schema_version < ZIKAO_SCHEMA_VERSION) {
-        log_err("the database schema is at version %d but this server needs version %d: run "
-                "`zikaoctl migrate` (with the same configuration) and start the server again",
-                srv->schema_version, ZIKAO_SCHEMA_VERSION);
+    if (srv->schema_applied < ZIKAO_SCHEMA_COUNT) {
+        log_err("the database schema lacks %d of the %d migrations this server needs (highest "
+                "applied: %d, needed: %d): run `zikaoctl migrate` (with the same configuration) "
+                "and start the server again",
+                ZIKAO_SCHEMA_COUNT - srv->schema_applied, ZIKAO_SCHEMA_COUNT, srv->schema_version,
+                ZIKAO_SCHEMA_VERSION);
         srv->exit_code = EXIT_CONFIG;
         if (!srv->draining) {
             srv->draining = true;
@@ -141,8 +146,7 @@ static void server_check_schema(struct server *srv)
 {
     if (srv->schema_checked || srv->schema_check_running || srv->draining)
         return;
-    if (pg_query(srv->pg, "SELECT coalesce(max(version), 0) FROM schema_migrations", NULL,
-                 on_schema_version, srv) == 0)
+    if (pg_query(srv->pg, SCHEMA_CHECK_SQL, NULL, on_schema_version, srv) == 0)
         srv->schema_check_running = true;
 }
 

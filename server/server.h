@@ -62,7 +62,8 @@ struct server {
     /* Schema check: the database must be at least ZIKAO_SCHEMA_VERSION. */
     bool schema_checked;
     bool schema_check_running;
-    int schema_version;
+    int schema_version; /* highest applied */
+    int schema_applied; /* how many of this build's migrations are applied */
 
     char date[40]; /* IMF-fixdate, refreshed by the tick */
     uint64_t date_sec;

@@ -17,17 +17,37 @@ struct arena_chunk {
     alignas(max_align_t) unsigned char data[];
 };
 
+struct arena_cleanup {
+    struct arena_cleanup *next;
+    void (*fn)(void *);
+    void *arg;
+};
+
 #define ARENA_ALIGN (alignof(max_align_t))
 
 void arena_init(struct arena *a, size_t chunk_size)
 {
     a->head = NULL;
+    a->cleanups = NULL;
     a->chunk_size = chunk_size < 256 ? 256 : chunk_size;
     a->total = 0;
 }
 
+void arena_defer(struct arena *a, void (*fn)(void *), void *arg)
+{
+    struct arena_cleanup *cl = arena_alloc(a, sizeof(*cl));
+    cl->fn = fn;
+    cl->arg = arg;
+    cl->next = a->cleanups;
+    a->cleanups = cl;
+}
+
 void arena_destroy(struct arena *a)
 {
+    /* The cleanups live in the chunks: run them all before freeing any. */
+    for (struct arena_cleanup *cl = a->cleanups; cl != NULL; cl = cl->next)
+        cl->fn(cl->arg);
+    a->cleanups = NULL;
     struct arena_chunk *c = a->head;
     while (c != NULL) {
         struct arena_chunk *next = c->next;

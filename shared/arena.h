@@ -14,17 +14,24 @@
 #include <stddef.h>
 
 struct arena_chunk;
+struct arena_cleanup;
 
 struct arena {
-    struct arena_chunk *head; /* chunk being filled; older ones linked behind */
-    size_t chunk_size;        /* size of ordinary chunks */
-    size_t total;             /* bytes obtained from malloc, for accounting */
+    struct arena_chunk *head;       /* chunk being filled; older ones linked behind */
+    struct arena_cleanup *cleanups; /* run by arena_destroy, last registered first */
+    size_t chunk_size;              /* size of ordinary chunks */
+    size_t total;                   /* bytes obtained from malloc, for accounting */
 };
 
 /* Prepares an empty arena; nothing is allocated until the first request. */
 void arena_init(struct arena *a, size_t chunk_size);
-/* Frees every chunk; the arena may be reused after arena_init. */
+/* Runs the registered cleanups, then frees every chunk; the arena may be
+ * reused after arena_init. */
 void arena_destroy(struct arena *a);
+
+/* Registers fn(arg) to run when the arena is destroyed: for resources an
+ * arena's owner holds outside it (a PGresult kept across callbacks, ...). */
+void arena_defer(struct arena *a, void (*fn)(void *), void *arg);
 
 /* Returns size bytes aligned for any type; never NULL. */
 void *arena_alloc(struct arena *a, size_t size);

@@ -82,6 +82,11 @@ static uint64_t pool_now(struct pg_pool *pool)
     return uv_now(pool->loop);
 }
 
+void pg_result_free(void *res)
+{
+    PQclear(res);
+}
+
 const char *pg_value(const PGresult *res, int row, int col)
 {
     if (PQgetisnull(res, row, col))

@@ -112,6 +112,9 @@ void pg_pool_stats(const struct pg_pool *pool, struct pg_pool_stats *out);
 /* Closes every connection; done(ud) runs once all handles are closed. */
 void pg_pool_close(struct pg_pool *pool, void (*done)(void *ud), void *ud);
 
+/* PQclear with the signature of a generic cleanup (arena_defer). */
+void pg_result_free(void *res);
+
 /* Reads field (row, col) as text; NULL for SQL NULL. */
 const char *pg_value(const PGresult *res, int row, int col);
 

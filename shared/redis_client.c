@@ -22,7 +22,8 @@ enum redis_state { REDIS_DOWN, REDIS_CONNECTING, REDIS_READY };
 struct redis_cmd {
     struct redis_cmd *prev, *next;
     struct redis_client *cl;
-    redis_reply_cb cb; /* NULL for internal commands and once answered */
+    redis_reply_cb cb; /* NULL: fire and forget (or internal) */
+    bool answered;     /* timed out: the reply, when it comes, is dropped */
     void *ud;
     uint64_t deadline;
     bool internal;
@@ -70,7 +71,7 @@ static void cmd_unlink(struct redis_client *cl, struct redis_cmd *cmd)
 static void cmd_timer_arm(struct redis_client *cl)
 {
     struct redis_cmd *c = cl->head;
-    while (c != NULL && c->cb == NULL && !c->internal)
+    while (c != NULL && c->answered)
         c = c->next;
     if (c == NULL || cl->closing) {
         uv_timer_stop(&cl->cmd_timer);
@@ -89,7 +90,7 @@ static void on_reply(redisAsyncContext *ac, void *r, void *privdata)
     if (cmd->internal && reply != NULL && reply->type == REDIS_REPLY_ERROR) {
         log_err("redis: connection setup failed: %s", reply->str);
         cl->failing = true;
-    } else if (cmd->cb != NULL) {
+    } else if (cmd->cb != NULL && !cmd->answered) {
         const char *err = NULL;
         if (reply == NULL)
             err = "redis connection lost";
@@ -124,11 +125,11 @@ static void on_cmd_timer(uv_timer_t *t)
     for (struct redis_cmd *c = cl->head; c != NULL; c = c->next) {
         if (c->deadline > now)
             break;
-        if (c->cb != NULL) {
-            redis_reply_cb cb = c->cb;
-            c->cb = NULL;
+        if (!c->answered) {
+            c->answered = true;
             cl->timeouts++;
-            cb(c->ud, NULL, "redis command timed out");
+            if (c->cb != NULL)
+                c->cb(c->ud, NULL, "redis command timed out");
         }
         expired = true;
     }
@@ -185,7 +186,8 @@ static int redis_send(struct redis_client *cl, struct redis_cmd *cmd, char *form
     cl->tail = cmd;
     cl->in_flight++;
     cl->commands++;
-    if (cl->head == cmd)
+    /* Every command has a deadline; the timer follows the oldest pending one. */
+    if (!uv_is_active((uv_handle_t *)&cl->cmd_timer))
         cmd_timer_arm(cl);
     return 0;
 }

@@ -31,6 +31,7 @@ extern const struct api_module api_verify_module;
 extern const struct api_module api_accounts_module;
 extern const struct api_module api_me_module;
 extern const struct api_module api_identity_module;
+extern const struct api_module api_academic_module;
 
 /* Builds the router from every module; NULL with err on a bad table. */
 struct router *api_build_router(const struct zk_config *cfg, char *err, size_t errsz);

@@ -22,6 +22,7 @@ static const struct api_module *const api_modules[] = {
     &api_accounts_module,
     &api_me_module,
     &api_identity_module,
+    &api_academic_module,
     &api_orders_module,
     &api_orders_test_module,
     &api_payments_callback_module,

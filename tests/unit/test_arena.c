@@ -68,6 +68,35 @@ static void test_arena_printf_and_strdup(void **state)
     arena_destroy(&a);
 }
 
+static int cleanup_order[4];
+static int cleanup_count;
+
+static void record_cleanup(void *arg)
+{
+    cleanup_order[cleanup_count++] = *(int *)arg;
+}
+
+static void test_arena_defer_runs_cleanups_last_first_on_destroy(void **state)
+{
+    struct arena a;
+    arena_init(&a, 256);
+    int *one = arena_alloc(&a, sizeof(int)), *two = arena_alloc(&a, sizeof(int));
+    *one = 1;
+    *two = 2;
+    cleanup_count = 0;
+    arena_defer(&a, record_cleanup, one);
+    arena_defer(&a, record_cleanup, two);
+    for (int i = 0; i < 50; i++)
+        arena_alloc(&a, 100); /* the records must survive chunk growth */
+    assert_int_equal(cleanup_count, 0);
+    arena_destroy(&a);
+    assert_int_equal(cleanup_count, 2);
+    assert_int_equal(cleanup_order[0], 2);
+    assert_int_equal(cleanup_order[1], 1);
+    arena_destroy(&a); /* nothing runs twice */
+    assert_int_equal(cleanup_count, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -75,6 +104,7 @@ int main(void)
         cmocka_unit_test(test_arena_grows_past_one_chunk),
         cmocka_unit_test(test_arena_large_block_keeps_current_chunk_usable),
         cmocka_unit_test(test_arena_printf_and_strdup),
+        cmocka_unit_test(test_arena_defer_runs_cleanups_last_first_on_destroy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,7 @@
  */
 #include "alloc.h"
 #include "audit_import.h"
+#include "audit_pg.h"
 #include "audit_json.h"
 #include "ctl.h"
 
@@ -494,46 +495,46 @@ out:
     return rc;
 }
 
-/* Plan rows of (major, version) as audit_import rows, strings in a. */
-static int academic_load_plan(struct academic_run *run, const char *major, const char *version,
-                              struct arena *a, struct audit_plan_row **out, size_t *n)
+/* Runs one of audit_pg.h's queries; prints the reason and returns NULL on failure. */
+static PGresult *academic_query(struct academic_run *run, const char *sql, int n,
+                                const char *const *v)
 {
     char why[256];
-    const char *v[] = {major, version};
-    PGresult *r = academic_exec(
-        run,
-        "SELECT p.min_total_credits, m.seq, m.name, m.min_credits, pc.course_code, c.name, "
-        "pc.credits, pc.required, to_char(p.valid_from, 'YYYYMMDD') FROM plans p JOIN "
-        "plan_modules m ON m.plan_id = p.id JOIN plan_courses pc ON pc.module_id = m.id JOIN "
-        "courses c ON c.code = pc.course_code WHERE p.major_code = $1 AND p.version = $2 ORDER "
-        "BY m.seq, pc.seq",
-        2, v, why, sizeof(why));
-    if (r == NULL) {
+    PGresult *r = academic_exec(run, sql, n, v, why, sizeof(why));
+    if (r == NULL)
         fprintf(stderr, "zikaoctl: %s\n", why);
-        return -1;
+    return r;
+}
+
+/* Loads the plan, its rules and the candidate's passes (audit_pg.h). */
+static int academic_load(struct academic_run *run, const char *major, const char *version,
+                         const char *candidate, struct arena *a, struct audit_plan_row **prow,
+                         size_t *np, struct audit_rule_row **rrow, size_t *nr,
+                         struct audit_pass **passes, size_t *npass)
+{
+    const char *mv[] = {major, version}, *cv[] = {candidate};
+    char why[256];
+    int rc = -1;
+    PGresult *plan = academic_query(run, AUDIT_PG_PLAN_SQL, 2, mv);
+    PGresult *rules = plan ? academic_query(run, AUDIT_PG_RULES_SQL, 2, mv) : NULL;
+    PGresult *pass = rules ? academic_query(run, AUDIT_PG_PASSES_SQL, 1, cv) : NULL;
+    if (pass == NULL)
+        goto out;
+    audit_pg_plan_rows(plan, major, version, a, prow, np);
+    if (audit_pg_rule_rows(rules, a, rrow, nr, why, sizeof(why)) < 0 ||
+        audit_pg_passes(pass, a, passes, npass, why, sizeof(why)) < 0) {
+        fprintf(stderr, "zikaoctl: candidate %s: %s\n", candidate, why);
+        goto out;
     }
-    *n = (size_t)PQntuples(r);
-    struct audit_plan_row *rows = arena_calloc(a, sizeof(*rows) * (*n ? *n : 1));
-    for (size_t i = 0; i < *n; i++) {
-        int k = (int)i;
-        rows[i] = (struct audit_plan_row){
-            .line = i + 1,
-            .major_code = major,
-            .version = version,
-            .valid_from = atoi(PQgetvalue(r, k, 8)),
-            .min_total_credits = atoi(PQgetvalue(r, k, 0)),
-            .module_seq = atoi(PQgetvalue(r, k, 1)),
-            .module_name = arena_strdup(a, PQgetvalue(r, k, 2)),
-            .module_min_credits = atoi(PQgetvalue(r, k, 3)),
-            .course_code = arena_strdup(a, PQgetvalue(r, k, 4)),
-            .course_name = arena_strdup(a, PQgetvalue(r, k, 5)),
-            .credits = atoi(PQgetvalue(r, k, 6)),
-            .elective = strcmp(PQgetvalue(r, k, 7), "f") == 0,
-        };
-    }
-    PQclear(r);
-    *out = rows;
-    return 0;
+    rc = 0;
+out:
+    if (plan)
+        PQclear(plan);
+    if (rules)
+        PQclear(rules);
+    if (pass)
+        PQclear(pass);
+    return rc;
 }
 
 /* Splits a ';' list copied into a; returns the count (at most max). */
@@ -544,91 +545,6 @@ static size_t academic_split(struct arena *a, const char *list, const char **out
     for (char *tok = strtok(s, ";"); tok != NULL && n < max; tok = strtok(NULL, ";"))
         out[n++] = tok;
     return n;
-}
-
-/* The rules that apply to (major, version), as audit_import rows. */
-static int academic_load_rules(struct academic_run *run, const char *major, const char *version,
-                               struct arena *a, struct audit_rule_row **out, size_t *n)
-{
-    char why[256];
-    const char *v[] = {major, version};
-    PGresult *r = academic_exec(
-        run,
-        "SELECT r.id, coalesce(r.major_code, ''), coalesce(r.plan_version, ''), r.kind, "
-        "coalesce(r.min_credits, 0), coalesce(to_char(r.sources_from, 'YYYYMMDD'), '0'), "
-        "coalesce(string_agg(rc.course_code, ';' ORDER BY rc.seq) FILTER (WHERE rc.side = "
-        "'source'), ''), coalesce(string_agg(rc.course_code, ';' ORDER BY rc.seq) FILTER (WHERE "
-        "rc.side = 'target'), '') FROM substitution_rules r JOIN substitution_rule_courses rc ON "
-        "rc.rule_id = r.id WHERE (r.major_code IS NULL OR r.major_code = $1) AND "
-        "(r.plan_version IS NULL OR r.plan_version = $2) GROUP BY r.id ORDER BY r.id",
-        2, v, why, sizeof(why));
-    if (r == NULL) {
-        fprintf(stderr, "zikaoctl: %s\n", why);
-        return -1;
-    }
-    *n = (size_t)PQntuples(r);
-    struct audit_rule_row *rows = arena_calloc(a, sizeof(*rows) * (*n ? *n : 1));
-    for (size_t i = 0; i < *n; i++) {
-        int k = (int)i;
-        struct audit_rule_row *ru = &rows[i];
-        ru->line = i + 1;
-        ru->id = arena_strdup(a, PQgetvalue(r, k, 0));
-        ru->major_code = arena_strdup(a, PQgetvalue(r, k, 1));
-        ru->plan_version = arena_strdup(a, PQgetvalue(r, k, 2));
-        if (audit_rule_kind_parse(PQgetvalue(r, k, 3), &ru->kind) < 0) {
-            fprintf(stderr, "zikaoctl: rule %s has unknown kind\n", ru->id);
-            PQclear(r);
-            return -1;
-        }
-        ru->min_credits = atoi(PQgetvalue(r, k, 4));
-        ru->sources_from = atoi(PQgetvalue(r, k, 5));
-        ru->nsources = academic_split(a, PQgetvalue(r, k, 6), ru->sources, AUDIT_MAX_RULE_COURSES);
-        ru->ntargets = academic_split(a, PQgetvalue(r, k, 7), ru->targets, AUDIT_MAX_RULE_COURSES);
-        ru->note = "";
-    }
-    PQclear(r);
-    *out = rows;
-    return 0;
-}
-
-/* The candidate's passed courses, oldest first. */
-static int academic_load_passes(struct academic_run *run, const char *candidate, struct arena *a,
-                                struct audit_pass **out, size_t *n)
-{
-    char why[256];
-    const char *v[] = {candidate};
-    PGresult *r = academic_exec(run,
-                                "SELECT exam_id, course_code, course_name, score, credits, "
-                                "to_char(passed_on, 'YYYYMMDD'), source FROM passed_courses WHERE "
-                                "candidate_id = $1 ORDER BY passed_on, exam_id, course_code",
-                                1, v, why, sizeof(why));
-    if (r == NULL) {
-        fprintf(stderr, "zikaoctl: %s\n", why);
-        return -1;
-    }
-    *n = (size_t)PQntuples(r);
-    if (*n > AUDIT_MAX_PASSES) {
-        fprintf(stderr, "zikaoctl: candidate %s has more than %d passed courses\n", candidate,
-                AUDIT_MAX_PASSES);
-        PQclear(r);
-        return -1;
-    }
-    struct audit_pass *p = arena_calloc(a, sizeof(*p) * (*n ? *n : 1));
-    for (size_t i = 0; i < *n; i++) {
-        int k = (int)i;
-        p[i] = (struct audit_pass){
-            .exam_id = arena_strdup(a, PQgetvalue(r, k, 0)),
-            .code = arena_strdup(a, PQgetvalue(r, k, 1)),
-            .name = arena_strdup(a, PQgetvalue(r, k, 2)),
-            .score = arena_strdup(a, PQgetvalue(r, k, 3)),
-            .credits = atoi(PQgetvalue(r, k, 4)),
-            .passed_on = atoi(PQgetvalue(r, k, 5)),
-        };
-        audit_source_parse(PQgetvalue(r, k, 6), &p[i].source);
-    }
-    PQclear(r);
-    *out = p;
-    return 0;
 }
 
 /* "RULE[:SRC;SRC...][>TARGET]" -> choice, strings in a. */
@@ -703,9 +619,8 @@ static int academic_audit(struct ctl *ctl, int argc, char **argv)
     struct audit_rule_row *rrow;
     struct audit_pass *passes;
     size_t np, nr, npass;
-    if (academic_load_plan(&run, major, version, &a, &prow, &np) < 0 ||
-        academic_load_rules(&run, major, version, &a, &rrow, &nr) < 0 ||
-        academic_load_passes(&run, candidate, &a, &passes, &npass) < 0)
+    if (academic_load(&run, major, version, candidate, &a, &prow, &np, &rrow, &nr, &passes,
+                      &npass) < 0)
         goto out;
     struct audit_plan plan;
     if (audit_plan_from_rows(prow, np, rrow, nr, major, major_name, version, &a, &plan, why,

@@ -32,6 +32,7 @@
 #include "job_worker.h"
 #include "alloc.h"
 #include "build_info.h"
+#include "schema_check.h"
 #include "job_sync.h"
 #include "log.h"
 #include "queue.h"
@@ -692,15 +693,14 @@ static void *keeper_main(void *arg)
 static int worker_check_schema(struct worker *w, const sigset_t *sigs)
 {
     for (bool waited = false;; waited = true) {
-        PGresult *r =
-            sync_exec(&w->kc, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL);
+        PGresult *r = sync_exec(&w->kc, SCHEMA_CHECK_SQL, 0, NULL);
         if (r != NULL) {
-            int v = atoi(PQgetvalue(r, 0, 0));
+            int applied = atoi(PQgetvalue(r, 0, 1));
             PQclear(r);
-            if (v < ZIKAO_SCHEMA_VERSION) {
-                log_err("the database schema is at version %d but this worker needs %d: run "
-                        "`zikaoctl migrate`",
-                        v, ZIKAO_SCHEMA_VERSION);
+            if (applied < ZIKAO_SCHEMA_COUNT) {
+                log_err("the database schema lacks %d of the %d migrations this worker needs: "
+                        "run `zikaoctl migrate`",
+                        ZIKAO_SCHEMA_COUNT - applied, ZIKAO_SCHEMA_COUNT);
                 return EXIT_CONFIG;
             }
             return 0;
