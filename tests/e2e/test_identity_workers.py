@@ -520,3 +520,17 @@ def test_bad_payloads_end_dead_with_the_error_kept(db, jobs, workers, photos):
     errors = sorted(r[0] for r in q(db, "SELECT last_error FROM jobs WHERE state = 'dead'"))
     assert "has no holding photo" in errors[0] or "has no holding photo" in errors[1]
     assert any("identity attempt 999999 does not exist" in e for e in errors)
+
+
+def test_an_attempt_whose_check_job_dies_fails_instead_of_waiting_for_ever(db, jobs, workers,
+                                                                            photos):
+    cand = new_candidate(db, kind="enrolled")
+    attempt, ids = new_attempt(db, cand, {"idcard": photos("sx_id_sheldon.jpg"),
+                                          "holding": photos("sx_id_sheldon.jpg")})
+    jobs.enqueue("photo", {"attempt_id": attempt, "kind": "idcard", "file_id": 999999999})
+    workers("photo", env={"ZIKAO_JOBS_MAX_ATTEMPTS": "1"})
+    h.wait_until(lambda: q1(db, "SELECT count(*) FROM jobs WHERE state = 'dead'") == 1,
+                 timeout=60, what="dead job")
+    row = q(db, "SELECT state, reasons FROM identity_attempts WHERE id = %s", attempt)[0]
+    assert row[0] == "failed"
+    assert any("系统未能完成本次认证的照片检查" in r for r in row[1])

@@ -260,10 +260,22 @@ static int face_commit(struct job_ctx *ctx, struct job *job, PGconn *conn)
     return 0;
 }
 
+/* The check will never run: the attempt must not wait for it forever. */
+static int face_dead(struct job_ctx *ctx, struct job *job, PGconn *conn)
+{
+    json_int_t attempt = json_integer_value(json_object_get(job->payload, "attempt_id"));
+    char err[256];
+    if (attempt > 0 &&
+        identity_attempt_abandon(conn, (int64_t)attempt, "人脸比对", err, sizeof(err)) < 0)
+        return job_fail(ctx, "%s", err);
+    return 0;
+}
+
 const struct job_queue job_queue_face = {
     .name = "face",
     .run = face_run,
     .commit = face_commit,
+    .on_dead = face_dead,
     .thread_init = identity_worker_init,
     .thread_free = identity_worker_free,
 };

@@ -192,6 +192,15 @@ struct identity_attempt {
 int identity_attempt_read(PGconn *conn, int64_t id, bool lock, struct identity_attempt *a,
                           char *err, size_t errsz);
 
+/*
+ * One of the attempt's checks will never complete (its job is dead): a
+ * still-pending attempt fails with a reason telling the candidate to submit
+ * again. what names the check ("照片检查", "人脸比对"). Returns 0 or -EIO
+ * (err says why). Idempotent: a decided attempt is left as it is.
+ */
+int identity_attempt_abandon(PGconn *conn, int64_t attempt_id, const char *what, char *err,
+                             size_t errsz);
+
 /* Reads the bytes of files.id = file_id into *data (zk_malloc'ed, caller
  * frees). Returns 0, -ENOENT or -EIO; err says which. */
 int identity_file_read(PGconn *conn, int64_t file_id, uint8_t **data, size_t *len, char *err,

@@ -314,3 +314,24 @@ out:
         *state = now;
     return rc;
 }
+
+int identity_attempt_abandon(PGconn *conn, int64_t attempt_id, const char *what, char *err,
+                             size_t errsz)
+{
+    char id[24], reason[256];
+    snprintf(id, sizeof(id), "%" PRId64, attempt_id);
+    snprintf(reason, sizeof(reason), "系统未能完成本次认证的%s，请稍后重新提交认证", what);
+    const char *v[] = {id, reason};
+    PGresult *r = PQexecParams(conn,
+                               "UPDATE identity_attempts SET state = 'failed', decided_at = now(), "
+                               "reasons = reasons || jsonb_build_array($2::text) WHERE id = "
+                               "$1::bigint AND state = 'pending'",
+                               2, NULL, v, NULL, NULL, 0);
+    int rc = 0;
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        snprintf(err, errsz, "%s", PQresultErrorMessage(r));
+        rc = -EIO;
+    }
+    PQclear(r);
+    return rc;
+}

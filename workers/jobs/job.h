@@ -48,6 +48,11 @@ struct job_queue {
     int (*run)(struct job_ctx *ctx, struct job *job);
     /* May be NULL when the job has no effects besides its result. */
     int (*commit)(struct job_ctx *ctx, struct job *job, PGconn *conn);
+    /* Optional: the job has failed for the last time. Runs in the
+     * transaction that marks it dead (in a savepoint: its failure is logged
+     * and the job is dead all the same), so that the business row waiting
+     * for the job can be told (e.g. an attempt that will never be checked). */
+    int (*on_dead)(struct job_ctx *ctx, struct job *job, PGconn *conn);
     int max_attempts; /* 0: [jobs] max_attempts */
     int timeout_ms;   /* longest expected run; 0: [jobs] visibility_ms / 2 */
     /* Optional per-thread set-up (e.g. loading models) and tear-down. */

@@ -295,8 +295,8 @@ failed_or_unknown:
 
 /* Step 5: back to queued with backoff, or dead. Returns OUTCOME_FAILED, or
  * OUTCOME_UNKNOWN if PostgreSQL could not record it. *dead tells which. */
-static enum outcome job_finish_failed(struct worker_thread *t, struct job_ctx *ctx,
-                                      const struct job *job, const char *lease, bool *dead)
+static enum outcome job_finish_failed(struct worker_thread *t, struct job_ctx *ctx, struct job *job,
+                                      const char *lease, bool *dead)
 {
     struct worker *w = t->w;
     uint32_t rnd = 0;
@@ -311,6 +311,13 @@ static enum outcome job_finish_failed(struct worker_thread *t, struct job_ctx *c
     if (ctx->error[0] == '\0')
         snprintf(ctx->error, sizeof(ctx->error), "the handler failed without saying why");
     const char *v[] = {id, lease, max, delay_s, ctx->error};
+    bool hook = w->q->on_dead != NULL;
+    if (hook) {
+        PGresult *b = sync_exec(&t->conns, "BEGIN", 0, NULL);
+        if (b == NULL)
+            return OUTCOME_UNKNOWN;
+        PQclear(b);
+    }
     PGresult *r = sync_exec(
         &t->conns,
         "UPDATE jobs SET state = CASE WHEN attempts >= $3::int THEN 'dead' ELSE 'queued' END, "
@@ -319,14 +326,30 @@ static enum outcome job_finish_failed(struct worker_thread *t, struct job_ctx *c
         "finished_at = CASE WHEN attempts >= $3::int THEN now() END, updated_at = now() "
         "WHERE id = $1 AND locked_by = $2 RETURNING state",
         5, v);
-    if (r == NULL)
+    if (r == NULL) {
+        if (hook && t->conns.pg != NULL)
+            PQclear(sync_exec(&t->conns, "ROLLBACK", 0, NULL));
         return OUTCOME_UNKNOWN;
+    }
     *dead = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "dead") == 0;
     if (PQntuples(r) == 1)
         log_msg(*dead ? LOG_LEVEL_ERR : LOG_LEVEL_WARNING, NULL, "job %s attempt %d failed%s: %s",
                 id, job->attempt, *dead ? "; no attempts left, the job is dead" : "; will retry",
                 ctx->error);
     PQclear(r);
+    if (hook) {
+        if (*dead) {
+            PQclear(sync_exec(&t->conns, "SAVEPOINT on_dead", 0, NULL));
+            if (w->q->on_dead(ctx, job, t->conns.pg) < 0) {
+                log_err("job %s: telling its subject that it is dead failed: %s", id, ctx->error);
+                PQclear(sync_exec(&t->conns, "ROLLBACK TO SAVEPOINT on_dead", 0, NULL));
+            }
+        }
+        PGresult *c = sync_exec(&t->conns, "COMMIT", 0, NULL);
+        if (c == NULL)
+            return OUTCOME_UNKNOWN;
+        PQclear(c);
+    }
     return OUTCOME_FAILED;
 }
 
