@@ -234,7 +234,6 @@ struct pay_req {
     time_t expires;
     /* Results of the pool work (malloc'd, freed in after). */
     char *pay_info; /* JSON text */
-    char *sim_trade_no;
     const char *error;
 };
 
@@ -262,7 +261,7 @@ static void pay_done(struct api_txn *tx, const struct pg_result *r)
     api_query(req, "SELECT " ORDER_COLUMNS " FROM orders WHERE order_no = $1", 1, v, pay_reread);
 }
 
-static void pay_sim_inserted(struct api_txn *tx, const struct pg_result *r)
+static void pay_job_added(struct api_txn *tx, const struct pg_result *r)
 {
     if (api_txn_fail(tx, r))
         return;
@@ -281,21 +280,18 @@ static void pay_updated(struct api_txn *tx, const struct pg_result *r)
         pay_select(req);
         return;
     }
-    if (p->sim_trade_no != NULL) {
-        /* The simulator's answer to WeChat's native prepay: its trade. */
-        char *notify = arena_printf(&req->arena, "%s/api/v1/payments/wechat/notify",
-                                    pay_public_url(&req->arena, &req->srv->cfg));
-        const char *v[] = {p->sim_trade_no,
-                           p->no,
-                           arena_printf(&req->arena, "%lld", p->amount_fen),
-                           arena_strdup(&req->arena, p->description),
-                           notify,
-                           arena_printf(&req->arena, "%lld", (long long)p->expires)};
-        api_txn_query(tx,
-                      "INSERT INTO payment_sim_trades (provider, trade_no, out_trade_no, "
-                      "amount_fen, subject, notify_url, time_expire) VALUES ('wechat', $1, $2, "
-                      "$3::bigint, $4, $5, to_timestamp($6::bigint)) ON CONFLICT DO NOTHING",
-                      6, v, pay_sim_inserted);
+    if (strcmp(p->provider, "wechat") == 0) {
+        json_t *job =
+            json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "kind", "prepay", "order_no", p->no,
+                      "description", p->description, "amount_fen", (json_int_t)p->amount_fen,
+                      "expires_at", (json_int_t)p->expires, "notify_url",
+                      arena_printf(&req->arena, "%s/api/v1/payments/wechat/notify",
+                                   pay_public_url(&req->arena, &req->srv->cfg)));
+        char *text = json_dumps(job, JSON_COMPACT);
+        json_decref(job);
+        char *payload = arena_strdup(&req->arena, text);
+        free(text);
+        api_txn_add_job(tx, "payment", payload, pay_job_added);
         return;
     }
     api_txn_commit(tx, pay_done);
@@ -358,26 +354,11 @@ static void pay_prepare(void *data)
         p->pay_info = json_dumps(info, JSON_COMPACT);
         json_decref(info);
     } else {
-        /* WeChat Native: the simulator answers the prepay inline (its trade is
-         * written in the same transaction); a real gateway needs the prepay
-         * call, which is not implemented yet. */
-        if (!cfg->pay_simulator || cfg->pay_wechat_gateway[0] != '\0') {
-            p->error = "wechat prepay needs the simulator";
-            goto out;
-        }
-        char digits[29];
-        time_t bj = time(NULL) + 8 * 3600;
-        struct tm tm;
-        gmtime_r(&bj, &tm);
-        strftime(digits, 13, "4200%Y%m%d", &tm);
-        for (int i = 12; i < 28; i++)
-            digits[i] = (char)('0' + randombytes_uniform(10));
-        digits[28] = '\0';
-        p->sim_trade_no = zk_strdup(digits);
+        /* WeChat Native: the QR payload comes from the provider's prepay
+         * API, which the payment worker calls (a `prepay` job queued with
+         * the state change); the client polls the order until pay has it. */
         json_t *info =
-            json_pack("{s:s, s:s, s:s, s:s}", "provider", "wechat", "kind", "qr", "qr_payload",
-                      arena_printf(&a, "weixin://wxpay/bizpayurl?pr=%s", digits), "url",
-                      arena_printf(&a, "%s/pay/%s", pay_wechat_gateway(&a, cfg), digits));
+            json_pack("{s:s, s:s, s:b}", "provider", "wechat", "kind", "qr", "pending", 1);
         p->pay_info = json_dumps(info, JSON_COMPACT);
         json_decref(info);
     }
@@ -391,8 +372,6 @@ static void pay_prepared(struct http_request *req, void *data)
     if (p->pay_info == NULL) {
         log_msg(LOG_LEVEL_ERR, req->id, "payment: cannot prepare %s payment: %s", p->provider,
                 p->error ? p->error : "unknown");
-        free(p->sim_trade_no);
-        p->sim_trade_no = NULL;
         http_respond_error(req, 503, "PROVIDER_UNAVAILABLE",
                            "该支付方式暂不可用，请稍后再试或换一种方式", "provider");
         return;
@@ -401,11 +380,6 @@ static void pay_prepared(struct http_request *req, void *data)
     char *info = arena_strdup(&req->arena, p->pay_info);
     free(p->pay_info);
     p->pay_info = info;
-    if (p->sim_trade_no != NULL) {
-        char *t = arena_strdup(&req->arena, p->sim_trade_no);
-        free(p->sim_trade_no);
-        p->sim_trade_no = t;
-    }
     req->ctx = p;
     api_txn_begin(req, pay_begun);
 }

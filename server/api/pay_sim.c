@@ -7,6 +7,9 @@
  *                                          signature, shows the pay page
  *   POST /sim/alipay/gateway.do            Alipay API: alipay.trade.query,
  *                                          alipay.trade.close (signed answers)
+ *   POST /sim/wechat/v3/pay/transactions/native
+ *                                          WeChat Native prepay: a trade and
+ *                                          its code_url
  *   GET  /sim/wechat/pay/{trade_no}        the page a WeChat QR code leads to
  *   GET  /sim/wechat/v3/pay/transactions/out-trade-no/{no}?mchid=
  *   POST /sim/wechat/v3/pay/transactions/out-trade-no/{no}/close
@@ -515,6 +518,88 @@ static void sim_wechat_api(struct http_request *req)
     pay_offload(req, sim_verify_work, wechat_api_verified, s);
 }
 
+/* ---- WeChat Native prepay: POST /sim/wechat/v3/pay/transactions/native ---- */
+
+static void wechat_native_row(void *ud, const struct pg_result *r)
+{
+    struct http_request *req = ud;
+    if (api_db_failed(req, r))
+        return;
+    struct sim *s = req->ctx;
+    const PGresult *res = r->res;
+    /* Asked again for the same order with another amount: refused. */
+    if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
+        sim_answer(req, s, 400,
+                   json_pack("{s:s, s:s}", "code", "PARAM_ERROR", "message", "订单金额不一致"));
+        return;
+    }
+    sim_answer(req, s, 200,
+               json_pack("{s:s}", "code_url",
+                         arena_printf(&req->arena, "weixin://wxpay/bizpayurl?pr=%s",
+                                      PQgetvalue(res, 0, 0))));
+}
+
+static void wechat_native_verified(struct http_request *req, void *data)
+{
+    struct sim *s = data;
+    if (!s->verified) {
+        sim_answer(req, s, 401,
+                   json_pack("{s:s, s:s}", "code", "SIGN_ERROR", "message", "签名错误"));
+        return;
+    }
+    json_t *j = json_loadb(s->body, s->len, 0, NULL);
+    const char *no = json_string_value(json_object_get(j, "out_trade_no"));
+    const char *desc = json_string_value(json_object_get(j, "description"));
+    const char *notify = json_string_value(json_object_get(j, "notify_url"));
+    const char *expire = json_string_value(json_object_get(j, "time_expire"));
+    json_int_t total = json_integer_value(json_object_get(json_object_get(j, "amount"), "total"));
+    if (no == NULL || desc == NULL || notify == NULL || total <= 0) {
+        json_decref(j);
+        sim_answer(req, s, 400,
+                   json_pack("{s:s, s:s}", "code", "PARAM_ERROR", "message", "缺少必填参数"));
+        return;
+    }
+    char trade_no[29];
+    time_t bj = time(NULL) + 8 * 3600;
+    struct tm tm;
+    gmtime_r(&bj, &tm);
+    strftime(trade_no, 13, "4200%Y%m%d", &tm);
+    for (int i = 12; i < 28; i++)
+        trade_no[i] = (char)('0' + randombytes_uniform(10));
+    trade_no[28] = '\0';
+    const char *v[] = {arena_strdup(&req->arena, trade_no),
+                       arena_strdup(&req->arena, no),
+                       arena_printf(&req->arena, "%lld", (long long)total),
+                       arena_strdup(&req->arena, desc),
+                       arena_strdup(&req->arena, notify),
+                       expire ? arena_strdup(&req->arena, expire) : NULL};
+    json_decref(j);
+    req->ctx = s;
+    api_query(req,
+              "INSERT INTO payment_sim_trades AS t (provider, trade_no, out_trade_no, amount_fen, "
+              "subject, notify_url, time_expire) VALUES ('wechat', $1, $2, $3::bigint, $4, $5, "
+              "coalesce($6::timestamptz, now() + interval '2 hours')) ON CONFLICT (provider, "
+              "out_trade_no) DO UPDATE SET notify_url = EXCLUDED.notify_url RETURNING t.trade_no, "
+              "t.amount_fen = $3::bigint",
+              6, v, wechat_native_row);
+}
+
+static void sim_wechat_native(struct http_request *req)
+{
+    if (!sim_enabled(req))
+        return;
+    struct sim *s = arena_calloc(&req->arena, sizeof(*s));
+    s->provider = "wechat";
+    s->method = "POST";
+    s->url_path = "/v3/pay/transactions/native";
+    s->auth = http_header_get(req, "Authorization");
+    s->body = req->body ? req->body : "";
+    s->len = req->body_len;
+    s->mchid = req->srv->cfg.pay_wechat_mchid;
+    s->key_path = pay_key_path(&req->arena, &req->srv->cfg, PAY_KEY_WECHAT_MCH_PUBLIC);
+    pay_offload(req, sim_verify_work, wechat_native_verified, s);
+}
+
 /* ---- POST /sim/pay/{provider}/{trade_no}: the person pays ---- */
 
 struct sim_pay {
@@ -612,6 +697,7 @@ static const struct route sim_routes[] = {
     {"GET", "/sim/wechat/pay/{trade_no}", sim_wechat_page, 1024, NULL},
     {"GET", "/sim/wechat/v3/pay/transactions/out-trade-no/{no}", sim_wechat_api, 1024, NULL},
     {"POST", "/sim/wechat/v3/pay/transactions/out-trade-no/{no}/close", sim_wechat_api, 4096, NULL},
+    {"POST", "/sim/wechat/v3/pay/transactions/native", sim_wechat_native, 8192, NULL},
     {"POST", "/sim/pay/{provider}/{trade_no}", sim_pay, 1024, NULL},
 };
 

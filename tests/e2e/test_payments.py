@@ -141,6 +141,17 @@ def paying_order(server, db, provider="alipay"):
     return s, r.json()
 
 
+def wait_pay_info(session, no, timeout=20):
+    """WeChat's QR payload arrives once the worker's prepay call answered."""
+    got = {}
+
+    def ready():
+        got["pay"] = session.get(f"/api/v1/me/orders/{no}").json()["pay"]
+        return got["pay"] is not None and "qr_payload" in got["pay"]
+    h.wait_until(ready, timeout=timeout, step=0.1, what=f"QR payload of {no}")
+    return got["pay"]
+
+
 def order_state(db, no):
     return q1(db, "SELECT state FROM orders WHERE order_no = %s", no)
 
@@ -418,9 +429,13 @@ def sim_pay_via_page(server, pay_info, notify=True):
 
 @pytest.mark.parametrize("provider", ["alipay", "wechat"])
 def test_a_lost_callback_is_settled_by_zikaoctl_reconcile(pserver, db, pg, database,
-                                                          redis_server, keydir, provider):
-    _, order = paying_order(pserver, db, provider)
-    trade_no = sim_pay_via_page(pserver, order["pay"], notify=False)
+                                                          redis_server, keydir, pworker, provider):
+    s, order = paying_order(pserver, db, provider)
+    info = order["pay"]
+    if provider == "wechat":
+        pworker(pserver)  # asks the provider for the QR payload (prepay)
+        info = wait_pay_info(s, order["order_no"])
+    trade_no = sim_pay_via_page(pserver, info, notify=False)
     time.sleep(0.5)
     assert order_state(db, order["order_no"]) == "paying"  # no callback ever comes
     r = ctl(pg, database, redis_server, "payments", "reconcile", "--older-than", "0",
@@ -492,6 +507,8 @@ def test_simulator_full_pay_flow_with_the_run_configuration(make_server, db, pg,
         info = r.json()["pay"]
         assert info["provider"] == provider
         if provider == "wechat":
+            assert info["pending"] is True  # the prepay call runs in the worker
+            info = wait_pay_info(s, no)
             assert info["qr_payload"].startswith("weixin://wxpay/bizpayurl?pr=")
         trade_no = sim_pay_via_page(server, info)
         h.wait_until(lambda: s.get(f"/api/v1/me/orders/{no}").json()["state"] == "paid",
@@ -649,11 +666,12 @@ def test_cancel_endpoint_errors_and_no_refund_after_payment(pserver, db, keydir,
 def test_cancelling_while_paying_closes_the_provider_trade(pserver, db, pworker):
     pworker(pserver)
     s, order = paying_order(pserver, db, "wechat")
+    info = wait_pay_info(s, order["order_no"])  # the provider has the trade now
     r = s.post(f"/api/v1/me/orders/{order['order_no']}/cancel")
     assert r.status == 200 and r.json()["state"] == "closed"
     h.wait_until(lambda: q1(db, "SELECT state FROM payment_sim_trades") == "CLOSED",
                  what="provider trade closed")
-    page = urllib.parse.urlsplit(order["pay"]["url"]).path
+    page = urllib.parse.urlsplit(info["url"]).path
     assert pserver.get(page).status == 409  # can no longer be paid
 
 
@@ -688,3 +706,19 @@ def test_simulator_is_refused_in_production(make_server, keydir):
     assert server.proc.returncode == 78
     assert "simulator" in server.log()
     server.proc = None
+
+
+def test_simulator_refuses_unsigned_merchant_requests(pserver):
+    body = json.dumps({"mchid": "1900000001", "out_trade_no": "ZK20261123ABCDEFGHJKMNPQRS",
+                       "description": "x", "notify_url": "http://127.0.0.1:1/",
+                       "amount": {"total": 1}}).encode()
+    r = pserver.request("POST", "/sim/wechat/v3/pay/transactions/native", body=body,
+                        headers={"Content-Type": "application/json"})
+    assert r.status == 401 and r.json()["code"] == "SIGN_ERROR"
+    assert r.header("Wechatpay-Signature")  # even refusals are signed by the "platform"
+    r = pserver.request("POST", "/sim/alipay/gateway.do",
+                        body=b"method=alipay.trade.query&app_id=2021000000000001&sign=AAAA",
+                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status == 200
+    assert json.loads(r.body)["alipay_trade_query_response"]["sub_code"] == \
+        "isv.invalid-signature"

@@ -347,6 +347,38 @@ static int wechat_close(struct pay_client *pc, struct arena *a, const char *orde
     return rc;
 }
 
+int pay_client_wechat_prepay(struct pay_client *pc, struct arena *a, const char *order_no,
+                             const char *description, long long amount_fen, time_t expires,
+                             const char *notify_url, const char **code_url, const char **why)
+{
+    const struct zk_config *cfg = pc->cfg;
+    *why = NULL;
+    json_t *req =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:I, s:s}}", "appid", cfg->pay_wechat_appid,
+                  "mchid", cfg->pay_wechat_mchid, "description", description, "out_trade_no",
+                  order_no, "time_expire", pay_time_rfc3339(a, expires), "notify_url", notify_url,
+                  "amount", "total", (json_int_t)amount_fen, "currency", "CNY");
+    char *text = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    char *body = arena_strdup(a, text ? text : "{}");
+    free(text);
+    struct http_resp r;
+    if (wechat_call(pc, a, "POST", "/v3/pay/transactions/native", body, &r, why) < 0)
+        return -EIO;
+    json_t *j = json_loadb(r.body.data, r.body.len, 0, NULL);
+    const char *url = json_string_value(json_object_get(j, "code_url"));
+    int rc = -EIO;
+    if (r.status == 200 && url != NULL && url[0] != '\0') {
+        *code_url = arena_strdup(a, url);
+        rc = 0;
+    } else {
+        const char *code = json_string_value(json_object_get(j, "code"));
+        *why = arena_printf(a, "wechat prepay failed: HTTP %ld %s", r.status, code ? code : "");
+    }
+    json_decref(j);
+    return rc;
+}
+
 enum pay_query_result pay_client_query(struct pay_client *pc, struct arena *a, const char *provider,
                                        const char *order_no, struct pay_notice *n, const char **raw,
                                        const char **why)

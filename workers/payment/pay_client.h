@@ -15,6 +15,7 @@
 #include "pay_proto.h"
 
 #include <jansson.h>
+#include <time.h>
 
 struct pay_client;
 
@@ -42,6 +43,14 @@ enum pay_query_result pay_client_query(struct pay_client *pc, struct arena *a, c
  */
 int pay_client_close(struct pay_client *pc, struct arena *a, const char *provider,
                      const char *order_no, const char **why);
+
+/*
+ * WeChat Pay Native prepay: asks the provider for the QR payload (code_url)
+ * of our order. Returns 0 with *code_url (in a), or -EIO with *why.
+ */
+int pay_client_wechat_prepay(struct pay_client *pc, struct arena *a, const char *order_no,
+                             const char *description, long long amount_fen, time_t expires,
+                             const char *notify_url, const char **code_url, const char **why);
 
 /*
  * Simulator: signs the notification of a paid simulated trade (payload of

@@ -10,6 +10,9 @@
  *               done transaction, so exactly one chain runs.
  *   close       {"order_no": ...}: an order cancelled while paying: close the
  *               trade at the provider, or settle it if it was paid meanwhile.
+ *   prepay      {"order_no", "description", "amount_fen", "expires_at",
+ *               "notify_url"}: WeChat Native prepay; the QR payload (code_url)
+ *               goes into the order's pay_info.
  *   sim_notify  the simulator delivers a signed notification to the server;
  *               failing (the server did not acknowledge) retries with backoff,
  *               as a real provider does.
@@ -29,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PAY_JOB_MAX_ATTEMPTS 12
@@ -117,6 +121,33 @@ static int pay_run(struct job_ctx *ctx, struct job *job)
         return json_integer_value(json_object_get(job->payload, "event_id")) > 0
                    ? 0
                    : job_fail(ctx, "event job without event_id");
+    if (strcmp(kind, "prepay") == 0) {
+        const char *no = json_string_value(json_object_get(job->payload, "order_no"));
+        const char *desc = json_string_value(json_object_get(job->payload, "description"));
+        const char *notify = json_string_value(json_object_get(job->payload, "notify_url"));
+        json_int_t amount = json_integer_value(json_object_get(job->payload, "amount_fen"));
+        json_int_t expires = json_integer_value(json_object_get(job->payload, "expires_at"));
+        if (no == NULL || desc == NULL || notify == NULL || amount <= 0)
+            return job_fail(ctx, "prepay payload incomplete");
+        const char *code_url = NULL, *why = NULL;
+        if (pay_client_wechat_prepay(t->pc, job->arena, no, desc, amount, (time_t)expires, notify,
+                                     &code_url, &why) < 0)
+            return job_fail(ctx, "prepay of %s: %s", no, why ? why : "?");
+        json_t *info = json_pack("{s:s, s:s, s:s}", "provider", "wechat", "kind", "qr",
+                                 "qr_payload", code_url);
+        const char *pr = strstr(code_url, "pr=");
+        if (t->cfg.pay_simulator && t->cfg.pay_wechat_gateway[0] == '\0' && pr != NULL)
+            /* The simulator's stand-in for scanning the code: its pay page. */
+            json_object_set_new(
+                info, "url",
+                json_string(arena_printf(job->arena, "%s/pay/%s",
+                                         pay_wechat_gateway(job->arena, &t->cfg), pr + 3)));
+        char *text = json_dumps(info, JSON_COMPACT);
+        json_decref(info);
+        job->data = arena_strdup(job->arena, text);
+        free(text);
+        return 0;
+    }
     if (strcmp(kind, "sim_notify") == 0) {
         const char *why = NULL;
         if (pay_client_sim_notify(t->pc, job->arena, job->payload, &why) < 0)
@@ -179,6 +210,20 @@ static int pay_commit(struct job_ctx *ctx, struct job *job, PGconn *conn)
             return job_fail(ctx, "applying event %s: %s", id, err);
         job_set_result(ctx, json_pack("{s:s}", "outcome", outcome));
         return 0;
+    }
+    if (strcmp(kind, "prepay") == 0) {
+        /* Only while it is still paying through WeChat (not cancelled meanwhile). */
+        const char *v[] = {json_string_value(json_object_get(job->payload, "order_no")), job->data};
+        PGresult *r = PQexecParams(conn,
+                                   "UPDATE orders SET pay_info = $2::jsonb, updated_at = now() "
+                                   "WHERE order_no = $1 AND state = 'paying' AND provider = "
+                                   "'wechat'",
+                                   2, NULL, v, NULL, NULL, 0);
+        int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        if (!ok)
+            snprintf(err, sizeof(err), "%s", PQresultErrorMessage(r));
+        PQclear(r);
+        return ok ? 0 : job_fail(ctx, "prepay: %s", err);
     }
     if (strcmp(kind, "sim_notify") == 0) {
         const char *v[] = {json_string_value(json_object_get(job->payload, "provider")),
