@@ -9,6 +9,9 @@
 # `cryptography`), then wrk posts them with CONC connections for DURATION
 # seconds; every stored notification is a row in payment_events. No payment
 # worker runs during the measurement (applying events is asynchronous).
+# For scale, pgbench then runs the same storing statement (event + job, one
+# transaction, synchronous commit) from as many connections as the server
+# has: the database's own ceiling for this work on this machine.
 #
 # Usage: tests/bench/payment/run.sh [BUILD_DIR]   (default ./build; needs wrk)
 # Knobs: N (default 40000), DURATION (s, 10), CONC (64), WORKERS (server
@@ -75,3 +78,13 @@ for provider in alipay wechat; do
     echo "  (every pre-signed notification was used: raise N for a longer run)"
   fi
 done
+
+# The floor: the storing statement alone, from $(( WORKERS * POOL )) connections.
+raw=$(head -c 900 "$tmp/alipay.txt" | tr -d "'")
+cat >"$tmp/store.sql" <<SQL
+\set k random(1, 1000000000)
+WITH ev AS (INSERT INTO payment_events (provider, source, notify_key, order_no, trade_no, status, provider_status, amount_fen, merchant, raw) VALUES ('alipay', 'notify', 'pg' || :k || ':' || random(), 'ZK20261123BENCH00000000000', 'T' || :k, 'success', 'TRADE_SUCCESS', 5000, '2021000000000001/2088000000000001', '$raw') ON CONFLICT (provider, notify_key) DO NOTHING RETURNING id), job AS (INSERT INTO jobs (queue, payload) SELECT 'payment', jsonb_build_object('kind', 'event', 'event_id', id) FROM ev RETURNING id) SELECT id FROM job;
+SQL
+tps=$("$ZIKAO_PG_BIN/pgbench" -h 127.0.0.1 -p "$ZIKAO_PG_PORT" -U postgres -n -f "$tmp/store.sql" \
+      -c $(( WORKERS * POOL )) -j 2 -T "$DURATION" zikao 2>/dev/null | awk '/^tps/ {print int($3); exit}')
+echo "pgbench, the same storing statement alone ($(( WORKERS * POOL )) connections): $tps tps"
