@@ -310,8 +310,10 @@ def test_photo_pipeline_runs_under_memory_deny_write_execute():
     vips = shutil.which("vips")
     if vips is None:
         pytest.skip("SKIP: the vips command (libvips-tools) is not installed")
-    # Not under /tmp: the test mounts a fresh noexec /tmp over it.
-    tmpdir_path = tempfile.mkdtemp(prefix="mdwe-", dir=h.BUILD)
+    # Not under /tmp: the test mounts a fresh noexec /tmp over it (and the
+    # build directory itself may be under /tmp, as a CI checkout can be).
+    outside = h.BUILD if not os.path.realpath(h.BUILD).startswith("/tmp/") else "/var/tmp"
+    tmpdir_path = tempfile.mkdtemp(prefix="mdwe-", dir=outside)
     photo = os.path.join(tmpdir_path, "photo.jpg")
     noise = os.path.join(tmpdir_path, "noise.v")
     subprocess.run([vips, "gaussnoise", noise, "1200", "1600", "--mean", "128", "--sigma", "40"],
