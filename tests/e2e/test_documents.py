@@ -8,7 +8,6 @@ real PostgreSQL, Redis, zikao-server and zikao-worker --queue pdf.
 Orders are opened through the test-only order route and marked paid in the
 database (the payment flow itself is tested in test_payments.py)."""
 import hashlib
-import os
 import signal
 import subprocess
 import tempfile
