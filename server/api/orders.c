@@ -63,23 +63,51 @@ json_t *order_json(const PGresult *res, int row)
 
 /* ---- the order service ---- */
 
+struct order_open_step {
+    void *saved_ctx; /* the caller's req->ctx, restored before next runs */
+    api_txn_step_fn next;
+    const char *v[6];
+};
+
+static void order_open_expired_closed(struct api_txn *tx, const struct pg_result *r)
+{
+    struct http_request *req = api_txn_request(tx);
+    struct order_open_step *st = req->ctx;
+    req->ctx = st->saved_ctx;
+    if (r->error != PG_OK) {
+        st->next(tx, r);
+        return;
+    }
+    api_txn_query(tx,
+                  "SELECT " ORDER_COLUMNS " FROM pay_order_open($1, $2::bigint, $3, $4, $5, "
+                  "$6::int)",
+                  6, st->v, st->next);
+}
+
 void order_open(struct api_txn *tx, int64_t candidate_id, const char *purpose, const char *subject,
                 api_txn_step_fn next)
 {
     struct http_request *req = api_txn_request(tx);
     const struct zk_config *cfg = &req->srv->cfg;
+    struct order_open_step *st = arena_calloc(&req->arena, sizeof(*st));
     char *no = arena_alloc(&req->arena, ORDER_NO_LEN + 1);
     pay_order_no_new(no);
-    const char *v[] = {no,
-                       arena_printf(&req->arena, "%" PRId64, candidate_id),
-                       arena_strdup(&req->arena, purpose),
-                       arena_strdup(&req->arena, subject),
-                       cfg->province,
-                       arena_printf(&req->arena, "%d", cfg->pay_order_expiry_minutes)};
+    st->v[0] = no;
+    st->v[1] = arena_printf(&req->arena, "%" PRId64, candidate_id);
+    st->v[2] = arena_strdup(&req->arena, purpose);
+    st->v[3] = arena_strdup(&req->arena, subject);
+    st->v[4] = cfg->province;
+    st->v[5] = arena_printf(&req->arena, "%d", cfg->pay_order_expiry_minutes);
+    st->next = next;
+    st->saved_ctx = req->ctx;
+    req->ctx = st;
+    /* An unpaid order past its expiry that no provider has seen is closed
+     * first, so that asking again opens a fresh one instead of returning it. */
     api_txn_query(tx,
-                  "SELECT " ORDER_COLUMNS " FROM pay_order_open($1, $2::bigint, $3, $4, $5, "
-                  "$6::int)",
-                  6, v, next);
+                  "UPDATE orders SET state = 'closed', closed_reason = 'expired', closed_at = "
+                  "now(), updated_at = now() WHERE purpose = $2 AND subject = $3 AND state = "
+                  "'created' AND expires_at < now() AND candidate_id = $1::bigint",
+                  3, st->v + 1, order_open_expired_closed);
 }
 
 bool order_open_failed(struct api_txn *tx, const struct pg_result *r)

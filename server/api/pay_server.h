@@ -95,8 +95,9 @@ json_t *order_json(const PGresult *res, int row);
 /*
  * The order service: in the caller's transaction, returns (in r, one row of
  * ORDER_COLUMNS) the subject's open or paid order, or opens a new one with
- * the fee of [profile] province. Fails with SQLSTATE ZKP01 (no such fee) or
- * ZKP02 (the subject's order belongs to another candidate).
+ * the fee of [profile] province (an unpaid `created` order past its expiry
+ * is closed first). req->ctx is the caller's again when next runs. Fails with SQLSTATE ZKP01 (no
+ * such fee) or ZKP02 (the subject's order belongs to another candidate).
  */
 void order_open(struct api_txn *tx, int64_t candidate_id, const char *purpose, const char *subject,
                 api_txn_step_fn next);

@@ -569,6 +569,16 @@ def test_one_open_order_per_subject_asking_again_returns_it(pserver, db):
     assert r.status == 201 and r.json()["order_no"] != no and r.json()["amount_fen"] == 100
 
 
+def test_asking_again_after_expiry_opens_a_fresh_order(pserver, db):
+    cid = new_candidate(db)
+    first = demo_order(pserver, cid, "grad-9")
+    q(db, "UPDATE orders SET expires_at = now() - interval '1 second'")
+    second = demo_order(pserver, cid, "grad-9")
+    assert second["order_no"] != first["order_no"] and second["state"] == "created"
+    assert q(db, "SELECT state, closed_reason FROM orders ORDER BY id") == \
+        [("closed", "expired"), ("created", None)]
+
+
 def test_a_paid_subject_is_never_charged_again(pserver, db, keydir, pworker):
     pworker(pserver)
     s, order = paying_order(pserver, db)
