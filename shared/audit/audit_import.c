@@ -84,8 +84,8 @@ static const char *const kind_names[] = {"majors", "courses", "plans",
 static const char *const headers[] = {
     "code,name,level,status,universities",
     "code,name,credits,kind",
-    "major_code,version,valid_from,min_total_credits,module_seq,module_name,module_min_credits,"
-    "course_code,course_name,credits,required",
+    ("major_code,version,valid_from,min_total_credits,module_seq,module_name,module_min_credits,"
+     "course_code,course_name,credits,required"), /* one header, split for length */
     "id,major_code,plan_version,kind,sources,targets,min_credits,sources_from,note",
     "candidate_id,exam_id,course_code,course_name,score,credits,passed_on,source",
     "candidate_id,exam_id,sitting,course_code,course_name,score",
