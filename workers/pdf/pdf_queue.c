@@ -14,10 +14,10 @@
  *         subject changed between the request and the render, the row takes
  *         the hash of what was rendered, or - if a row for that input exists
  *         already - fails as superseded, so a hash always names its bytes.
- * Failures (no data for the subject, a render error naming the field, the
- * database) fail the job; on the queue's last attempt the document is
- * marked failed with the error, so the API can say so. The server also
- * treats a pending document whose job is dead as failed.
+ * on_dead: failures (no data for the subject, a render error naming the
+ *         field, the database) fail the job and are retried; when the job
+ *         dies, the document is marked failed with the job's last error in
+ *         the same transaction, so the API can say why.
  *
  * Each thread owns a PostgreSQL connection for run's reads. pango loads the
  * fonts once per consumer thread (its first render costs ~70 ms more); they
@@ -31,7 +31,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +39,6 @@
 struct pdf_thread {
     struct zk_config cfg;
     struct sync_conns conns;
-    int max_attempts;
 };
 
 /* What run hands to commit. */
@@ -55,16 +53,12 @@ struct pdf_job {
     char filename[96];
 };
 
-extern const struct job_queue job_queue_pdf;
-
 static int pdf_thread_init(void **state, const struct zk_config *cfg)
 {
     struct pdf_thread *t = zk_calloc(1, sizeof(*t));
     t->cfg = *cfg;
     t->conns.cfg = &t->cfg;
     t->conns.application_name = "zikao-worker/pdf";
-    t->max_attempts =
-        job_queue_pdf.max_attempts > 0 ? job_queue_pdf.max_attempts : cfg->jobs_max_attempts;
     *state = t;
     return 0;
 }
@@ -90,39 +84,6 @@ const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void)
 {
     return "leak:libfontconfig.so\n";
-}
-
-/*
- * Fails the job with the message; on the last attempt the document is
- * marked failed with it first (best effort: if that write is lost, the
- * server still sees the dead job). Returns job_fail's -1.
- */
-static int fail_document(struct job_ctx *ctx, struct pdf_thread *t, const struct job *job,
-                         int64_t document_id, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static int fail_document(struct job_ctx *ctx, struct pdf_thread *t, const struct job *job,
-                         int64_t document_id, const char *fmt, ...)
-{
-    char msg[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (job->attempt >= t->max_attempts && document_id > 0) {
-        char id[24], error[480];
-        snprintf(id, sizeof(id), "%" PRId64, document_id);
-        snprintf(error, sizeof(error), "%s (after %d attempts)", msg, job->attempt);
-        const char *v[] = {id, error};
-        PGresult *r = sync_exec(&t->conns,
-                                "UPDATE documents SET state = 'failed', error = $2, updated_at = "
-                                "now() WHERE id = $1::bigint AND state = 'pending'",
-                                2, v);
-        if (r != NULL)
-            PQclear(r);
-        log_err("pdf: document %" PRId64 " failed: %s", document_id, error);
-    }
-    return job_fail(ctx, "%s", msg);
 }
 
 static double ms_since(const struct timespec *t0)
@@ -169,14 +130,14 @@ static int pdf_run(struct job_ctx *ctx, struct job *job)
     }
     if (kind < 0) {
         PQclear(r);
-        return fail_document(ctx, t, job, pj->document_id, "unknown document kind");
+        return job_fail(ctx, "unknown document kind");
     }
     if (PQgetisnull(r, 0, 2)) {
         PQclear(r);
-        return fail_document(ctx, t, job, pj->document_id,
-                             "the subject has no data for a %s (missing, or not in a state that "
-                             "has one, e.g. an order that is not paid)",
-                             doc_kind_info(kind)->name);
+        return job_fail(ctx,
+                        "the subject has no data for a %s (missing, or not in a state that "
+                        "has one, e.g. an order that is not paid)",
+                        doc_kind_info(kind)->name);
     }
     snprintf(pj->hash, sizeof(pj->hash), "%s", PQgetvalue(r, 0, 3));
     json_error_t jerr;
@@ -189,8 +150,7 @@ static int pdf_run(struct job_ctx *ctx, struct job *job)
     int rc = doc_render((enum doc_kind)kind, input, &out);
     json_decref(input);
     if (rc < 0)
-        return fail_document(ctx, t, job, pj->document_id, "rendering the %s failed: %s",
-                             doc_kind_info(kind)->name, out.error);
+        return job_fail(ctx, "rendering the %s failed: %s", doc_kind_info(kind)->name, out.error);
     pj->data = arena_alloc(job->arena, out.len);
     memcpy(pj->data, out.data, out.len);
     pj->len = out.len;
@@ -294,10 +254,31 @@ static int pdf_commit(struct job_ctx *ctx, struct job *job, PGconn *conn)
     return 0;
 }
 
+/* The job is dead: its document (still pending, or failed earlier and
+ * revived) will not be rendered; the job's last error says why. */
+static int pdf_dead(struct job_ctx *ctx, struct job *job, PGconn *conn)
+{
+    char id[24];
+    snprintf(id, sizeof(id), "%" PRId64, job->id);
+    const char *v[] = {id};
+    PGresult *r = exec(conn,
+                       "UPDATE documents d SET state = 'failed', error = j.last_error || ' (after "
+                       "' || j.attempts || ' attempts)', updated_at = now() FROM jobs j WHERE j.id "
+                       "= $1::bigint AND d.job_id = j.id AND d.state <> 'ready' RETURNING d.id",
+                       1, v, NULL, NULL);
+    if (r == NULL)
+        return job_fail(ctx, "marking the document of job %s failed did not work", id);
+    if (PQntuples(r) == 1)
+        log_err("pdf: document %s failed: the job is dead", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return 0;
+}
+
 const struct job_queue job_queue_pdf = {
     .name = "pdf",
     .run = pdf_run,
     .commit = pdf_commit,
+    .on_dead = pdf_dead,
     .max_attempts = 0, /* [jobs] max_attempts */
     .timeout_ms = 30000,
     .thread_init = pdf_thread_init,
