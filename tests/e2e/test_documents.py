@@ -330,7 +330,7 @@ def test_a_worker_stopped_in_the_middle_of_a_job_finishes_it(server, db, pg, dat
 # ---- failures --------------------------------------------------------------------------------
 
 def test_a_render_that_keeps_failing_leaves_a_failed_document_with_the_reason(
-        make_server, db, pdf_worker):
+        make_server, db, pg, database, redis_server, pdf_worker):
     server = make_server(env={"ZIKAO_DOCUMENTS_FONT_FAMILY": "No Such Font Family"})
     c, cid, idn = candidate(server, db)
     no = order(server, db, cid)
@@ -350,3 +350,15 @@ def test_a_render_that_keeps_failing_leaves_a_failed_document_with_the_reason(
     # asking again answers the same, without a new job
     assert c.get(receipt_path(no)).status == 500
     assert q1(db, "SELECT count(*) FROM jobs") == 1
+
+    # An operator fixes the row's font and revives the job: it renders, and
+    # the row takes the hash of the input it was rendered from.
+    q(db, "UPDATE documents SET meta = jsonb_set(meta, '{font}', 'null')")
+    job_id = q1(db, "SELECT id FROM jobs")
+    h.zikaoctl(pg.conninfo(database), redis_server.port, "jobs", "retry", str(job_id))
+    h.wait_until(lambda: q1(db, "SELECT state FROM documents") == "ready", timeout=30,
+                 what="the revived document ready")
+    assert q(db, "SELECT d.input_hash = document_input_hash(document_input(d.kind, "
+                 "d.subject_type, d.subject_id) || jsonb_build_object('meta', d.meta)), "
+                 "d.error IS NULL, j.state FROM documents d JOIN jobs j ON j.id = d.job_id") == \
+        [(True, True, "done")]
