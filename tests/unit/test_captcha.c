@@ -54,5 +54,7 @@ int main(void)
         cmocka_unit_test(test_captcha_normalise_is_case_insensitive),
         cmocka_unit_test(test_captcha_render_gives_a_png),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    captcha_shutdown(); /* fontconfig's caches, for the leak checker */
+    return failed;
 }
