@@ -384,11 +384,14 @@ class Worker:
         self.log_file = None
 
     def start(self):
+        # On a restart the log already holds the last run's lines: wait for
+        # this process's own "consuming queue" line, after the old ones.
+        seen = len(self.log())
         self.log_file = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [binary("zikao-worker"), "--queue", self.queue, "--concurrency", str(self.concurrency)],
             env=self.env, stdout=self.log_file, stderr=subprocess.STDOUT)
-        wait_until(lambda: "consuming queue" in self.log() or self.proc.poll() is not None,
+        wait_until(lambda: "consuming queue" in self.log()[seen:] or self.proc.poll() is not None,
                    what="worker start")
         if self.proc.poll() is not None:
             raise RuntimeError(f"zikao-worker exited with {self.proc.returncode}:\n{self.log()}")

@@ -72,20 +72,6 @@ static void pdf_thread_free(void *state)
     free(t);
 }
 
-/*
- * For LeakSanitizer builds: fontconfig keeps what it allocated while parsing
- * its configuration (an upstream leak, freed only by FcFini). FcFini cannot
- * be called at exit: after a quick failed render it aborted in FcCacheFini
- * in about one run in six (a cache still in use by pango's fontconfig
- * thread). Each consumer thread's pango font map is released when the
- * thread ends, so what is left belongs to fontconfig itself.
- */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-    return "leak:libfontconfig.so\n";
-}
-
 static double ms_since(const struct timespec *t0)
 {
     struct timespec t1;

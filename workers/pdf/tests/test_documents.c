@@ -245,10 +245,3 @@ int main(void)
     return failed;
 }
 
-/* LeakSanitizer builds: what fontconfig keeps of its parsed configuration is
- * its own (see pdf_queue.c). */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-    return "leak:libfontconfig.so\n";
-}
