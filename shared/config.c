@@ -107,6 +107,7 @@ static const struct config_field config_fields[] = {
     F_INT("auth", "login_max_failures", auth_login_max_failures, 1, 100, "5", true),
     F_INT("auth", "lockout_seconds", auth_lockout_seconds, 1, 86400, "900", true),
     F_INT("auth", "login_per_ip_minute", auth_login_per_ip_minute, 1, 100000, "60", true),
+    F_INT("auth", "captcha_per_ip_minute", auth_captcha_per_ip_minute, 1, 100000, "60", true),
     F_STR("auth", "captcha_fixed_answer", auth_captcha_fixed, "", false),
     F_INT("auth", "sms_per_phone_day", auth_sms_per_phone_day, 1, 1000, "10", true),
     F_INT("auth", "sms_per_ip_hour", auth_sms_per_ip_hour, 1, 100000, "30", true),

@@ -73,6 +73,7 @@ struct zk_config {
     int auth_login_max_failures;   /* in lockout_minutes, then locked */
     int auth_lockout_seconds;      /* failure window and lock length */
     int auth_login_per_ip_minute;  /* login attempts per IP per minute */
+    int auth_captcha_per_ip_minute; /* captchas issued per IP per minute */
     char auth_captcha_fixed[16];   /* test only: every captcha has this answer */
     int auth_sms_per_phone_day;
     int auth_sms_per_ip_hour;

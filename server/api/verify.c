@@ -122,7 +122,8 @@ static void captcha_issue(struct http_request *req)
 static void captcha_get(struct http_request *req)
 {
     char *key = arena_printf(&req->arena, "rl:captcha:ip:%s", http_client_ip(req));
-    api_rate_limit(req, key, 60, 60, "获取验证码过于频繁，请稍后再试", captcha_issue);
+    api_rate_limit(req, key, req->srv->cfg.auth_captcha_per_ip_minute, 60,
+                   "获取验证码过于频繁，请稍后再试", captcha_issue);
 }
 
 /* ---- captcha: check ---------------------------------------------------------- */

@@ -25,6 +25,7 @@ port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1
 # environment=test only for the fixed captcha answer and the test session hook.
 ZIKAO_SERVER_LISTEN=127.0.0.1:$port ZIKAO_SERVER_ENVIRONMENT=test ZIKAO_LOG_LEVEL=warning \
   ZIKAO_AUTH_CAPTCHA_FIXED_ANSWER=BENCH ZIKAO_AUTH_LOGIN_PER_IP_MINUTE=100000 \
+  ZIKAO_AUTH_CAPTCHA_PER_IP_MINUTE=100000 \
   ZIKAO_SERVER_WORKERS=1 "$build/server/zikao-server" >"$tmp/server.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done

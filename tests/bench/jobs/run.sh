@@ -75,5 +75,5 @@ wrk.headers["Content-Type"] = "application/json"
 LUA
   wrk -t2 -c16 -d"${DURATION}s" --latency -s "$tmp/post.lua" "http://127.0.0.1:$port/api/v1/_test/jobs" \
     >"$tmp/wrk$count.txt"
-  echo "request with a write and $count job(s) in its transaction: $(awk '/Requests\/sec/ {print $2}' "$tmp/wrk$count.txt") req/s, p50 $(awk '/50%/ {print $2}' "$tmp/wrk$count.txt"), p99 $(awk '/99%/ {print $2}' "$tmp/wrk$count.txt")"
+  echo "request with a write and $count job(s) in its transaction: $(awk '/Requests\/sec/ {print $2}' "$tmp/wrk$count.txt") req/s, p50 $(awk '$1 == "50%" {print $2}' "$tmp/wrk$count.txt"), p99 $(awk '$1 == "99%" {print $2}' "$tmp/wrk$count.txt")"
 done
