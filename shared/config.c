@@ -126,6 +126,7 @@ static const struct config_field config_fields[] = {
     F_STR("paths", "schema_dir", schema_dir, "", false),
     F_STR("paths", "kit_dir", kit_dir, "", false),
     F_STR("paths", "models_dir", models_dir, "", false),
+    F_STR("paths", "photo_specs", photo_specs, "", false),
     F_INT("face", "pass_threshold_milli", face_pass_milli, 1, 2000, "500", true),
     F_INT("face", "review_threshold_milli", face_review_milli, 1, 2000, "700", true),
 

@@ -64,17 +64,17 @@ struct zk_config {
     int jobs_dead_retention_days;
 
     /* [auth] */
-    int auth_session_idle_minutes; /* sliding expiry */
-    int auth_session_max_hours;    /* absolute maximum */
-    bool auth_cookie_secure;       /* Secure flag (behind TLS) */
-    int auth_argon2_opslimit;      /* argon2id t */
-    int auth_argon2_memlimit_kib;  /* argon2id m */
-    int auth_hash_queue_limit;     /* password hashes waiting for a thread */
-    int auth_login_max_failures;   /* in lockout_minutes, then locked */
-    int auth_lockout_seconds;      /* failure window and lock length */
-    int auth_login_per_ip_minute;  /* login attempts per IP per minute */
+    int auth_session_idle_minutes;  /* sliding expiry */
+    int auth_session_max_hours;     /* absolute maximum */
+    bool auth_cookie_secure;        /* Secure flag (behind TLS) */
+    int auth_argon2_opslimit;       /* argon2id t */
+    int auth_argon2_memlimit_kib;   /* argon2id m */
+    int auth_hash_queue_limit;      /* password hashes waiting for a thread */
+    int auth_login_max_failures;    /* in lockout_minutes, then locked */
+    int auth_lockout_seconds;       /* failure window and lock length */
+    int auth_login_per_ip_minute;   /* login attempts per IP per minute */
     int auth_captcha_per_ip_minute; /* captchas issued per IP per minute */
-    char auth_captcha_fixed[16];   /* test only: every captcha has this answer */
+    char auth_captcha_fixed[16];    /* test only: every captcha has this answer */
     int auth_sms_per_phone_day;
     int auth_sms_per_ip_hour;
     int auth_sms_resend_seconds;
@@ -93,18 +93,19 @@ struct zk_config {
 
     /* [paths] */
     char schema_dir[CONFIG_STR_MAX];
-    char kit_dir[CONFIG_STR_MAX];    /* reference kit (../shared) for tests and tools */
-    char models_dir[CONFIG_STR_MAX]; /* face-api weights (npm @vladmandic/face-api) */
+    char kit_dir[CONFIG_STR_MAX];     /* reference kit (../shared) for tests and tools */
+    char models_dir[CONFIG_STR_MAX];  /* face-api weights (npm @vladmandic/face-api) */
+    char photo_specs[CONFIG_STR_MAX]; /* photo specifications file; "" = built-in copy */
 
     /* [face] descriptor distance x 1000: <= pass passes, <= review goes to staff */
     int face_pass_milli;
     int face_review_milli;
 
     /* [payment] providers, keys, simulator, order lifetime, reconciliation */
-    char pay_provider[16];                /* default method: alipay | wechat */
-    bool pay_simulator;                   /* built-in provider simulator (not in production) */
-    char pay_key_dir[CONFIG_STR_MAX];     /* key files (zikaoctl payments keygen) */
-    char pay_public_url[CONFIG_STR_MAX];  /* base URL providers call back; "" = http://listen */
+    char pay_provider[16];               /* default method: alipay | wechat */
+    bool pay_simulator;                  /* built-in provider simulator (not in production) */
+    char pay_key_dir[CONFIG_STR_MAX];    /* key files (zikaoctl payments keygen) */
+    char pay_public_url[CONFIG_STR_MAX]; /* base URL providers call back; "" = http://listen */
     char pay_alipay_app_id[32];
     char pay_alipay_seller_id[32];
     char pay_alipay_gateway[CONFIG_STR_MAX]; /* "" = the simulator */

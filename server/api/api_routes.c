@@ -15,20 +15,11 @@
 extern const struct api_module api_documents_module; /* documents.c */
 
 static const struct api_module *const api_modules[] = {
-    &api_health_module,
-    &api_openapi_module,
-    &api_regions_module,
-    &api_verify_module,
-    &api_accounts_module,
-    &api_me_module,
-    &api_identity_module,
-    &api_academic_module,
-    &api_orders_module,
-    &api_orders_test_module,
-    &api_payments_callback_module,
-    &api_pay_sim_module,
-    &api_documents_module,
-    &api_testing_module,
+    &api_health_module,      &api_openapi_module,           &api_regions_module,
+    &api_verify_module,      &api_accounts_module,          &api_me_module,
+    &api_identity_module,    &api_academic_module,          &api_orders_module,
+    &api_orders_test_module, &api_payments_callback_module, &api_pay_sim_module,
+    &api_documents_module,   &api_testing_module,
 };
 
 struct router *api_build_router(const struct zk_config *cfg, char *err, size_t errsz)
@@ -58,8 +49,9 @@ int api_check_config(const struct zk_config *cfg, char *err, size_t errsz)
         return -EINVAL;
     }
     if (config_is_production(cfg) && cfg->pay_simulator) {
-        snprintf(err, errsz, "[payment] simulator is for development and tests and is refused "
-                             "when [server] environment = production");
+        snprintf(err, errsz,
+                 "[payment] simulator is for development and tests and is refused "
+                 "when [server] environment = production");
         return -EINVAL;
     }
     return 0;

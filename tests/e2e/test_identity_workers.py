@@ -534,3 +534,37 @@ def test_an_attempt_whose_check_job_dies_fails_instead_of_waiting_for_ever(db, j
     row = q(db, "SELECT state, reasons FROM identity_attempts WHERE id = %s", attempt)[0]
     assert row[0] == "failed"
     assert any("系统未能完成本次认证的照片检查" in r for r in row[1])
+
+
+def test_an_operators_photo_specs_file_changes_the_rules(db, jobs, workers, photos, tmp_path):
+    # [paths] photo_specs: the office accepts a dark grey background too,
+    # without a rebuild. The same photo that fails with the built-in rules
+    # passes with the operator's file.
+    with open(os.path.join(h.SOURCE, "config", "photo_specs.ini"), encoding="utf-8") as f:
+        text = f.read()
+    marker = "[shanxi.registration]\ninherit = shanxi.graduation\n"
+    assert marker in text
+    text = text.replace(marker, marker + "background = light_blue blue white light_grey dark_grey\n")
+    specs = tmp_path / "photo_specs.ini"
+    specs.write_text(text, encoding="utf-8")
+
+    cand, attempt = submit(db, jobs, photos, dict(SHANXI_SET, registration="sx_reg_darkgrey.jpg"))
+    run_all(workers, jobs, env={"ZIKAO_PATHS_PHOTO_SPECS": str(specs)})
+    assert attempt_row(db, attempt) == ("passed", [])
+    st, rules = photo_checks(db, attempt)["registration"]
+    assert st == "passed" and rule(rules, "background_colour")["verdict"] == "passed"
+
+
+def test_a_missing_or_broken_photo_specs_file_stops_the_worker_naming_it(pg, database,
+                                                                          redis_server,
+                                                                          tmpdir_path, tmp_path, photos):
+    broken = tmp_path / "broken.ini"
+    broken.write_text("[shanxi.registration]\nbackground = no_such_colour\n", encoding="utf-8")
+    for path in (str(tmp_path / "missing.ini"), str(broken)):
+        w = h.Worker(tmpdir_path, pg.conninfo(database), redis_server.port, queue="photo",
+                     concurrency=1, env={"ZIKAO_PATHS_MODELS_DIR": MODELS,
+                                         "ZIKAO_PATHS_PHOTO_SPECS": path})
+        with pytest.raises(RuntimeError) as e:
+            w.start()
+        assert w.proc.returncode != 0
+        assert "photo specifications " + path in str(e.value), str(e.value)

@@ -109,8 +109,8 @@ static void test_config_reload_copies_only_reloadable(void **state)
     struct zk_config live, fresh;
     config_defaults(&live);
     config_defaults(&fresh);
-    fresh.header_bytes = 8192;      /* reloadable */
-    fresh.db_pool_size = 99;        /* needs restart */
+    fresh.header_bytes = 8192; /* reloadable */
+    fresh.db_pool_size = 99;   /* needs restart */
     snprintf(fresh.log_level, sizeof(fresh.log_level), "debug");
     int fixed = -1;
     config_apply_reload(&live, &fresh, &fixed);

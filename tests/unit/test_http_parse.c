@@ -138,8 +138,7 @@ static void test_parse_pause_and_resume(void **state)
     assert_int_equal(o->n, 1);
     o->pause_at = 0;
     http_parse_resume(&o->p);
-    assert_int_equal(http_parse_feed(&o->p, two + used, strlen(two) - used, &used),
-                     HTTP_PARSE_OK);
+    assert_int_equal(http_parse_feed(&o->p, two + used, strlen(two) - used, &used), HTTP_PARSE_OK);
     assert_int_equal(o->n, 2);
     assert_string_equal(o->reqs[1]->path, "/b");
 }

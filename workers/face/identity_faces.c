@@ -88,8 +88,13 @@ int identity_worker_init(void **state, const struct zk_config *cfg)
         rc = -EIO;
         goto fail;
     }
-    if (photo_specs_load_builtin(&w->specs, err, sizeof(err)) < 0) {
-        log_err("identity: built-in photo specifications: %s", err);
+    /* [paths] photo_specs lets operators change the rules without a
+     * rebuild; the built-in copy is config/photo_specs.ini as shipped. */
+    if ((cfg->photo_specs[0] != '\0'
+             ? photo_specs_load_file(&w->specs, cfg->photo_specs, err, sizeof(err))
+             : photo_specs_load_builtin(&w->specs, err, sizeof(err))) < 0) {
+        log_err("identity: photo specifications %s: %s",
+                cfg->photo_specs[0] ? cfg->photo_specs : "(built in)", err);
         rc = -EINVAL;
         goto fail;
     }

@@ -798,19 +798,21 @@ int job_worker_run(const struct zk_config *cfg, const struct job_queue *q, const
         t->conns.application_name = "zikao-worker";
         t->conns.options = WORKER_PG_OPTIONS;
         if (q->thread_init != NULL && q->thread_init(&t->state, &w->cfg) < 0) {
-            log_err("queue %s: worker thread set-up failed", q->name);
+            /* A worker that cannot do its work must not look started: the
+             * service manager restarts it and the log says why. */
+            log_err("queue %s: worker thread set-up failed; not consuming", q->name);
+            for (int j = 0; j < i; j++)
+                if (q->thread_free != NULL)
+                    q->thread_free(w->threads[j].state);
             rc = 1;
-            atomic_store(&w->stopping, 1);
-            w->nthreads = i;
-            break;
+            goto out;
         }
     }
     for (int i = 0; i < w->nthreads; i++)
         pthread_create(&w->threads[i].tid, NULL, consumer_main, &w->threads[i]);
     pthread_create(&w->keeper, NULL, keeper_main, w);
     log_notice("consuming queue %s as %s with %d thread(s)", q->name, w->consumer, w->nthreads);
-    if (rc == 0)
-        sdnotify_send(&w->sd, "READY=1");
+    sdnotify_send(&w->sd, "READY=1");
 
     uint64_t ping_ms = sdnotify_watchdog_ping_ms(&w->sd), next_ping = 0, next_status = 0;
     while (atomic_load(&w->threads_done) < w->nthreads) {

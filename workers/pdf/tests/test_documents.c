@@ -244,4 +244,3 @@ int main(void)
     pango_cairo_font_map_set_default(NULL);
     return failed;
 }
-
