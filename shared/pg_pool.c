@@ -28,6 +28,7 @@ enum op_kind { OP_QUERY, OP_ACQUIRE, OP_ROLLBACK };
 struct pg_op {
     struct pg_op *next;
     enum op_kind kind;
+    const char *lead; /* sent ahead of sql in one pipeline, or NULL */
     const char *sql;
     struct pg_params params;
     pg_result_cb cb;
@@ -43,8 +44,10 @@ struct pg_conn {
     uv_timer_t timer;
     enum conn_state state;
     int poll_events;
-    bool held;   /* acquired by a caller */
-    bool broken; /* held but torn down: queries fail until released */
+    bool held;     /* acquired by a caller */
+    bool broken;   /* held but torn down: queries fail until released */
+    bool pipeline; /* in libpq pipeline mode for the running op */
+    int pipe_ends; /* statements of the pipeline whose results have ended */
     struct pg_op *op;
     PGresult *result;
     int backoff_ms;
@@ -289,6 +292,7 @@ static void conn_teardown(struct pg_conn *c, enum pg_error why, const char *msg)
         c->pg = NULL;
     }
     c->state = CONN_DOWN;
+    c->pipeline = false;
     struct pg_op *op = c->op;
     c->op = NULL;
     if (!was_ready)
@@ -432,6 +436,51 @@ static void conn_finish_op(struct pg_conn *c)
     free(op);
 }
 
+/* Keeps res as the op's result: the last one, but an error wins over later
+ * ones and a statement skipped after an error in a pipeline never counts. */
+static void conn_keep_result(struct pg_conn *c, PGresult *res)
+{
+    ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_PIPELINE_ABORTED ||
+        (c->result != NULL && PQresultStatus(c->result) == PGRES_FATAL_ERROR)) {
+        PQclear(res);
+        return;
+    }
+    if (c->result != NULL)
+        PQclear(c->result);
+    c->result = res;
+}
+
+/* Pipeline mode: results of the lead statement, NULL, the main statement's,
+ * NULL, then the sync point, after which the op is complete. Returns true
+ * when the op has been finished (or the connection torn down). */
+static bool conn_read_pipeline(struct pg_conn *c)
+{
+    while (c->op != NULL && !PQisBusy(c->pg)) {
+        PGresult *res = PQgetResult(c->pg);
+        if (res == NULL) {
+            if (++c->pipe_ends > 2)
+                return false; /* nothing more until the sync point arrives */
+            continue;
+        }
+        if (PQresultStatus(res) != PGRES_PIPELINE_SYNC) {
+            conn_keep_result(c, res);
+            continue;
+        }
+        PQclear(res);
+        c->pipeline = false;
+        if (!PQexitPipelineMode(c->pg)) {
+            log_warn("postgres connection %d: leaving pipeline mode: %s", c->index,
+                     PQerrorMessage(c->pg));
+            conn_teardown(c, PG_ERR_CONNECTION, "database connection lost");
+            return true;
+        }
+        conn_finish_op(c);
+        return true;
+    }
+    return false;
+}
+
 /* Reads whatever the server sent and completes the running statement. */
 static void conn_read_results(struct pg_conn *c)
 {
@@ -439,6 +488,12 @@ static void conn_read_results(struct pg_conn *c)
         if (!c->pool->closing)
             log_warn("postgres connection %d: %s", c->index, PQerrorMessage(c->pg));
         conn_teardown(c, PG_ERR_CONNECTION, "database connection lost");
+        return;
+    }
+    if (c->pipeline) {
+        bool pooled = !c->held;
+        if (conn_read_pipeline(c) && pooled && c->state == CONN_READY && c->op == NULL && !c->held)
+            pool_dispatch(c->pool);
         return;
     }
     while (c->op != NULL && !PQisBusy(c->pg)) {
@@ -451,16 +506,7 @@ static void conn_read_results(struct pg_conn *c)
                 pool_dispatch(c->pool);
             return;
         }
-        /* Keep the last result, but an error wins over later ones. */
-        if (c->result != NULL) {
-            ExecStatusType prev = PQresultStatus(c->result);
-            if (prev == PGRES_FATAL_ERROR) {
-                PQclear(res);
-                continue;
-            }
-            PQclear(c->result);
-        }
-        c->result = res;
+        conn_keep_result(c, res);
     }
     if (c->op == NULL) {
         PGnotify *n;
@@ -502,8 +548,20 @@ static void conn_start_op(struct pg_conn *c, struct pg_op *op)
     struct pg_pool *pool = c->pool;
     c->op = op;
     const struct pg_params *p = &op->params;
-    if (!PQsendQueryParams(c->pg, op->sql, p->n, NULL, p->values, p->lengths, p->formats,
-                           p->result_format)) {
+    bool sent;
+    if (op->lead != NULL) {
+        c->pipeline = true;
+        c->pipe_ends = 0;
+        sent = PQenterPipelineMode(c->pg) &&
+               PQsendQueryParams(c->pg, op->lead, 0, NULL, NULL, NULL, NULL, 0) &&
+               PQsendQueryParams(c->pg, op->sql, p->n, NULL, p->values, p->lengths, p->formats,
+                                 p->result_format) &&
+               PQpipelineSync(c->pg);
+    } else {
+        sent = PQsendQueryParams(c->pg, op->sql, p->n, NULL, p->values, p->lengths, p->formats,
+                                 p->result_format);
+    }
+    if (!sent) {
         log_warn("postgres connection %d: send failed: %s", c->index, PQerrorMessage(c->pg));
         conn_teardown(c, PG_ERR_CONNECTION, "database connection lost");
         return;
@@ -618,18 +676,25 @@ int pg_pool_acquire(struct pg_pool *pool, pg_acquire_cb cb, void *ud)
     return pool_submit(pool, op);
 }
 
-int pg_conn_query(struct pg_conn *c, const char *sql, const struct pg_params *params,
-                  pg_result_cb cb, void *ud)
+int pg_conn_query_pipelined(struct pg_conn *c, const char *lead_sql, const char *sql,
+                            const struct pg_params *params, pg_result_cb cb, void *ud)
 {
     if (c->broken || c->state != CONN_READY)
         return -ENOTCONN;
     if (c->op != NULL)
         return -EBUSY;
     struct pg_op *op = op_new(c->pool, OP_QUERY, sql, params);
+    op->lead = lead_sql;
     op->cb = cb;
     op->ud = ud;
     conn_start_op(c, op);
     return 0;
+}
+
+int pg_conn_query(struct pg_conn *c, const char *sql, const struct pg_params *params,
+                  pg_result_cb cb, void *ud)
+{
+    return pg_conn_query_pipelined(c, NULL, sql, params, cb, ud);
 }
 
 void pg_pool_release(struct pg_conn *c)

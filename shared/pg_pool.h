@@ -14,6 +14,9 @@
  * statement is cancelled. Connections that fail are reopened with backoff;
  * while no connection can be made, submissions fail at once with -ENOTCONN.
  *
+ * Pipeline mode is used where it saves a round trip: a transaction's BEGIN
+ * travels with its first statement (pg_conn_query_pipelined).
+ *
  * Lifetimes: the SQL text and parameter arrays passed in must stay valid until
  * the callback has run. The PGresult handed to a callback belongs to the pool
  * and is cleared when the callback returns. Every accepted operation gets
@@ -95,6 +98,15 @@ int pg_pool_acquire(struct pg_pool *pool, pg_acquire_cb cb, void *ud);
  */
 int pg_conn_query(struct pg_conn *conn, const char *sql, const struct pg_params *params,
                   pg_result_cb cb, void *ud);
+
+/*
+ * As pg_conn_query, with lead_sql (no parameters; typically "BEGIN") sent
+ * ahead of sql in one libpq pipeline: both statements reach the server in a
+ * single round trip. cb receives sql's result, or lead_sql's error (sql is
+ * then skipped by the server).
+ */
+int pg_conn_query_pipelined(struct pg_conn *conn, const char *lead_sql, const char *sql,
+                            const struct pg_params *params, pg_result_cb cb, void *ud);
 
 /* Returns an acquired connection; an open transaction is rolled back. */
 void pg_pool_release(struct pg_conn *conn);

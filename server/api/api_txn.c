@@ -3,6 +3,10 @@
  *
  * Owns the acquired pool connection from begin until commit or rollback;
  * everything else lives in the request's arena.
+ *
+ * BEGIN is not a round trip of its own: it travels with the transaction's
+ * first statement in one pipeline (pg_conn_query_pipelined). The first step
+ * therefore runs as soon as a connection is acquired, with an empty result.
  */
 #include "api_txn.h"
 #include "log.h"
@@ -27,6 +31,7 @@ struct api_txn {
     const char *job_queues[TXN_MAX_JOBS];
     int njobs;
     bool pending_job; /* the running statement is a job insert */
+    bool begun;       /* BEGIN has been sent */
 };
 
 struct http_request *api_txn_request(const struct api_txn *tx)
@@ -66,7 +71,9 @@ static void on_step(void *ud, const struct pg_result *r)
 static void txn_send(struct api_txn *tx, const char *sql, api_txn_step_fn next)
 {
     tx->next = next;
-    if (pg_conn_query(tx->conn, sql, &tx->params, on_step, tx) < 0) {
+    const char *lead = tx->begun ? NULL : "BEGIN";
+    tx->begun = true;
+    if (pg_conn_query_pipelined(tx->conn, lead, sql, &tx->params, on_step, tx) < 0) {
         struct pg_result r = {NULL, PG_ERR_CONNECTION, "database connection lost", ""};
         on_step(tx, &r);
     }
@@ -105,7 +112,8 @@ static void on_acquired(void *ud, struct pg_conn *conn, enum pg_error error)
         return;
     }
     tx->conn = conn;
-    api_txn_query(tx, "BEGIN", 0, NULL, tx->next);
+    struct pg_result ok = {NULL, PG_OK, NULL, ""};
+    tx->next(tx, &ok);
 }
 
 int api_txn_begin(struct http_request *req, api_txn_step_fn first)
@@ -158,6 +166,11 @@ static void on_committed(struct api_txn *tx, const struct pg_result *r)
 void api_txn_commit(struct api_txn *tx, api_txn_step_fn done)
 {
     tx->commit_done = done;
+    if (!tx->begun) { /* nothing was written: nothing to commit */
+        struct pg_result ok = {NULL, PG_OK, NULL, ""};
+        on_committed(tx, &ok);
+        return;
+    }
     api_txn_query(tx, "COMMIT", 0, NULL, on_committed);
 }
 

@@ -2,14 +2,16 @@
  * api_txn.h - a database transaction for a request, with the job outbox
  * built in.
  *
- *   api_txn_begin(req, step1)           acquire a connection, BEGIN
+ *   api_txn_begin(req, step1)           acquire a connection; step1 runs then
+ *                                       (BEGIN goes with the first statement)
  *   api_txn_query(tx, sql, ..., step2)  each statement, one at a time
  *   api_txn_add_job(tx, queue, payload, step3)
  *                                       insert a jobs row in this transaction
  *   api_txn_commit(tx, done)            COMMIT; then the added jobs are
  *                                       published to their streams
  *
- * Every step callback receives the previous statement's result. A step that
+ * Every step callback receives the previous statement's result (the first
+ * step: PG_OK without rows, or the acquisition's error). A step that
  * meets a failure calls api_txn_fail (answers like api_db_failed and rolls
  * back) or answers itself and calls api_txn_rollback. The connection is
  * released when the transaction ends, whichever way.

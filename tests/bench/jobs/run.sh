@@ -10,10 +10,12 @@
 #      business write and no job, against the same with one job inserted in
 #      the transaction and published after COMMIT.
 # Usage: tests/bench/jobs/run.sh [BUILD_DIR]   (default ./build)
+#        WORKERS="1 2 4" (the default): the worker counts of part 1; WORKERS= skips 1 and 2
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 build=${1:-$root/build}
 N=${N:-5000}
+WORKERS=${WORKERS-1 2 4}
 DURATION=${DURATION:-10}
 tmp=$(mktemp -d /tmp/zikao-jobs-bench.XXXXXX)
 pids=()
@@ -32,7 +34,7 @@ ctl="$build/workers/zikaoctl"
 psql=("$ZIKAO_PG_BIN/psql" -h 127.0.0.1 -p "$ZIKAO_PG_PORT" -U postgres -d zikao -qAt)
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores; $N noop jobs (no sleep) per run"
-for w in 1 2 4; do
+for w in $WORKERS; do
   "${psql[@]}" -c "TRUNCATE jobs CASCADE" >/dev/null
   "$ctl" jobs enqueue noop --count "$N" >/dev/null
   start=$(date +%s.%N)
