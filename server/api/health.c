@@ -100,7 +100,8 @@ struct metrics_hash {
 struct metrics_state {
     int pending;
     struct buf out;
-    PGresult *gauges; /* owned until rendered */
+    PGresult *gauges;   /* owned until rendered */
+    PGresult *payments; /* owned until rendered */
     struct metrics_hash stats[8];
 };
 
@@ -179,27 +180,63 @@ static void metrics_jobs_render(struct http_request *req, struct metrics_state *
     (void)req;
 }
 
+/* What an operator must be alerted to about money: payment alerts nobody
+ * has resolved (amount mismatch, unknown order, paid twice, ...) and orders
+ * left paying, which reconciliation should settle within minutes. */
+static void metrics_payments_render(struct metrics_state *st)
+{
+    struct buf *b = &st->out;
+    const PGresult *p = st->payments;
+    bool up = p != NULL && PQntuples(p) == 1;
+    buf_printf(b,
+               "# HELP zikao_payment_alerts_open Payment alerts not yet resolved (zikaoctl "
+               "payments alerts).\n# TYPE zikao_payment_alerts_open gauge\n"
+               "zikao_payment_alerts_open %s\n"
+               "# HELP zikao_orders_paying Orders sent to a provider and not yet settled.\n"
+               "# TYPE zikao_orders_paying gauge\nzikao_orders_paying %s\n"
+               "# HELP zikao_orders_paying_oldest_seconds Time since the oldest unsettled "
+               "order was sent to its provider.\n"
+               "# TYPE zikao_orders_paying_oldest_seconds gauge\n"
+               "zikao_orders_paying_oldest_seconds %s\n"
+               "# HELP zikao_payments_database_up 1 when the payment gauges could be read.\n"
+               "# TYPE zikao_payments_database_up gauge\nzikao_payments_database_up %d\n",
+               up ? PQgetvalue(p, 0, 0) : "0", up ? PQgetvalue(p, 0, 1) : "0",
+               up ? PQgetvalue(p, 0, 2) : "0", up);
+}
+
 static void metrics_finish(struct http_request *req)
 {
     struct metrics_state *st = req->ctx;
     if (--st->pending > 0)
         return;
     metrics_jobs_render(req, st);
+    metrics_payments_render(st);
     if (st->gauges)
         PQclear(st->gauges);
+    if (st->payments)
+        PQclear(st->payments);
     http_response_header(req, "Cache-Control", "no-store");
     http_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8", st->out.data, st->out.len);
+}
+
+/* Keeps a gauge query's result past its callback (the pool clears it). */
+static void metrics_keep(struct http_request *req, const struct pg_result *r, PGresult **into)
+{
+    if (r->error == PG_OK)
+        *into = PQcopyResult(r->res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
+    metrics_finish(req);
 }
 
 static void metrics_gauges_done(void *ud, const struct pg_result *r)
 {
     struct http_request *req = ud;
-    struct metrics_state *st = req->ctx;
-    if (r->error == PG_OK) {
-        /* Keep the result past the callback: copy it. */
-        st->gauges = PQcopyResult(r->res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
-    }
-    metrics_finish(req);
+    metrics_keep(req, r, &((struct metrics_state *)req->ctx)->gauges);
+}
+
+static void metrics_payments_done(void *ud, const struct pg_result *r)
+{
+    struct http_request *req = ud;
+    metrics_keep(req, r, &((struct metrics_state *)req->ctx)->payments);
 }
 
 struct metrics_stats_ctx {
@@ -243,6 +280,13 @@ static void metrics_handler(struct http_request *req)
                  "(WHERE state IN ('queued', 'running'))))::bigint, 0) "
                  "FROM jobs WHERE state IN ('queued', 'running', 'dead') GROUP BY queue",
                  NULL, metrics_gauges_done, req) < 0)
+        st->pending--;
+    st->pending++;
+    if (pg_query(req->srv->pg,
+                 "SELECT (SELECT count(*) FROM payment_alerts WHERE resolved_at IS NULL), "
+                 "count(*), coalesce(round(extract(epoch FROM now() - min(paying_at)))::bigint, "
+                 "0) FROM orders WHERE state = 'paying'",
+                 NULL, metrics_payments_done, req) < 0)
         st->pending--;
     for (size_t q = 0; q < queue_count && q < 8; q++) {
         struct metrics_stats_ctx *c = arena_calloc(&req->arena, sizeof(*c));

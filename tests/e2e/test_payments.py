@@ -334,8 +334,18 @@ def test_the_same_callback_ten_times_concurrently_changes_the_order_once(
               order["subject"]) == no
 
 
+def payment_gauges(server):
+    m = server.get("/metrics").body.decode()
+    return {l.split()[0]: l.split()[1] for l in m.splitlines()
+            if l.startswith(("zikao_payment_alerts_open ", "zikao_orders_paying",
+                             "zikao_payments_database_up "))}
+
+
 def test_a_different_amount_is_recorded_and_alerted_never_applied(pserver, db, keydir, pworker):
     _, order = paying_order(pserver, db)
+    g = payment_gauges(pserver)
+    assert (g["zikao_payment_alerts_open"], g["zikao_orders_paying"]) == ("0", "1")
+    assert g["zikao_payments_database_up"] == "1"
     pworker(pserver)
     key = load_key(os.path.join(keydir, "alipay_private.pem"))
     r = post_alipay(pserver, alipay_body(key, order, amount="0.01"))
@@ -345,6 +355,12 @@ def test_a_different_amount_is_recorded_and_alerted_never_applied(pserver, db, k
     assert order_state(db, order["order_no"]) == "paying"
     alerts = q(db, "SELECT kind, order_no, detail FROM payment_alerts")
     assert alerts == [("amount_mismatch", order["order_no"], "paid 1 fen, the order is 100 fen")]
+    # Monitoring sees it: an open alert, and the order still waiting to be settled.
+    g = payment_gauges(pserver)
+    assert (g["zikao_payment_alerts_open"], g["zikao_orders_paying"]) == ("1", "1")
+    assert int(g["zikao_orders_paying_oldest_seconds"]) >= 0
+    q(db, "UPDATE payment_alerts SET resolved_at = now()")
+    assert payment_gauges(pserver)["zikao_payment_alerts_open"] == "0"
     assert q1(db, "SELECT paid_at FROM payment_demo_subjects WHERE subject = %s",
               order["subject"]) is None
 
