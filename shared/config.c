@@ -112,6 +112,7 @@ static const struct config_field config_fields[] = {
     F_INT("auth", "sms_per_phone_day", auth_sms_per_phone_day, 1, 1000, "10", true),
     F_INT("auth", "sms_per_ip_hour", auth_sms_per_ip_hour, 1, 100000, "30", true),
     F_INT("auth", "sms_resend_seconds", auth_sms_resend_seconds, 1, 3600, "60", true),
+    F_ENUM("auth", "sms_provider", auth_sms_provider, "outbox", "outbox", false),
     F_INT("auth", "identity_attempts_day", auth_identity_attempts_day, 1, 100, "3", true),
 
     F_SIZE("identity", "max_bytes_registration", identity_max_registration, 1024, 16 << 20, "2m",

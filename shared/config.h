@@ -78,6 +78,7 @@ struct zk_config {
     int auth_sms_per_phone_day;
     int auth_sms_per_ip_hour;
     int auth_sms_resend_seconds;
+    char auth_sms_provider[16]; /* where SMS messages go: outbox */
     int auth_identity_attempts_day;
 
     /* [identity] upload limits per photo kind, checked before the body is read */

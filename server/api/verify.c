@@ -12,6 +12,7 @@
 #include "mask.h"
 #include "redis_client.h"
 #include "server.h"
+#include "sms_provider.h"
 #include "validate.h"
 
 #include <sodium.h>
@@ -200,12 +201,10 @@ struct sms_send {
     bool failed;
 };
 
-static void sms_outboxed(void *ud, const struct pg_result *r)
+/* The provider has taken the message for delivery. */
+static void sms_sent(struct http_request *req)
 {
-    struct http_request *req = ud;
     struct sms_send *ss = req->ctx;
-    if (api_db_failed(req, r))
-        return;
     char phone[16];
     log_msg(LOG_LEVEL_INFO, req->id, "sms code for %s sent to %s", ss->purpose,
             mask_phone(phone, sizeof(phone), ss->phone));
@@ -230,10 +229,13 @@ static void sms_code_stored(void *ud, redisReply *reply, const char *err)
                               "【自考服务平台】您的验证码为 %s，%d 分钟内有效，仅用于%s，"
                               "请勿告诉他人。",
                               ss->code, SMS_TTL / 60, sms_purpose_label(ss->purpose));
-    const char *values[] = {ss->phone, ss->purpose, body};
-    api_query(req,
-              "INSERT INTO sms_outbox (phone, purpose, body, sent_at) VALUES ($1, $2, $3, now())",
-              3, values, sms_outboxed);
+    struct sms_message msg = {ss->phone, ss->purpose, body};
+    const struct sms_provider *provider = sms_provider_find(req->srv->cfg.auth_sms_provider);
+    if (provider == NULL) { /* the configuration only admits known providers */
+        http_respond_error(req, 503, "SMS_UNAVAILABLE", "短信服务暂不可用，请稍后再试", NULL);
+        return;
+    }
+    provider->send(req, &msg, sms_sent);
 }
 
 static void sms_generate(struct http_request *req)

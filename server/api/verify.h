@@ -11,8 +11,9 @@
  * forgot_exam_id, reset_password, change_phone, activate). At most 5 wrong
  * tries, no resend within [auth] sms_resend_seconds, at most
  * sms_per_phone_day per phone per day and sms_per_ip_hour per client IP.
- * The default provider writes the message to sms_outbox (and the log,
- * masked), where operators and tests read it.
+ * The message goes to the provider [auth] sms_provider names
+ * (sms_provider.h; the default writes it to sms_outbox, where operators and
+ * tests read it); the log line masks the number.
  */
 #ifndef ZK_VERIFY_H
 #define ZK_VERIFY_H

@@ -31,6 +31,7 @@ static void test_config_defaults_are_valid(void **state)
     assert_int_equal(c.header_bytes, 16384);
     assert_int_equal(c.workers, 1);
     assert_string_equal(c.environment, "development");
+    assert_string_equal(c.auth_sms_provider, "outbox");
 }
 
 static void test_config_file_values_and_size_suffix(void **state)
@@ -72,6 +73,12 @@ static void test_config_out_of_range_is_refused(void **state)
     p = write_tmp("[server]\nenvironment = staging\n");
     assert_true(config_load(&c, p, err, sizeof(err)) < 0);
     assert_non_null(strstr(err, "development|test|production"));
+    unlink(p);
+    /* Only SMS providers that exist: a message must never vanish. */
+    p = write_tmp("[auth]\nsms_provider = gateway\n");
+    assert_true(config_load(&c, p, err, sizeof(err)) < 0);
+    assert_non_null(strstr(err, "sms_provider"));
+    assert_non_null(strstr(err, "outbox"));
     unlink(p);
     p = write_tmp("[limits]\nidle_timeout_ms = soon\n");
     assert_true(config_load(&c, p, err, sizeof(err)) < 0);
