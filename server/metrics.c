@@ -209,6 +209,15 @@ char *metrics_render(const struct metrics *m, const struct router *r, struct are
             sum_u(m, offsetof(struct metrics_slot, redis_timeouts)));
     COUNTER("zikao_redis_reconnects_total", "Redis reconnections.",
             sum_u(m, offsetof(struct metrics_slot, redis_reconnects)));
+    GAUGE("zikao_payment_notifications_waiting",
+          "Verified payment notifications waiting to be stored.",
+          sum_i(m, offsetof(struct metrics_slot, pay_waiting)));
+    COUNTER("zikao_payment_store_batches_total",
+            "Statements that stored payment notifications (one COMMIT each).",
+            sum_u(m, offsetof(struct metrics_slot, pay_batches)));
+    COUNTER("zikao_payment_store_notifications_total",
+            "Payment notifications sent to PostgreSQL in those statements.",
+            sum_u(m, offsetof(struct metrics_slot, pay_batch_rows)));
 #undef GAUGE
 #undef COUNTER
     *len = b.len;

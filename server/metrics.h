@@ -46,6 +46,8 @@ struct metrics_slot {
     _Atomic uint64_t pg_timeouts, pg_failures;
     _Atomic int64_t redis_up;
     _Atomic uint64_t redis_timeouts, redis_reconnects;
+    _Atomic int64_t pay_waiting;                  /* notifications waiting for a batch */
+    _Atomic uint64_t pay_batches, pay_batch_rows; /* statements sent; notifications in them */
     /* For the supervisor (see server_notify.h): CLOCK_MONOTONIC ms of the
      * loop's last tick, and 1 once PostgreSQL, Redis and the schema answered. */
     _Atomic uint64_t heartbeat_ms;

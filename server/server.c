@@ -222,6 +222,9 @@ static void server_publish_gauges(struct server *srv)
         atomic_store_explicit(&s->redis_timeouts, rs.timeouts, memory_order_relaxed);
         atomic_store_explicit(&s->redis_reconnects, rs.reconnects, memory_order_relaxed);
     }
+    atomic_store_explicit(&s->pay_waiting, srv->pay_waiting, memory_order_relaxed);
+    atomic_store_explicit(&s->pay_batches, srv->pay_batch_count, memory_order_relaxed);
+    atomic_store_explicit(&s->pay_batch_rows, srv->pay_batch_rows, memory_order_relaxed);
 }
 
 static void on_tick(uv_timer_t *t)

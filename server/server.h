@@ -24,6 +24,7 @@ struct pg_pool;
 struct redis_client;
 struct metrics;
 struct http_conn;
+struct pay_store_item;
 
 #define SERVER_READ_BUF_SIZE 65536
 
@@ -51,6 +52,11 @@ struct server {
     struct http_parse_limits parse_limits;
 
     int hashes_in_flight; /* password hashes queued or running on the pool */
+
+    /* Verified payment notifications waiting for a batch (api/pay_store.c). */
+    struct pay_store_item *pay_wait_head, *pay_wait_tail;
+    int pay_waiting, pay_batches;             /* waiting; statements running */
+    uint64_t pay_batch_count, pay_batch_rows; /* statements sent; notifications in them */
 
     bool draining;
     uint64_t drain_deadline;

@@ -26,67 +26,13 @@ extern const struct api_module api_pay_sim_module; /* answers 404 unless [paymen
 /* The columns order_json reads, in this order (times as ISO 8601 +08:00). */
 #define PAY_TS(col)                                                                                \
     "to_char(" col " AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"')"
+/* clang-format off */
 #define ORDER_COLUMNS                                                                              \
     "order_no, purpose, subject, description, amount_fen, refundable, provider, state, "           \
-    "closed_reason, provider_trade_no, pay_info, " PAY_TS("expires_at") ", " PAY_TS(               \
-        "paying_at") ", " PAY_TS("paid_at") ", " PAY_TS("closed_at") ", " PAY_TS("created_at") "," \
-                                                                                               " " \
-                                                                                               "c" \
-                                                                                               "a" \
-                                                                                               "n" \
-                                                                                               "d" \
-                                                                                               "i" \
-                                                                                               "d" \
-                                                                                               "a" \
-                                                                                               "t" \
-                                                                                               "e" \
-                                                                                               "_" \
-                                                                                               "i" \
-                                                                                               "d" \
-                                                                                               "," \
-                                                                                               " " \
-                                                                                               "(" \
-                                                                                               "s" \
-                                                                                               "t" \
-                                                                                               "a" \
-                                                                                               "t" \
-                                                                                               "e" \
-                                                                                               " " \
-                                                                                               "=" \
-                                                                                               " " \
-                                                                                               "'" \
-                                                                                               "c" \
-                                                                                               "r" \
-                                                                                               "e" \
-                                                                                               "a" \
-                                                                                               "t" \
-                                                                                               "e" \
-                                                                                               "d" \
-                                                                                               "'" \
-                                                                                               " " \
-                                                                                               "A" \
-                                                                                               "N" \
-                                                                                               "D" \
-                                                                                               " " \
-                                                                                               "e" \
-                                                                                               "x" \
-                                                                                               "p" \
-                                                                                               "i" \
-                                                                                               "r" \
-                                                                                               "e" \
-                                                                                               "s" \
-                                                                                               "_" \
-                                                                                               "a" \
-                                                                                               "t" \
-                                                                                               " " \
-                                                                                               "<" \
-                                                                                               " " \
-                                                                                               "n" \
-                                                                                               "o" \
-                                                                                               "w" \
-                                                                                               "(" \
-                                                                                               ")" \
-                                                                                               ")"
+    "closed_reason, provider_trade_no, pay_info, " PAY_TS("expires_at") ", "                       \
+    PAY_TS("paying_at") ", " PAY_TS("paid_at") ", " PAY_TS("closed_at") ", "                       \
+    PAY_TS("created_at") ", candidate_id, (state = 'created' AND expires_at < now())"
+/* clang-format on */
 #define ORDER_NCOLS 18
 
 /* An order row (ORDER_COLUMNS from column `first`) as the API shows it. */
@@ -105,6 +51,27 @@ void order_open(struct api_txn *tx, int64_t candidate_id, const char *purpose, c
 /* Answers a failed order_open (422 FEE_UNKNOWN, 409 SUBJECT_OTHER_CANDIDATE,
  * else as api_txn_fail) and returns true; false when r succeeded. */
 bool order_open_failed(struct api_txn *tx, const struct pg_result *r);
+
+/*
+ * Storing a verified notification (pay_store.c): v holds, as text, provider,
+ * notify_key, order_no, trade_no, status, provider_status, amount_fen,
+ * merchant, raw and detail (JSON); NULL for SQL NULL. done runs once, after
+ * the COMMIT that holds the notification, with 1 (stored now; its job is
+ * being published), 0 (stored before) or a negative error (-EAGAIN: busy or
+ * unreachable, -EIO: refused). The item lives in req's arena.
+ */
+#define PAY_STORE_NCOLS 10
+struct server;
+struct pay_store_item;
+typedef void (*pay_store_done_fn)(struct http_request *req, struct pay_store_item *it, int rc);
+struct pay_store_item {
+    struct pay_store_item *next;
+    struct http_request *req;
+    const char *v[PAY_STORE_NCOLS];
+    pay_store_done_fn done;
+    bool stored_now;
+};
+void pay_store_submit(struct server *srv, struct pay_store_item *it);
 
 /*
  * Runs work(data) on the libuv thread pool, then after(req, data) on the

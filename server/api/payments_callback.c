@@ -8,7 +8,8 @@
  * timestamp window), its signature verified (and the WeChat resource
  * decrypted) on the thread pool, then stored raw in payment_events - once per
  * provider transaction and status - with a `payment` job in the same
- * transaction (one statement). The provider is answered only after COMMIT, so an
+ * transaction (pay_store.c, which puts the notifications arriving together
+ * into one statement). The provider is answered only after COMMIT, so an
  * acknowledged notification is never lost; the payment worker applies it.
  * A notification that fails verification stores nothing.
  */
@@ -16,11 +17,10 @@
 #include "log.h"
 #include "pay_proto.h"
 #include "pay_server.h"
-#include "queue_publish.h"
 #include "server.h"
+#include "validate.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,46 +69,27 @@ static void notify_refuse(struct http_request *req, const char *provider, int st
     http_respond_json(req, status, j);
 }
 
-/* ---- storing ---- */
+/* ---- storing (pay_store.c: many notifications per COMMIT) ---- */
 
-/*
- * One statement, so one transaction and one round trip: the raw notification
- * (once per provider transaction and status) and, only when it is new, its
- * `payment` job - the outbox row - which is published after the statement has
- * committed (the sweeper publishes it if that fails). A copy that was stored
- * before yields no row: its job exists already.
- */
-#define STORE_SQL                                                                                  \
-    "WITH ev AS (INSERT INTO payment_events (provider, source, notify_key, order_no, trade_no, "   \
-    "status, provider_status, amount_fen, merchant, raw, detail) VALUES ($1, 'notify', $2, $3, "   \
-    "$4, $5, $6, $7::bigint, $8, $9, $10::jsonb) ON CONFLICT (provider, notify_key) DO NOTHING "   \
-    "RETURNING id), job AS (INSERT INTO jobs (queue, payload) SELECT 'payment', "                  \
-    "jsonb_build_object('kind', 'event', 'event_id', id) FROM ev RETURNING id) SELECT id FROM job"
-
-static void store_done(void *ud, const struct pg_result *r)
+static void store_done(struct http_request *req, struct pay_store_item *it, int rc)
 {
-    struct http_request *req = ud;
     struct notify *nt = req->ctx;
-    if (r->error != PG_OK) {
-        log_msg(LOG_LEVEL_ERR, req->id, "payment: storing a %s notification failed: %s %s",
-                nt->provider, r->sqlstate, r->message);
-        notify_refuse(req, nt->provider, r->error == PG_ERR_QUERY ? 500 : 503, "系统繁忙");
+    (void)it;
+    if (rc < 0) {
+        notify_refuse(req, nt->provider, rc == -EIO ? 500 : 503, "系统繁忙");
         return;
     }
-    if (PQntuples(r->res) == 1) {
-        int64_t job = strtoll(PQgetvalue(r->res, 0, 0), NULL, 10);
-        queue_publish(req->srv->redis, "payment", &job, 1, NULL, NULL);
-    } else {
+    if (rc == 0)
         log_msg(LOG_LEVEL_INFO, req->id, "payment: %s notification %s:%s already stored",
                 nt->provider, nt->n.trade_no, nt->n.provider_status);
-    }
     notify_ok(req, nt);
 }
 
 static void store(struct http_request *req, struct notify *nt)
 {
     const struct pay_notice *n = &nt->n;
-    const char *v[] = {
+    struct pay_store_item *it = arena_calloc(&req->arena, sizeof(*it));
+    const char *v[PAY_STORE_NCOLS] = {
         nt->provider,
         arena_printf(&req->arena, "%s:%s", n->trade_no, n->status),
         n->order_no,
@@ -120,9 +101,11 @@ static void store(struct http_request *req, struct notify *nt)
         arena_strndup(&req->arena, nt->body, nt->len),
         nt->detail,
     };
+    memcpy(it->v, v, sizeof(v));
+    it->req = req;
+    it->done = store_done;
     req->ctx = nt;
-    if (api_query(req, STORE_SQL, 10, v, store_done) < 0)
-        return; /* answered 503: the provider retries */
+    pay_store_submit(req->srv, it);
 }
 
 static char *wa_copy(struct http_request *req, const char *s)
@@ -177,6 +160,10 @@ static void alipay_notify(struct http_request *req)
         notify_refuse(req, "alipay", 415, "Content-Type must be a form");
         return;
     }
+    if (memchr(req->body, '\0', req->body_len) != NULL || validate_utf8_length(req->body) < 0) {
+        notify_refuse(req, "alipay", 400, "the form is not UTF-8 text");
+        return;
+    }
     struct notify *nt = arena_calloc(&req->arena, sizeof(*nt));
     nt->provider = "alipay";
     nt->body = req->body;
@@ -188,6 +175,11 @@ static void alipay_notify(struct http_request *req)
         return;
     }
     for (int i = 0; i < nt->nparams; i++) {
+        if (validate_utf8_length(nt->params[i].key) < 0 ||
+            validate_utf8_length(nt->params[i].value) < 0) {
+            notify_refuse(req, "alipay", 400, "a parameter is not UTF-8 (charset=utf-8)");
+            return;
+        }
         for (int k = 0; k < i; k++) {
             if (strcmp(nt->params[i].key, nt->params[k].key) == 0) {
                 notify_refuse(req, "alipay", 400, "duplicate parameter");

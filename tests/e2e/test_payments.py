@@ -429,6 +429,122 @@ def test_callbacks_are_answered_only_after_commit_and_503_without_database(
     assert q1(db, "SELECT count(*) FROM payment_events") == 1
 
 
+# ---- callbacks: many per COMMIT -----------------------------------------------------------------
+
+def metric(server, name):
+    for line in server.get("/metrics").body.decode().splitlines():
+        if line.startswith(name + " "):
+            return int(line.split()[1])
+    raise AssertionError(f"{name} not in /metrics")
+
+
+class HeldStore:
+    """Holds an uncommitted payment_events row: the server's statement storing
+    the same key waits for it, and the notifications arriving meanwhile queue
+    up for the next statement. release() rolls back and lets them all go."""
+
+    def __init__(self, pg, database, server, alipay, key, trade_no):
+        self.conn = pg.connect(database)
+        self.conn.autocommit = False
+        with self.conn.cursor() as cur:
+            cur.execute("INSERT INTO payment_events (provider, source, notify_key, order_no, "
+                        "trade_no, status, provider_status, merchant, raw) VALUES ('alipay', "
+                        "'notify', %s, 'HELD', %s, 'success', 'TRADE_SUCCESS', 'm', 'r')",
+                        (key, trade_no))
+        watch = pg.connect(database)
+        self.answers = []
+        self.threads = []
+        self.send(server, alipay_body(alipay, {"order_no": "HELD", "amount_fen": 100},
+                                      trade_no=trade_no))
+
+        def blocked():
+            return q1(watch, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                             "'Lock' AND query LIKE 'WITH v (provider%%'") == 1
+        h.wait_until(blocked, timeout=20, step=0.05, what="the held statement waiting")
+        watch.close()
+
+    def send(self, server, body):
+        def go():
+            self.answers.append((body, post_alipay(server, body)))
+        t = threading.Thread(target=go)
+        t.start()
+        self.threads.append(t)
+
+    def release(self):
+        self.conn.rollback()
+        self.conn.close()
+        for t in self.threads:
+            t.join()
+        return self.answers
+
+
+@pytest.fixture
+def batch_server(make_server, keydir):
+    # One process, so every notification meets the held statement's queue.
+    return make_server(env=pay_env(keydir, {"ZIKAO_DATABASE_QUERY_TIMEOUT_MS": "30000"}))
+
+
+def test_notifications_arriving_together_share_one_commit_each_stored_once(
+        batch_server, db, pg, database, keydir, pworker):
+    server = batch_server
+    key = load_key(os.path.join(keydir, "alipay_private.pem"))
+    batches0 = metric(server, "zikao_payment_store_batches_total")
+    rows0 = metric(server, "zikao_payment_store_notifications_total")
+    held = HeldStore(pg, database, server, key, "HOLD1:success", "HOLD1")
+    bodies = [alipay_body(key, {"order_no": f"ZKBATCH{i:04d}", "amount_fen": 100 + i},
+                          trade_no=f"BATCH{i:04d}") for i in range(20)]
+    for b in bodies + bodies[:2]:  # two notifications twice
+        held.send(server, b)
+    h.wait_until(lambda: metric(server, "zikao_payment_notifications_waiting") == 22,
+                 timeout=20, step=0.05, what="22 notifications waiting")
+    answers = held.release()
+    assert [(a.status, a.body) for _, a in answers] == [(200, b"success")] * 23
+    # The held one, then the 22 waiting in ONE statement: one transaction id.
+    # (the figures reach /metrics with the next tick)
+    h.wait_until(lambda: metric(server, "zikao_payment_notifications_waiting") == 0 and
+                 metric(server, "zikao_payment_store_batches_total") - batches0 == 2,
+                 timeout=5, step=0.05, what="two statements counted, none waiting")
+    assert metric(server, "zikao_payment_store_notifications_total") - rows0 == 23
+    rows = q(db, "SELECT trade_no, xmin::text FROM payment_events WHERE trade_no LIKE 'BATCH%%' "
+                 "ORDER BY trade_no")
+    assert [r[0] for r in rows] == [f"BATCH{i:04d}" for i in range(20)]
+    assert len({r[1] for r in rows}) == 1
+    assert q1(db, "SELECT count(*) FROM payment_events") == 21
+    assert q1(db, "SELECT count(*) FROM jobs WHERE queue = 'payment'") == 21
+    # Each job was published after the COMMIT: the worker applies all 21 once.
+    pworker(server)
+    wait_events_processed(db, 21)
+    assert q(db, "SELECT outcome, count(*) FROM payment_events GROUP BY 1") == \
+        [("unknown_order", 21)]
+
+
+def test_a_notification_the_database_refuses_does_not_refuse_its_batch(
+        batch_server, db, pg, database, keydir):
+    server = batch_server
+    key = load_key(os.path.join(keydir, "alipay_private.pem"))
+    q(db, "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+          "IF NEW.order_no = 'POISON' THEN RAISE EXCEPTION 'refused for the test'; END IF; "
+          "RETURN NEW; END $$")
+    q(db, "CREATE TRIGGER refuse_poison BEFORE INSERT ON payment_events FOR EACH ROW "
+          "EXECUTE FUNCTION refuse_poison()")
+    held = HeldStore(pg, database, server, key, "HOLD2:success", "HOLD2")
+    poison = alipay_body(key, {"order_no": "POISON", "amount_fen": 100}, trade_no="POISON1")
+    good = [alipay_body(key, {"order_no": f"ZKGOOD{i:04d}", "amount_fen": 100},
+                        trade_no=f"GOOD{i:04d}") for i in range(10)]
+    for b in good[:5] + [poison] + good[5:]:
+        held.send(server, b)
+    h.wait_until(lambda: metric(server, "zikao_payment_notifications_waiting") == 11,
+                 timeout=20, step=0.05, what="11 notifications waiting")
+    answers = dict(held.release())
+    # The poisoned batch is retried one by one: only the refused one fails
+    # (and the provider will send it again); nothing of it is stored.
+    assert (answers[poison].status, answers[poison].body) == (500, b"failure")
+    assert all((answers[b].status, answers[b].body) == (200, b"success") for b in good)
+    assert q1(db, "SELECT count(*) FROM payment_events WHERE trade_no LIKE 'GOOD%%'") == 10
+    assert q1(db, "SELECT count(*) FROM payment_events WHERE order_no = 'POISON'") == 0
+    assert q1(db, "SELECT count(*) FROM jobs WHERE queue = 'payment'") == 11  # + HOLD2
+
+
 # ---- reconciliation and expiry ------------------------------------------------------------------
 
 def sim_pay_via_page(server, pay_info, notify=True):
@@ -711,6 +827,13 @@ def test_callback_endpoints_refuse_malformed_and_oversized(pserver, db, keydir):
     r = pserver.request("POST", ALIPAY_NOTIFY, body=b"a=" + b"x" * 20000,
                         headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert r.status == 413
+    # Not UTF-8 (the form says charset=utf-8): refused before anything else.
+    _, paying = paying_order(pserver, db)
+    signed = alipay_body(load_key(os.path.join(keydir, "alipay_private.pem")), paying)
+    for body in (signed + b"&memo=%FF", signed.replace(b"charset=utf-8", b"charset=\xff"),
+                 signed + b"&memo=a%00b\x00"):
+        r = post_alipay(pserver, body)
+        assert (r.status, r.body) == (400, b"failure"), body
     _, order = paying_order(pserver, db, "wechat")
     body, hd = wechat_request(keydir, order)
     del hd["Wechatpay-Signature"]
