@@ -97,6 +97,7 @@ static const struct config_field config_fields[] = {
     F_INT("jobs", "publish_grace_ms", jobs_publish_grace_ms, 0, 3600000, "5000", true),
     F_INT("jobs", "retention_days", jobs_retention_days, 1, 3650, "14", true),
     F_INT("jobs", "dead_retention_days", jobs_dead_retention_days, 1, 3650, "90", true),
+    F_INT("jobs", "unreferenced_file_hours", jobs_unreferenced_file_hours, 1, 87600, "24", true),
 
     F_INT("auth", "session_idle_minutes", auth_session_idle_minutes, 1, 1440, "30", true),
     F_INT("auth", "session_max_hours", auth_session_max_hours, 1, 720, "12", true),

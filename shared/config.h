@@ -62,6 +62,7 @@ struct zk_config {
     int jobs_publish_grace_ms;  /* unpublished this long -> the sweeper publishes */
     int jobs_retention_days;    /* done jobs purged after */
     int jobs_dead_retention_days;
+    int jobs_unreferenced_file_hours; /* a replaced, unused photo is deleted after */
 
     /* [auth] */
     int auth_session_idle_minutes;  /* sliding expiry */

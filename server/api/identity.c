@@ -212,19 +212,23 @@ static void photo_put_authed(struct http_request *req, const struct api_session 
     values[5] = required_array(req, "new");
     values[6] = required_array(req, "enrolled");
     /* One statement: the state checks and the insert cannot interleave with
-     * an attempt starting. */
+     * an attempt starting. A photo it replaces is recorded in
+     * files_unreferenced, for the workers' retention to delete. */
     api_query_params(
         req,
         "WITH c AS (SELECT id, identity, $2 = ANY (CASE kind WHEN 'new' THEN $6::text[] ELSE "
         "$7::text[] END) AS needed FROM candidates WHERE id = $1::bigint), "
         "p AS (SELECT EXISTS (SELECT 1 FROM identity_attempts WHERE candidate_id = $1::bigint AND "
         "state = 'pending') AS pending), "
+        "o AS (SELECT file_id FROM identity_photos WHERE candidate_id = $1::bigint AND kind = $2), "
         "f AS (INSERT INTO files (candidate_id, content_type, size, sha256, data) "
         "SELECT $1::bigint, $3, $4::int, encode(sha256($5::bytea), 'hex'), $5::bytea FROM c, p "
         "WHERE c.identity = 'unverified' AND NOT p.pending AND c.needed RETURNING id), "
         "u AS (INSERT INTO identity_photos (candidate_id, kind, file_id) SELECT $1::bigint, $2, id "
         "FROM f ON CONFLICT (candidate_id, kind) DO UPDATE SET file_id = EXCLUDED.file_id, "
-        "uploaded_at = now() RETURNING file_id, uploaded_at) "
+        "uploaded_at = now() RETURNING file_id, uploaded_at), "
+        "g AS (INSERT INTO files_unreferenced (file_id) SELECT o.file_id FROM o, f "
+        "ON CONFLICT (file_id) DO NOTHING) "
         "SELECT c.identity, p.pending, c.needed, u.file_id, zk_ts(u.uploaded_at) "
         "FROM c CROSS JOIN p LEFT JOIN u ON true",
         p, photo_stored);

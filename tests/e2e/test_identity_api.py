@@ -193,3 +193,54 @@ def test_candidate_a_cannot_read_b_s_identity_state(server, db):
     assert r.status == 404 and r.json()["error"]["code"] == "ATTEMPT_NOT_FOUND"
     assert a.get("/api/v1/me/identity").json()["attempts"] == []
     assert a.get("/api/v1/me/identity/attempts/abc").status == 404
+
+
+def test_retention_deletes_a_replaced_photo_once_due_and_keeps_what_is_used(
+        server, db, pg, database, redis_server, tmpdir_path):
+    def idcard_file(cid):
+        return q(db, "SELECT file_id FROM identity_photos WHERE candidate_id = %s AND kind = "
+                     "'idcard'", cid)[0][0]
+
+    def marked():
+        return {r[0] for r in q(db, "SELECT file_id FROM files_unreferenced")}
+
+    def exists(fid):
+        return q(db, "SELECT count(*) FROM files WHERE id = %s", fid)[0][0] == 1
+
+    # A replaces an unused photo twice: both old ones are recorded.
+    a, aid = candidate(server, db)
+    upload(a, "idcard")
+    j1 = idcard_file(aid)
+    upload(a, "idcard", png_bytes(), "image/png")
+    p1 = idcard_file(aid)
+    upload(a, "idcard")
+    j2 = idcard_file(aid)
+    assert marked() == {j1, p1}
+    # B's photo was used by an attempt, then replaced: it is recorded too.
+    b, bid = candidate(server, db, seq="002")
+    for kind in ("registration", "idcard", "holding"):
+        upload(b, kind)
+    used = idcard_file(bid)
+    assert b.post("/api/v1/me/identity/attempts").status == 202
+    q(db, "UPDATE identity_attempts SET state = 'failed', decided_at = now() "
+          "WHERE candidate_id = %s", bid)
+    assert upload(b, "idcard", png_bytes(), "image/png").status == 200
+    assert marked() == {j1, p1, used}
+    # j1 and the used one are due; p1 is not yet. Done jobs: one due, one not.
+    q(db, "UPDATE files_unreferenced SET since = now() - interval '25 hours' "
+          "WHERE file_id IN (%s, %s)", j1, used)
+    old_job, new_job = [q(db, "INSERT INTO jobs (queue, state, finished_at) VALUES ('noop', "
+                              "'done', now() - make_interval(days => %s)) RETURNING id", d)[0][0]
+                        for d in (15, 13)]
+    w = h.Worker(tmpdir_path, pg.conninfo(database), redis_server.port).start()
+    try:
+        h.wait_until(lambda: not exists(j1), timeout=60, step=0.2, what="the due photo deleted")
+        h.wait_until(lambda: marked() == {p1}, timeout=10, step=0.2, what="due records gone")
+        assert exists(used)  # the attempt's checks still refer to it
+        assert exists(p1) and exists(j2) and exists(idcard_file(bid))
+        assert q(db, "SELECT id FROM jobs WHERE id IN (%s, %s)", old_job, new_job) == \
+            [(new_job,)]
+        assert "deleted 1 replaced photo(s)" in w.log()
+    finally:
+        assert w.stop() == 0
+    assert not any(m in w.log() for m in h.SANITIZER_MARKERS)

@@ -626,6 +626,37 @@ static void keeper_sweep(struct worker *w)
     PQclear(p);
 }
 
+/*
+ * Photos replaced before any verification used them (files_unreferenced,
+ * recorded by the upload that replaced them): deleted once due, unless
+ * something refers to them by now. Every worker runs it; SKIP LOCKED keeps
+ * them out of each other's way.
+ */
+static void keeper_purge_files(struct worker *w)
+{
+    char hours[16];
+    snprintf(hours, sizeof(hours), "%d", w->cfg.jobs_unreferenced_file_hours);
+    const char *v[] = {hours};
+    PGresult *p = sync_exec(
+        &w->kc,
+        "WITH due AS (DELETE FROM files_unreferenced WHERE file_id IN (SELECT file_id FROM "
+        "files_unreferenced WHERE since < now() - make_interval(hours => $1::int) ORDER BY since "
+        "LIMIT 1000 FOR UPDATE SKIP LOCKED) RETURNING file_id) "
+        "DELETE FROM files f USING due WHERE f.id = due.file_id "
+        "AND NOT EXISTS (SELECT 1 FROM identity_photos x WHERE x.file_id = f.id) "
+        "AND NOT EXISTS (SELECT 1 FROM identity_photo_checks x WHERE x.file_id = f.id) "
+        "AND NOT EXISTS (SELECT 1 FROM documents x WHERE x.file_id = f.id) "
+        "AND NOT EXISTS (SELECT 1 FROM identity_attempts a, jsonb_each(a.photos) e WHERE "
+        "a.candidate_id = f.candidate_id AND e.value #>> '{}' = f.id::text)",
+        1, v);
+    if (p == NULL)
+        return;
+    if (atoi(PQcmdTuples(p)) > 0)
+        log_notice("%s: deleted %s replaced photo(s) nothing refers to", w->q->name,
+                   PQcmdTuples(p));
+    PQclear(p);
+}
+
 static void keeper_purge(struct worker *w)
 {
     char days[16], dead_days[16];
@@ -650,6 +681,7 @@ static void keeper_purge(struct worker *w)
                   2, v2);
     if (p)
         PQclear(p);
+    keeper_purge_files(w);
     /* Forget consumers of processes long gone that hold nothing. */
     const char *info[] = {"XINFO", "CONSUMERS", w->stream, QUEUE_GROUP};
     redisReply *r = sync_redis_argv(&w->kc, 0, 4, info);
