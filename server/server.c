@@ -172,6 +172,7 @@ static void server_finish(struct server *srv)
     http_conn_close_all(srv);
     if (!uv_is_closing((uv_handle_t *)&srv->tick)) {
         uv_close((uv_handle_t *)&srv->tick, on_handle_closed);
+        uv_close((uv_handle_t *)&srv->written_idle, on_handle_closed);
         uv_close((uv_handle_t *)&srv->sig_term, on_handle_closed);
         uv_close((uv_handle_t *)&srv->sig_int, on_handle_closed);
         uv_close((uv_handle_t *)&srv->sig_hup, on_handle_closed);
@@ -359,6 +360,8 @@ int server_run(const struct zk_config *cfg, const char *config_path, int listen_
 
     uv_timer_init(&loop, &srv->tick);
     srv->tick.data = srv;
+    uv_idle_init(&loop, &srv->written_idle);
+    srv->written_idle.data = srv;
     uv_timer_start(&srv->tick, on_tick, SERVER_TICK_MS, SERVER_TICK_MS);
     uv_signal_init(&loop, &srv->sig_term);
     uv_signal_init(&loop, &srv->sig_int);

@@ -49,6 +49,10 @@ struct server {
     struct http_conn *conns;
     int nconns;
     struct timeout_queue tq_idle, tq_header, tq_body, tq_write, tq_linger;
+    /* Connections whose answers the kernel took whole, finished by the idle
+     * handle on the next loop turn (http_conn.c). */
+    struct http_conn *written;
+    uv_idle_t written_idle;
     struct http_parse_limits parse_limits;
 
     int hashes_in_flight; /* password hashes queued or running on the pool */

@@ -8,6 +8,12 @@
  * until on_closed, and write callbacks (with UV_ECANCELED) run before it. So
  * code that may close a connection from inside a parser callback only has to
  * check conn->closing afterwards.
+ *
+ * Writing tries the socket at once (uv_try_write): an answer the kernel takes
+ * whole - nearly all of them - is finished from the server's idle handle on
+ * the next loop turn, like a write callback but without the epoll_ctl that
+ * libuv spends on every completed uv_write. A partial or refused write goes
+ * through uv_write as usual.
  */
 #include "http_conn.h"
 #include "alloc.h"
@@ -36,6 +42,8 @@ struct http_conn {
     uv_write_t wreq;
     uv_buf_t wbufs[CONN_MAX_BATCH * 2];
     uv_shutdown_t sreq;
+    struct http_conn *written_next; /* srv->written: answers out, to finish */
+    bool written;                   /* on that list */
 
     char *saved; /* unparsed bytes kept while parsing is paused (heap) */
     size_t saved_len, saved_off;
@@ -372,9 +380,9 @@ static void conn_finish(struct http_conn *c)
         conn_close(c);
 }
 
-static void on_write(uv_write_t *w, int status)
+/* The c->writing answers at the head are out (status 0) or lost. */
+static void conn_written(struct http_conn *c, int status)
 {
-    struct http_conn *c = w->data;
     int n = c->writing;
     bool close_after = false;
     c->writing = 0;
@@ -414,6 +422,68 @@ static void on_write(uv_write_t *w, int status)
     }
 }
 
+static void on_write(uv_write_t *w, int status)
+{
+    conn_written(w->data, status);
+}
+
+/* Finishes the connections whose answers the kernel took whole. */
+static void on_written_idle(uv_idle_t *h)
+{
+    struct server *srv = h->data;
+    while (srv->written != NULL) {
+        struct http_conn *c = srv->written;
+        srv->written = c->written_next;
+        c->written_next = NULL;
+        c->written = false;
+        conn_written(c, 0);
+    }
+    uv_idle_stop(h);
+}
+
+static void conn_unlist_written(struct http_conn *c)
+{
+    struct http_conn **pp = &c->srv->written;
+    while (*pp != NULL && *pp != c)
+        pp = &(*pp)->written_next;
+    if (*pp == c)
+        *pp = c->written_next;
+    c->written_next = NULL;
+    c->written = false;
+}
+
+/* Writes bufs: at once if the socket takes them whole, else via uv_write. */
+static int conn_write(struct http_conn *c, uv_buf_t *bufs, int nb)
+{
+    size_t total = 0;
+    for (int i = 0; i < nb; i++)
+        total += bufs[i].len;
+    int done = uv_try_write((uv_stream_t *)&c->tcp, bufs, (unsigned)nb);
+    if (done == UV_EAGAIN || done == UV_ENOSYS)
+        done = 0;
+    if (done < 0)
+        return done;
+    if ((size_t)done == total) {
+        struct server *srv = c->srv;
+        c->written_next = srv->written;
+        c->written = true;
+        srv->written = c;
+        uv_idle_start(&srv->written_idle, on_written_idle);
+        return 0;
+    }
+    int first = 0;
+    size_t skip = (size_t)done;
+    while (skip >= bufs[first].len) {
+        skip -= bufs[first].len;
+        first++;
+    }
+    bufs[first].base += skip;
+    bufs[first].len -= skip;
+    c->wreq.data = c;
+    return uv_write(&c->wreq, (uv_stream_t *)&c->tcp, bufs + first, (unsigned)(nb - first),
+                    on_write);
+}
+
 static void conn_flush(struct http_conn *c)
 {
     if (c->closing || c->writing > 0 || c->lingering)
@@ -435,8 +505,7 @@ static void conn_flush(struct http_conn *c)
     if (n == 0)
         return;
     c->writing = n;
-    c->wreq.data = c;
-    if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, c->wbufs, (unsigned)nb, on_write) != 0) {
+    if (conn_write(c, c->wbufs, nb) != 0) {
         c->writing = 0;
         conn_close(c);
         return;
@@ -525,6 +594,10 @@ static void conn_close(struct http_conn *c)
         return;
     c->closing = true;
     timeout_queue_leave(&c->tn);
+    if (c->written) { /* its answers went out: finish them now, as on_write would */
+        conn_unlist_written(c);
+        conn_written(c, UV_ECANCELED);
+    }
     struct http_request *partial = http_parse_take_request(&c->parse);
     if (partial != NULL)
         http_request_free(partial);

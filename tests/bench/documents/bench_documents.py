@@ -14,6 +14,7 @@ Prints:
 Asserts nothing: run by tests/bench/documents/run.sh.
 """
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -133,6 +134,7 @@ def main():
         redis.stop()
         db.close()
         h.stop_private_services(svc)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -17,20 +17,11 @@ build=${1:-$root/build}
 N=${N:-5000}
 WORKERS=${WORKERS-1 2 4}
 DURATION=${DURATION:-10}
-tmp=$(mktemp -d /tmp/zikao-jobs-bench.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  "$root/scripts/services" stop "$tmp/svc" >/dev/null 2>&1 || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-"$root/scripts/services" start "$tmp/svc" >/dev/null
-set -a; . "$tmp/svc/env"; set +a
-export ZIKAO_LOG_LEVEL=warning
 ctl="$build/workers/zikaoctl"
-"$ctl" migrate >/dev/null
+. "$root/tests/bench/lib.sh"
+bench_start jobs "$ctl"
+tmp=$bench_tmp
+export ZIKAO_LOG_LEVEL=warning
 psql=("$ZIKAO_PG_BIN/psql" -h 127.0.0.1 -p "$ZIKAO_PG_PORT" -U postgres -d zikao -qAt)
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores; $N noop jobs (no sleep) per run"
@@ -64,10 +55,10 @@ SQL
 done
 
 # The outbox on a request.
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(bench_free_port)
 ZIKAO_SERVER_LISTEN=127.0.0.1:$port ZIKAO_SERVER_ENVIRONMENT=test "$build/server/zikao-server" \
   >"$tmp/server.log" 2>&1 &
-pids+=($!)
+bench_pids+=($!)
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
 for count in 0 1; do
   cat >"$tmp/post.lua" <<LUA

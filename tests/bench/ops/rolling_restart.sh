@@ -14,15 +14,9 @@ root=$(cd "$(dirname "$0")/../../.." && pwd)
 build=${1:-$root/build}
 command -v wrk >/dev/null || { echo "apt-get install wrk"; exit 1; }
 
-tmp=$(mktemp -d /tmp/zikao-rolling.XXXXXX)
-cleanup() {
-  "$root/scripts/services" stop "$tmp/svc" >/dev/null 2>&1 || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-"$root/scripts/services" start "$tmp/svc" >/dev/null
-set -a; . "$tmp/svc/env"; set +a
-"$build/workers/zikaoctl" migrate >/dev/null
+. "$root/tests/bench/lib.sh"
+bench_start rolling "$build/workers/zikaoctl"
+tmp=$bench_tmp
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores"
 /usr/bin/python3 "$root/tests/bench/ops/handover.py" "$build" --duration "${DURATION:-30}" \

@@ -29,28 +29,18 @@ WORKERS=${WORKERS:-$(nproc)}
 POOL=${POOL:-8}
 command -v wrk >/dev/null || { echo "apt-get install wrk"; exit 1; }
 
-tmp=$(mktemp -d /tmp/zikao-pay-bench.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  "$root/scripts/services" stop "$tmp/svc" >/dev/null 2>&1 || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-"$root/scripts/services" start "$tmp/svc" >/dev/null
-set -a; . "$tmp/svc/env"; set +a
 ctl="$build/workers/zikaoctl"
-"$ctl" migrate >/dev/null
+. "$root/tests/bench/lib.sh"
+bench_start pay "$ctl"
+tmp=$bench_tmp
 "$ctl" payments keygen --dir "$tmp/keys" >/dev/null
 psql=("$ZIKAO_PG_BIN/psql" -h 127.0.0.1 -p "$ZIKAO_PG_PORT" -U postgres -d zikao -qAt)
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(bench_free_port)
 
 ZIKAO_SERVER_LISTEN=127.0.0.1:$port ZIKAO_SERVER_WORKERS=$WORKERS ZIKAO_LOG_LEVEL=warning \
   ZIKAO_DATABASE_POOL_SIZE=$POOL ZIKAO_PAYMENT_KEY_DIR="$tmp/keys" \
   "$build/server/zikao-server" >"$tmp/server.log" 2>&1 &
-pids+=($!)
+bench_pids+=($!)
 for _ in $(seq 100); do
   curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
   sleep 0.1
