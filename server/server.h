@@ -55,7 +55,8 @@ struct server {
     uv_idle_t written_idle;
     struct http_parse_limits parse_limits;
 
-    int hashes_in_flight; /* password hashes queued or running on the pool */
+    int hashes_in_flight;     /* password hashes queued or running on the pool */
+    int pay_crypto_in_flight; /* payment signatures queued or running (api/orders.c) */
 
     /* Verified payment notifications waiting for a batch (api/pay_store.c). */
     struct pay_store_item *pay_wait_head, *pay_wait_tail;

@@ -145,6 +145,7 @@ static const struct config_field config_fields[] = {
     F_INT("payment", "order_expiry_minutes", pay_order_expiry_minutes, 1, 10080, "30", true),
     F_INT("payment", "reconcile_after_minutes", pay_reconcile_after_minutes, 0, 1440, "5", true),
     F_INT("payment", "reconcile_interval_seconds", pay_reconcile_interval_s, 1, 86400, "60", true),
+    F_INT("payment", "crypto_queue_limit", pay_crypto_queue_limit, 1, 65536, "512", true),
     F_STR("documents", "office_name", doc_office_name, "", true),
     F_STR("documents", "font_family", doc_font_family, "", true),
 };

@@ -117,6 +117,7 @@ struct zk_config {
     int pay_order_expiry_minutes;
     int pay_reconcile_after_minutes;
     int pay_reconcile_interval_s;
+    int pay_crypto_queue_limit; /* signatures waiting for or on the thread pool, per process */
     /* [documents] PDFs: "" = the province profile's office name, the PDF layer's font */
     char doc_office_name[CONFIG_STR_MAX];
     char doc_font_family[128];

@@ -146,21 +146,30 @@ static void offload_after(uv_work_t *w, int status)
 {
     struct offload *o = w->data;
     (void)status; /* never cancelled: uv_cancel is not used */
+    o->req->srv->pay_crypto_in_flight--;
     o->after(o->req, o->data);
 }
 
 int pay_offload(struct http_request *req, pay_work_fn work, pay_after_fn after, void *data)
 {
+    struct server *srv = req->srv;
+    if (srv->pay_crypto_in_flight >= srv->cfg.pay_crypto_queue_limit) {
+        log_msg(LOG_LEVEL_WARNING, req->id, "payment: %d signature checks waiting: refused (503)",
+                srv->pay_crypto_in_flight);
+        http_respond_error(req, 503, "BUSY", "系统繁忙，请稍后再试", NULL);
+        return -1;
+    }
     struct offload *o = arena_calloc(&req->arena, sizeof(*o));
     o->req = req;
     o->fn = work;
     o->after = after;
     o->data = data;
     o->work.data = o;
-    if (uv_queue_work(req->srv->loop, &o->work, offload_work, offload_after) != 0) {
+    if (uv_queue_work(srv->loop, &o->work, offload_work, offload_after) != 0) {
         http_respond_error(req, 503, "BUSY", "系统繁忙，请稍后再试", NULL);
         return -1;
     }
+    srv->pay_crypto_in_flight++;
     return 0;
 }
 

@@ -76,7 +76,8 @@ void pay_store_submit(struct server *srv, struct pay_store_item *it);
 /*
  * Runs work(data) on the libuv thread pool, then after(req, data) on the
  * loop. work must not touch the request (its arena is the loop's); give it
- * its own memory. Returns 0, or answers 503 and returns -1.
+ * its own memory. Returns 0, or answers 503 and returns -1 - also when
+ * [payment] crypto_queue_limit pieces of work are already waiting or running.
  */
 typedef void (*pay_work_fn)(void *data);
 typedef void (*pay_after_fn)(struct http_request *req, void *data);

@@ -545,6 +545,29 @@ def test_a_notification_the_database_refuses_does_not_refuse_its_batch(
     assert q1(db, "SELECT count(*) FROM jobs WHERE queue = 'payment'") == 11  # + HOLD2
 
 
+def test_signature_checks_beyond_the_crypto_queue_limit_are_refused_with_503(
+        make_server, db, keydir):
+    server = make_server(env=pay_env(keydir, {"ZIKAO_PAYMENT_CRYPTO_QUEUE_LIMIT": "1"}))
+    key = load_key(os.path.join(keydir, "alipay_private.pem"))
+    bodies = [alipay_body(key, {"order_no": f"ZKLIMIT{i}", "amount_fen": 100},
+                          trade_no=f"LIMIT{i}") for i in range(5)]
+    # Pipelined in one write: the server reads all five at once, and while the
+    # first waits for the thread pool the others meet the limit of one.
+    wire = b"".join(
+        b"POST " + ALIPAY_NOTIFY.encode() + b" HTTP/1.1\r\nHost: t\r\nContent-Type: "
+        b"application/x-www-form-urlencoded\r\nContent-Length: " + str(len(b)).encode() +
+        (b"\r\nConnection: close" if i == len(bodies) - 1 else b"") + b"\r\n\r\n" + b
+        for i, b in enumerate(bodies))
+    out = server.raw(wire, timeout=10)
+    assert re.findall(rb"HTTP/1\.1 (\d{3})", out) == [b"200", b"503", b"503", b"503", b"503"]
+    assert q1(db, "SELECT count(*) FROM payment_events") == 1
+    assert "signature checks waiting: refused (503)" in server.log()
+    # The slot is free again once the first check has finished.
+    r = post_alipay(server, bodies[1])
+    assert (r.status, r.body) == (200, b"success")
+    assert q1(db, "SELECT count(*) FROM payment_events") == 2
+
+
 # ---- reconciliation and expiry ------------------------------------------------------------------
 
 def sim_pay_via_page(server, pay_info, notify=True):
