@@ -97,7 +97,7 @@ static int describe(struct identity_worker *w, PGconn *conn, const struct identi
                     enum identity_kind k, struct face_side *s, char *err, size_t errsz)
 {
     const char *kname = identity_kind_name(k);
-    const struct photo_spec *spec = photo_spec_find(&w->specs, w->cfg->province, kname);
+    const struct photo_spec *spec = photo_spec_find(w->specs, w->cfg->province, kname);
     if (spec == NULL) {
         snprintf(err, errsz, "no photo specification %s.%s", w->cfg->province, kname);
         return -EINVAL;
@@ -110,7 +110,7 @@ static int describe(struct identity_worker *w, PGconn *conn, const struct identi
     uint8_t *rgb = NULL;
     int width = 0, height = 0;
     double scale = 1;
-    const char *title = identity_kind_title(&w->specs, w->cfg->province, k);
+    const char *title = identity_kind_title(w->specs, w->cfg->province, k);
     s->count = -1;
     rc = photo_decode_rgb(spec, data, len, IDENTITY_FACE_PIXELS, &rgb, &width, &height, &scale);
     free(data);
@@ -147,8 +147,8 @@ static const float *side_face(const struct face_side *s, enum identity_face_role
 static void compare(const struct identity_worker *w, const struct identity_pair *p,
                     const struct face_side side[IDENTITY_KINDS], struct face_pair_result *out)
 {
-    const char *ta = identity_kind_title(&w->specs, w->cfg->province, p->a),
-               *tb = identity_kind_title(&w->specs, w->cfg->province, p->b);
+    const char *ta = identity_kind_title(w->specs, w->cfg->province, p->a),
+               *tb = identity_kind_title(w->specs, w->cfg->province, p->b);
     float d = face_distance(side_face(&side[p->a], p->a_role), side_face(&side[p->b], p->b_role));
     out->distance = d;
     out->decision = face_decide(d, w->pass_threshold, w->review_threshold);
@@ -255,7 +255,7 @@ static int face_commit(struct job_ctx *ctx, struct job *job, PGconn *conn)
                                       face_engine_version(w->eng), err, sizeof(err)) < 0)
             return job_fail(ctx, "%s", err);
     }
-    if (identity_attempt_settle(conn, &a, &w->specs, w->cfg->province, NULL, err, sizeof(err)) < 0)
+    if (identity_attempt_settle(conn, &a, w->specs, w->cfg->province, NULL, err, sizeof(err)) < 0)
         return job_fail(ctx, "%s", err);
     return 0;
 }
@@ -276,6 +276,8 @@ const struct job_queue job_queue_face = {
     .run = face_run,
     .commit = face_commit,
     .on_dead = face_dead,
+    .process_init = identity_process_init,
+    .process_free = identity_process_free,
     .thread_init = identity_worker_init,
     .thread_free = identity_worker_free,
 };

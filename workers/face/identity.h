@@ -158,18 +158,34 @@ void identity_photo_face(const struct identity_faces *f, double scale, struct ph
 
 /* ---- the worker thread state of both queues ------------------------------------------------ */
 
-struct identity_worker {
-    const struct zk_config *cfg;
+/* What every thread of a `photo` or `face` worker shares, loaded once per
+ * process: the face engine (one engine serves any number of threads, see
+ * face.h) and the photo specifications, both read-only once loaded. */
+struct identity_shared {
     struct face_engine *eng;
     struct photo_specs specs;
-    struct sync_conns conns; /* reads in the run step (outside the done transaction) */
     float pass_threshold, review_threshold;
 };
 
-/* thread_init / thread_free of the `photo` and `face` queues: loads the
+/* One worker thread's state: borrowed pointers into identity_shared and its
+ * own connections. */
+struct identity_worker {
+    const struct zk_config *cfg;
+    struct face_engine *eng;         /* shared */
+    const struct photo_specs *specs; /* shared */
+    struct sync_conns conns;         /* reads in the run step (outside the done transaction) */
+    float pass_threshold, review_threshold;
+};
+
+/* process_init / process_free of the `photo` and `face` queues: loads the
  * face models from [paths] models_dir (-ENOENT with a logged reason when
- * unset or unusable) and the built-in photo specifications. */
-int identity_worker_init(void **state, const struct zk_config *cfg);
+ * unset or unusable) and the photo specifications ([paths] photo_specs or
+ * the built-in ones). */
+int identity_process_init(void **shared, const struct zk_config *cfg);
+void identity_process_free(void *shared);
+
+/* thread_init / thread_free: a thread's state over the shared part. */
+int identity_worker_init(void **state, void *shared, const struct zk_config *cfg);
 void identity_worker_free(void *state);
 
 /* ---- the attempt's rows ---------------------------------------------------------------------- */

@@ -75,14 +75,11 @@ void identity_photo_face(const struct identity_faces *f, double scale, struct ph
     out->box_h = m->det.box.height * scale;
 }
 
-int identity_worker_init(void **state, const struct zk_config *cfg)
+int identity_process_init(void **shared, const struct zk_config *cfg)
 {
-    struct identity_worker *w = zk_calloc(1, sizeof(*w));
+    struct identity_shared *sh = zk_calloc(1, sizeof(*sh));
     char err[512];
     int rc = -ENOENT;
-    w->cfg = cfg;
-    w->conns.cfg = cfg;
-    w->conns.application_name = "zikao-worker identity";
     if (photo_init("zikao-worker") < 0) {
         log_err("identity: libvips could not be initialised");
         rc = -EIO;
@@ -91,8 +88,8 @@ int identity_worker_init(void **state, const struct zk_config *cfg)
     /* [paths] photo_specs lets operators change the rules without a
      * rebuild; the built-in copy is config/photo_specs.ini as shipped. */
     if ((cfg->photo_specs[0] != '\0'
-             ? photo_specs_load_file(&w->specs, cfg->photo_specs, err, sizeof(err))
-             : photo_specs_load_builtin(&w->specs, err, sizeof(err))) < 0) {
+             ? photo_specs_load_file(&sh->specs, cfg->photo_specs, err, sizeof(err))
+             : photo_specs_load_builtin(&sh->specs, err, sizeof(err))) < 0) {
         log_err("identity: photo specifications %s: %s",
                 cfg->photo_specs[0] ? cfg->photo_specs : "(built in)", err);
         rc = -EINVAL;
@@ -103,26 +100,53 @@ int identity_worker_init(void **state, const struct zk_config *cfg)
                 "set it (or ZIKAO_PATHS_MODELS_DIR) to the face-api model folder it prints");
         goto fail;
     }
-    rc = face_engine_load(cfg->models_dir, &w->eng, err, sizeof(err));
+    rc = face_engine_load(cfg->models_dir, &sh->eng, err, sizeof(err));
     if (rc < 0) {
         log_err("identity: face models in %s: %s", cfg->models_dir, err);
         goto fail;
     }
-    w->pass_threshold = (float)cfg->face_pass_milli / 1000.0f;
-    w->review_threshold = (float)cfg->face_review_milli / 1000.0f;
-    if (w->review_threshold < w->pass_threshold) {
+    sh->pass_threshold = (float)cfg->face_pass_milli / 1000.0f;
+    sh->review_threshold = (float)cfg->face_review_milli / 1000.0f;
+    if (sh->review_threshold < sh->pass_threshold) {
         log_warn("identity: [face] review_threshold_milli %d is below pass_threshold_milli %d: "
                  "no review band",
                  cfg->face_review_milli, cfg->face_pass_milli);
-        w->review_threshold = w->pass_threshold;
+        sh->review_threshold = sh->pass_threshold;
     }
-    log_info("identity: face models %s; pass <= %.3f, review <= %.3f", face_engine_version(w->eng),
-             (double)w->pass_threshold, (double)w->review_threshold);
-    *state = w;
+    log_info("identity: face models %s (one engine for every thread); pass <= %.3f, "
+             "review <= %.3f",
+             face_engine_version(sh->eng), (double)sh->pass_threshold,
+             (double)sh->review_threshold);
+    *shared = sh;
     return 0;
 fail:
-    identity_worker_free(w);
+    identity_process_free(sh);
     return rc;
+}
+
+void identity_process_free(void *shared)
+{
+    struct identity_shared *sh = shared;
+    if (sh == NULL)
+        return;
+    face_engine_free(sh->eng);
+    photo_specs_free(&sh->specs);
+    free(sh);
+}
+
+int identity_worker_init(void **state, void *shared, const struct zk_config *cfg)
+{
+    const struct identity_shared *sh = shared;
+    struct identity_worker *w = zk_calloc(1, sizeof(*w));
+    w->cfg = cfg;
+    w->conns.cfg = cfg;
+    w->conns.application_name = "zikao-worker identity";
+    w->eng = sh->eng;
+    w->specs = &sh->specs;
+    w->pass_threshold = sh->pass_threshold;
+    w->review_threshold = sh->review_threshold;
+    *state = w;
+    return 0;
 }
 
 void identity_worker_free(void *state)
@@ -130,8 +154,6 @@ void identity_worker_free(void *state)
     struct identity_worker *w = state;
     if (w == NULL)
         return;
-    face_engine_free(w->eng);
-    photo_specs_free(&w->specs);
     sync_close(&w->conns);
     free(w);
 }

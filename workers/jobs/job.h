@@ -55,8 +55,14 @@ struct job_queue {
     int (*on_dead)(struct job_ctx *ctx, struct job *job, PGconn *conn);
     int max_attempts; /* 0: [jobs] max_attempts */
     int timeout_ms;   /* longest expected run; 0: [jobs] visibility_ms / 2 */
-    /* Optional per-thread set-up (e.g. loading models) and tear-down. */
-    int (*thread_init)(void **state, const struct zk_config *cfg);
+    /* Optional per-process set-up whose result every thread shares (e.g.
+     * models that are read-only once loaded), and its tear-down after the
+     * threads have ended. Runs before thread_init. */
+    int (*process_init)(void **shared, const struct zk_config *cfg);
+    void (*process_free)(void *shared);
+    /* Optional per-thread set-up (e.g. connections) and tear-down; shared is
+     * process_init's result (NULL without one). */
+    int (*thread_init)(void **state, void *shared, const struct zk_config *cfg);
     void (*thread_free)(void *state);
 };
 

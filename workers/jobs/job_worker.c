@@ -86,6 +86,7 @@ struct worker {
     atomic_int threads_done;
     int nthreads;
     struct worker_thread *threads;
+    void *shared; /* the queue's process_init result */
     pthread_mutex_t lock;
     pthread_t keeper;
     struct sync_conns kc;
@@ -821,6 +822,11 @@ int job_worker_run(const struct zk_config *cfg, const struct job_queue *q, const
     }
     ensure_group(w, &w->kc);
 
+    if (q->process_init != NULL && q->process_init(&w->shared, &w->cfg) < 0) {
+        log_err("queue %s: worker set-up failed; not consuming", q->name);
+        rc = 1;
+        goto out;
+    }
     w->threads = zk_calloc((size_t)w->nthreads, sizeof(*w->threads));
     for (int i = 0; i < w->nthreads; i++) {
         struct worker_thread *t = &w->threads[i];
@@ -829,7 +835,7 @@ int job_worker_run(const struct zk_config *cfg, const struct job_queue *q, const
         t->conns.cfg = &w->cfg;
         t->conns.application_name = "zikao-worker";
         t->conns.options = WORKER_PG_OPTIONS;
-        if (q->thread_init != NULL && q->thread_init(&t->state, &w->cfg) < 0) {
+        if (q->thread_init != NULL && q->thread_init(&t->state, w->shared, &w->cfg) < 0) {
             /* A worker that cannot do its work must not look started: the
              * service manager restarts it and the log says why. */
             log_err("queue %s: worker thread set-up failed; not consuming", q->name);
@@ -890,6 +896,8 @@ int job_worker_run(const struct zk_config *cfg, const struct job_queue *q, const
     }
     log_notice("stopped");
 out:
+    if (w->shared != NULL && q->process_free != NULL)
+        q->process_free(w->shared);
     sdnotify_close(&w->sd);
     sync_close(&w->kc);
     free(w->threads);

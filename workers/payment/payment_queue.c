@@ -63,8 +63,9 @@ static void ensure_chain(struct pay_thread *t)
         PQclear(r);
 }
 
-static int pay_thread_init(void **state, const struct zk_config *cfg)
+static int pay_thread_init(void **state, void *shared, const struct zk_config *cfg)
 {
+    (void)shared;
     /* Both are idempotent; thread_init runs on the main thread, one thread
      * after the other, before any consumer starts. */
     if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)

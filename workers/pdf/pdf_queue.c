@@ -53,8 +53,9 @@ struct pdf_job {
     char filename[96];
 };
 
-static int pdf_thread_init(void **state, const struct zk_config *cfg)
+static int pdf_thread_init(void **state, void *shared, const struct zk_config *cfg)
 {
+    (void)shared;
     struct pdf_thread *t = zk_calloc(1, sizeof(*t));
     t->cfg = *cfg;
     t->conns.cfg = &t->cfg;

@@ -134,7 +134,7 @@ static int photo_run(struct job_ctx *ctx, struct job *job)
     pj->kind = (enum identity_kind)kind;
     const char *kname = identity_kind_name(pj->kind);
 
-    const struct photo_spec *spec = photo_spec_find(&w->specs, w->cfg->province, kname);
+    const struct photo_spec *spec = photo_spec_find(w->specs, w->cfg->province, kname);
     if (spec == NULL)
         return job_fail(ctx, "no photo specification %s.%s", w->cfg->province, kname);
     PGconn *conn = sync_pg(&w->conns);
@@ -165,7 +165,7 @@ static int photo_run(struct job_ctx *ctx, struct job *job)
         return job_fail(ctx, "face engine: %s", strerror(-rc));
     }
     struct photo_result *res = arena_calloc(job->arena, sizeof(*res));
-    photo_check_buffer(spec, &w->specs, data, len, found ? &pf : NULL, res);
+    photo_check_buffer(spec, w->specs, data, len, found ? &pf : NULL, res);
     free(data);
     if (found)
         resolve_pending(res);
@@ -192,7 +192,7 @@ static int photo_commit(struct job_ctx *ctx, struct job *job, PGconn *conn)
     if (identity_attempt_read(conn, pj->attempt_id, true, &a, err, sizeof(err)) < 0 ||
         identity_photo_check_write(conn, a.id, pj->kind, pj->file_id, pj->passed, pj->rules, err,
                                    sizeof(err)) < 0 ||
-        identity_attempt_settle(conn, &a, &w->specs, w->cfg->province, NULL, err, sizeof(err)) < 0)
+        identity_attempt_settle(conn, &a, w->specs, w->cfg->province, NULL, err, sizeof(err)) < 0)
         return job_fail(ctx, "%s", err);
     return 0;
 }
@@ -213,6 +213,8 @@ const struct job_queue job_queue_photo = {
     .run = photo_run,
     .commit = photo_commit,
     .on_dead = photo_dead,
+    .process_init = identity_process_init,
+    .process_free = identity_process_free,
     .thread_init = identity_worker_init,
     .thread_free = identity_worker_free,
 };
