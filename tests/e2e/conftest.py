@@ -76,3 +76,33 @@ def make_server(request, pg, database, redis_server, tmpdir_path):
 @pytest.fixture
 def server(make_server):
     return make_server()
+
+
+@pytest.fixture
+def make_worker(request, pg, database, redis_server, tmpdir_path):
+    """Factory: make_worker(queue="noop", concurrency=2, env={...}) -> a running
+    zikao-worker on the test's database and Redis. Each must stop cleanly:
+    exit 0 on SIGTERM and no sanitizer report in its log."""
+    workers = []
+
+    def factory(queue="noop", concurrency=2, env=None):
+        w = h.Worker(tmpdir_path, pg.conninfo(database), redis_server.port, queue=queue,
+                     concurrency=concurrency, env=env)
+        workers.append(w)
+        return w.start()
+
+    yield factory
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    problems = []
+    for w in workers:
+        running = w.proc is not None and w.proc.poll() is None
+        rc = w.stop()
+        log = w.log()
+        if failed:
+            print(f"\n--- zikao-worker --queue {w.queue} log ({w.log_path}) ---\n{log[-6000:]}")
+        if running and rc != 0:
+            problems.append(f"zikao-worker --queue {w.queue} exited with {rc} on SIGTERM")
+        if any(m in log for m in h.SANITIZER_MARKERS):
+            problems.append(f"sanitizer report in a worker log:\n{log[-4000:]}")
+    if problems and not failed:
+        pytest.fail("; ".join(problems))

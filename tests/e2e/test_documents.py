@@ -34,30 +34,10 @@ def db(pg, database):
 
 
 @pytest.fixture
-def pdf_worker(pg, database, redis_server, tmpdir_path, request):
-    started = []
-
+def pdf_worker(make_worker):
     def factory(env=None, concurrency=1):
-        w = h.Worker(tmpdir_path, pg.conninfo(database), redis_server.port, queue="pdf",
-                     concurrency=concurrency, env=env).start()
-        started.append(w)
-        return w
-
-    yield factory
-    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
-    problems = []
-    for w in started:
-        running = w.proc is not None and w.proc.poll() is None
-        rc = w.stop()
-        log = w.log()
-        if failed:
-            print(f"\n--- worker log ({w.log_path}) ---\n{log[-5000:]}")
-        if running and rc != 0:
-            problems.append(f"zikao-worker exited with {rc} on SIGTERM")
-        if any(m in log for m in h.SANITIZER_MARKERS):
-            problems.append(f"sanitizer report in a worker log:\n{log[-4000:]}")
-    if problems and not failed:
-        pytest.fail("; ".join(problems))
+        return make_worker("pdf", concurrency, env)
+    return factory
 
 
 def q(db, sql, *args):

@@ -196,7 +196,7 @@ def test_candidate_a_cannot_read_b_s_identity_state(server, db):
 
 
 def test_retention_deletes_a_replaced_photo_once_due_and_keeps_what_is_used(
-        server, db, pg, database, redis_server, tmpdir_path):
+        server, db, make_worker):
     def idcard_file(cid):
         return q(db, "SELECT file_id FROM identity_photos WHERE candidate_id = %s AND kind = "
                      "'idcard'", cid)[0][0]
@@ -232,15 +232,10 @@ def test_retention_deletes_a_replaced_photo_once_due_and_keeps_what_is_used(
     old_job, new_job = [q(db, "INSERT INTO jobs (queue, state, finished_at) VALUES ('noop', "
                               "'done', now() - make_interval(days => %s)) RETURNING id", d)[0][0]
                         for d in (15, 13)]
-    w = h.Worker(tmpdir_path, pg.conninfo(database), redis_server.port).start()
-    try:
-        h.wait_until(lambda: not exists(j1), timeout=60, step=0.2, what="the due photo deleted")
-        h.wait_until(lambda: marked() == {p1}, timeout=10, step=0.2, what="due records gone")
-        assert exists(used)  # the attempt's checks still refer to it
-        assert exists(p1) and exists(j2) and exists(idcard_file(bid))
-        assert q(db, "SELECT id FROM jobs WHERE id IN (%s, %s)", old_job, new_job) == \
-            [(new_job,)]
-        assert "deleted 1 replaced photo(s)" in w.log()
-    finally:
-        assert w.stop() == 0
-    assert not any(m in w.log() for m in h.SANITIZER_MARKERS)
+    w = make_worker()  # stopped, exit code and sanitizer log checked by the fixture
+    h.wait_until(lambda: not exists(j1), timeout=60, step=0.2, what="the due photo deleted")
+    h.wait_until(lambda: marked() == {p1}, timeout=10, step=0.2, what="due records gone")
+    assert exists(used)  # the attempt's checks still refer to it
+    assert exists(p1) and exists(j2) and exists(idcard_file(bid))
+    assert q(db, "SELECT id FROM jobs WHERE id IN (%s, %s)", old_job, new_job) == [(new_job,)]
+    assert "deleted 1 replaced photo(s)" in w.log()

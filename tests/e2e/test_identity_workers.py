@@ -67,34 +67,14 @@ def db(pg, database):
 
 
 @pytest.fixture
-def workers(pg, database, redis_server, tmpdir_path, request):
+def workers(make_worker):
     """start(queue, province="shanxi", env=None) -> a running zikao-worker."""
-    started = []
-
     def start(queue, province="shanxi", concurrency=1, env=None):
         e = {"ZIKAO_PATHS_MODELS_DIR": MODELS, "ZIKAO_PROFILE_PROVINCE": province,
              "OPENBLAS_NUM_THREADS": "1"}
         e.update(env or {})
-        w = h.Worker(tmpdir_path, pg.conninfo(database), redis_server.port, queue=queue,
-                     concurrency=concurrency, env=e).start()
-        started.append(w)
-        return w
-
-    yield start
-    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
-    problems = []
-    for w in started:
-        running = w.proc is not None and w.proc.poll() is None
-        rc = w.stop()
-        log = w.log()
-        if failed:
-            print(f"\n--- worker log ({w.log_path}) ---\n{log[-6000:]}")
-        if running and rc != 0:
-            problems.append(f"zikao-worker --queue {w.queue} exited with {rc} on SIGTERM")
-        if any(m in log for m in h.SANITIZER_MARKERS):
-            problems.append(f"sanitizer report in a worker log:\n{log[-4000:]}")
-    if problems and not failed:
-        pytest.fail("; ".join(problems))
+        return make_worker(queue, concurrency, e)
+    return start
 
 
 def q(db, sql, *args):

@@ -18,30 +18,10 @@ def db(pg, database):
 
 
 @pytest.fixture
-def workers(pg, database, redis_server, tmpdir_path, request):
-    started = []
-
+def workers(make_worker):
     def factory(n=1, concurrency=2, env=None):
-        ws = [h.Worker(tmpdir_path, pg.conninfo(database), redis_server.port,
-                       concurrency=concurrency, env=env).start() for _ in range(n)]
-        started.extend(ws)
-        return ws
-
-    yield factory
-    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
-    problems = []
-    for w in started:
-        running = w.proc is not None and w.proc.poll() is None
-        rc = w.stop()
-        log = w.log()
-        if failed:
-            print(f"\n--- worker log ({w.log_path}) ---\n{log[-5000:]}")
-        if running and rc != 0:
-            problems.append(f"zikao-worker exited with {rc} on SIGTERM")
-        if any(m in log for m in h.SANITIZER_MARKERS):
-            problems.append(f"sanitizer report in a worker log:\n{log[-4000:]}")
-    if problems and not failed:
-        pytest.fail("; ".join(problems))
+        return [make_worker("noop", concurrency, env) for _ in range(n)]
+    return factory
 
 
 def q1(db, sql, *args):

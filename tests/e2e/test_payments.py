@@ -55,29 +55,14 @@ def pserver(make_server, keydir):
 
 
 @pytest.fixture
-def pworker(pg, database, redis_server, tmpdir_path, keydir, request):
-    started = []
-
+def pworker(make_worker, keydir):
     def factory(server=None, env=None, concurrency=2):
         e = pay_env(keydir)
         if server is not None:  # where the provider (simulator) gateways are
             e["ZIKAO_PAYMENT_PUBLIC_URL"] = f"http://127.0.0.1:{server.port}"
         e.update(env or {})
-        w = h.Worker(tmpdir_path, pg.conninfo(database), redis_server.port, queue="payment",
-                     concurrency=concurrency, env=e).start()
-        started.append(w)
-        return w
-
-    yield factory
-    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
-    for w in started:
-        running = w.proc is not None and w.proc.poll() is None
-        rc = w.stop()
-        log = w.log()
-        if failed:
-            print(f"\n--- worker log ({w.log_path}) ---\n{log[-5000:]}")
-        assert not (running and rc != 0), f"zikao-worker exited with {rc}"
-        assert not any(m in log for m in h.SANITIZER_MARKERS), log[-4000:]
+        return make_worker("payment", concurrency, e)
+    return factory
 
 
 def ctl(pg, database, redis_server, *args, env=None):
@@ -633,8 +618,8 @@ def test_expired_unpaid_orders_close_and_the_provider_trade_with_them(pserver, d
 
 # ---- the simulator's full pay flow ------------------------------------------------------------
 
-def test_simulator_full_pay_flow_with_the_run_configuration(make_server, db, pg, database,
-                                                          redis_server, tmpdir_path, request):
+def test_simulator_full_pay_flow_with_the_run_configuration(make_server, make_worker, db, pg,
+                                                          database, redis_server, tmpdir_path):
     """config/zikao.conf as scripts/run uses it: the simulator is the embedded
     default, its keys appear on the worker's first start, the person pays on
     the simulator's page, the worker delivers the signed callback."""
@@ -642,11 +627,8 @@ def test_simulator_full_pay_flow_with_the_run_configuration(make_server, db, pg,
     keys = os.path.join(tmpdir_path, "run-keys")  # var/payment-keys under scripts/run
     server = make_server(config_text=open(conf).read(), env={"ZIKAO_PAYMENT_KEY_DIR": keys},
                          start=False)
-    worker = h.Worker(tmpdir_path, pg.conninfo(database), redis_server.port, queue="payment",
-                      env={"ZIKAO_CONFIG": conf, "ZIKAO_PAYMENT_KEY_DIR": keys,
-                           "ZIKAO_SERVER_LISTEN": f"127.0.0.1:{server.port}"})
-    worker.start()
-    request.addfinalizer(worker.stop)
+    make_worker("payment", 2, {"ZIKAO_CONFIG": conf, "ZIKAO_PAYMENT_KEY_DIR": keys,
+                               "ZIKAO_SERVER_LISTEN": f"127.0.0.1:{server.port}"})
     assert os.path.exists(os.path.join(keys, "alipay_public.pem"))
     assert oct(os.stat(os.path.join(keys, "alipay_private.pem")).st_mode & 0o777) == "0o600"
     server.start()
