@@ -218,6 +218,14 @@ char *metrics_render(const struct metrics *m, const struct router *r, struct are
     COUNTER("zikao_payment_store_notifications_total",
             "Payment notifications sent to PostgreSQL in those statements.",
             sum_u(m, offsetof(struct metrics_slot, pay_batch_rows)));
+    buf_printf(&b,
+               "# HELP zikao_login_password_checks_total Login password checks: of an "
+               "account, or the same work for an identifier that names nobody.\n"
+               "# TYPE zikao_login_password_checks_total counter\n"
+               "zikao_login_password_checks_total{account=\"known\"} %llu\n"
+               "zikao_login_password_checks_total{account=\"unknown\"} %llu\n",
+               (unsigned long long)sum_u(m, offsetof(struct metrics_slot, login_checks_known)),
+               (unsigned long long)sum_u(m, offsetof(struct metrics_slot, login_checks_unknown)));
 #undef GAUGE
 #undef COUNTER
     *len = b.len;

@@ -48,6 +48,9 @@ struct metrics_slot {
     _Atomic uint64_t redis_timeouts, redis_reconnects;
     _Atomic int64_t pay_waiting;                  /* notifications waiting for a batch */
     _Atomic uint64_t pay_batches, pay_batch_rows; /* statements sent; notifications in them */
+    /* Login password checks (argon2id runs): for an account, and the equal
+     * work done for an identifier that names nobody (api/login_guard.h). */
+    _Atomic uint64_t login_checks_known, login_checks_unknown;
     /* For the supervisor (see server_notify.h): CLOCK_MONOTONIC ms of the
      * loop's last tick, and 1 once PostgreSQL, Redis and the schema answered. */
     _Atomic uint64_t heartbeat_ms;

@@ -289,7 +289,7 @@ static void precheck_authed(struct http_request *req, const struct api_session *
 
 static void precheck(struct http_request *req)
 {
-    api_auth_require(req, precheck_authed);
+    api_auth_require_verified(req, precheck_authed);
 }
 
 /* ---- GET /me/scores --------------------------------------------------------------------- */
@@ -354,7 +354,7 @@ static void scores_authed(struct http_request *req, const struct api_session *s)
 
 static void scores(struct http_request *req)
 {
-    api_auth_require(req, scores_authed);
+    api_auth_require_verified(req, scores_authed);
 }
 
 static const struct route academic_routes[] = {

@@ -10,15 +10,31 @@
  *   POST /api/v1/auth/recover/exam-id   ID number + name + phone + SMS code
  *   POST /api/v1/auth/recover/password  ID number + exam ID + phone + SMS code
  *
- * Every step is asynchronous: each function below does one thing and names
- * the next. The request's state is a struct in req->ctx.
+ * Rules every endpoint here keeps (README "Accounts"):
+ *   - A registration or activation is a claim (schema/0010_account_claims.sql):
+ *     it reserves nothing, does no business until its photo verification
+ *     passes, and loses to another claim on the same ID number that passes
+ *     first. Registering or activating again from the same phone replaces
+ *     one's own earlier claim.
+ *   - Nothing tells whether an ID number or a name is known before the SMS
+ *     code to the caller's phone has been checked, and a login for an
+ *     identifier that names nobody gets the same answer and the same argon2id
+ *     work as a wrong password (login_guard.h counts both alike).
+ *   - A detail that turns out wrong does not use up the SMS code: it is
+ *     checked (one try) first and consumed only once everything matched.
+ *
+ * Every step is asynchronous: each endpoint's steps are listed at its top,
+ * in order, and each function names the next. The request's state is a
+ * struct account in req->ctx.
  */
 #include "api.h"
 #include "api_auth.h"
 #include "api_util.h"
 #include "idcard.h"
 #include "log.h"
+#include "login_guard.h"
 #include "mask.h"
+#include "metrics.h"
 #include "redis_client.h"
 #include "server.h"
 #include "validate.h"
@@ -26,19 +42,42 @@
 
 #include <inttypes.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+/* Claims one ID number may have waiting for verification at once. */
+#define CLAIMS_MAX 3
+/* Rows of one person a login tries (account_logins() returns at most 3). */
+#define LOGIN_ROWS_MAX 3
+#define ACTIVATE_TTL   900
+
+struct login_row {
+    int64_t id;
+    const char *hash, *name, *identity;
+    int cred;
+};
+
 struct account {
     json_t *body; /* NULL once the fields are read */
     const char *id_number, *name, *password, *phone, *sms_code, *district, *exam_id;
-    const char *captcha_id, *captcha, *login, *token, *identity;
-    const char *hash;
+    const char *captcha_id, *captcha, *login, *token;
+    const char *hash, *identity;
     int64_t candidate_id;
-    json_t *answer; /* the candidate part of the answer, until the session exists */
+    int64_t claim_id;  /* register/activate: this phone's earlier claim, or 0 */
+    int64_t record_id; /* activate: the enrolled record claimed */
+    /* login */
+    struct login_guard *guard;
+    struct login_row rows[LOGIN_ROWS_MAX];
+    int nrows, tried;
+    bool person_known;
+    /* the answer being made */
+    json_t *answer;
     int answer_status;
+    int cred;
+    bool verified;
 };
 
 static int beijing_today(void)
@@ -107,22 +146,19 @@ static bool account_fields_done(struct account *a, bool ok)
     return ok;
 }
 
-static json_t *candidate_summary(const struct account *a)
+static const char *id_text(struct http_request *req, int64_t id)
 {
-    char masked[32];
-    return json_pack("{s:I, s:s, s:s, s:s}", "candidate_id", (json_int_t)a->candidate_id, "name",
-                     a->name, "id_number", mask_id_number(masked, sizeof(masked), a->id_number),
-                     "identity", a->identity);
+    return arena_printf(&req->arena, "%" PRId64, id);
 }
 
-static json_t *candidate_json(const PGresult *res, int row)
+/* {candidate_id, name, id_number (masked), identity} */
+static json_t *candidate_json(int64_t id, const char *name, const char *id_number,
+                              const char *identity)
 {
     char masked[32];
-    return json_pack("{s:I, s:s, s:s, s:s}", "candidate_id",
-                     (json_int_t)strtoll(PQgetvalue(res, row, 0), NULL, 10), "name",
-                     PQgetvalue(res, row, 1), "id_number",
-                     mask_id_number(masked, sizeof(masked), PQgetvalue(res, row, 2)), "identity",
-                     PQgetvalue(res, row, 3));
+    return json_pack("{s:I, s:s, s:s, s:s}", "candidate_id", (json_int_t)id, "name", name,
+                     "id_number", mask_id_number(masked, sizeof(masked), id_number), "identity",
+                     identity);
 }
 
 /* Answers with the candidate and a new session (login, register, activate). */
@@ -133,7 +169,7 @@ static void session_made(struct http_request *req, const struct api_session *s, 
     a->answer = NULL;
     if (err < 0) {
         json_decref(cand);
-        http_respond_error(req, 503, "SERVER_BUSY", "系统繁忙，请稍后再试", NULL);
+        api_respond_busy(req);
         return;
     }
     http_respond_json(req, a->answer_status,
@@ -145,48 +181,94 @@ static void answer_with_session(struct http_request *req, json_t *candidate, int
     struct account *a = req->ctx;
     a->answer = candidate;
     a->answer_status = status;
-    api_session_create(req, a->candidate_id, session_made);
+    api_session_create(req, a->candidate_id, a->cred, a->verified, session_made);
 }
 
-/* ---- register ---------------------------------------------------------------- */
+/* Reads the candidate a claim statement returned: id, name, id_number,
+ * identity, cred_version. */
+static void answer_claim(struct http_request *req, const PGresult *res, int status)
+{
+    struct account *a = req->ctx;
+    a->candidate_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    a->cred = atoi(PQgetvalue(res, 0, 4));
+    a->verified = false;
+    answer_with_session(req,
+                        candidate_json(a->candidate_id, PQgetvalue(res, 0, 1),
+                                       PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3)),
+                        status);
+}
+
+static void reject_claims_full(struct http_request *req)
+{
+    http_respond_error(req, 409, "CLAIMS_FULL",
+                       "该身份证号已有多个尚未完成身份认证的注册；请携带身份证到考籍管理区县办理",
+                       "id_number");
+}
+
+/* ---- register ------------------------------------------------------------------
+ *
+ * auth_register        fields
+ * register_limited     per-IP limit passed: is the district one of this province's?
+ * register_district    yes: check the SMS code (not used up)
+ * register_sms_ok      the phone is the caller's: is the ID number free?
+ * register_checked     hash the password
+ * register_hashed      use up the code
+ * register_consumed    add the claim (or replace this phone's earlier one)
+ * register_inserted    log in
+ */
 
 static void register_inserted(void *ud, const struct pg_result *r)
 {
     struct http_request *req = ud;
     struct account *a = req->ctx;
-    if (r->error == PG_ERR_QUERY && strcmp(r->sqlstate, "23505") == 0) {
+    if (api_db_failed(req, r))
+        return;
+    if (PQntuples(r->res) == 0) { /* the claim it replaced lost meanwhile */
         http_respond_error(req, 409, "ID_NUMBER_REGISTERED",
-                           "该身份证号已注册，请直接登录；忘记密码或准考证号请使用“找回”功能",
+                           "该身份证号已注册并通过身份认证，请直接登录；如不是您本人注册的，"
+                           "请携带身份证到考籍管理区县处理",
                            "id_number");
         return;
     }
-    if (api_db_failed(req, r))
-        return;
-    a->candidate_id = strtoll(PQgetvalue(r->res, 0, 0), NULL, 10);
     char masked[32];
-    log_msg(LOG_LEVEL_NOTICE, req->id, "candidate %" PRId64 " registered (%s)", a->candidate_id,
-            mask_id_number(masked, sizeof(masked), a->id_number));
-    answer_with_session(req, candidate_json(r->res, 0), 201);
+    log_msg(LOG_LEVEL_NOTICE, req->id, "candidate %s registered (%s)%s", PQgetvalue(r->res, 0, 0),
+            mask_id_number(masked, sizeof(masked), a->id_number),
+            a->claim_id ? ", replacing the claim from the same phone" : "");
+    answer_claim(req, r->res, 201);
+}
+
+static void register_consumed(struct http_request *req)
+{
+    struct account *a = req->ctx;
+    char birth[11];
+    idcard_birth_date(a->id_number, birth);
+    const char *values[] = {a->id_number,
+                            a->name,
+                            idcard_gender(a->id_number),
+                            birth,
+                            a->phone,
+                            a->district,
+                            a->hash,
+                            a->claim_id ? id_text(req, a->claim_id) : NULL};
+    api_query(req,
+              "WITH up AS (UPDATE candidates c SET name = $2, gender = $3, birth_date = $4, "
+              "district = $6, password_hash = $7, password_changed_at = now(), cred_version = "
+              "c.cred_version + 1, updated_at = now() WHERE c.id = $8::bigint AND c.superseded_at "
+              "IS NULL AND c.identity = 'unverified' RETURNING c.id, c.name, c.id_number, "
+              "c.identity, c.cred_version), "
+              "ins AS (INSERT INTO candidates (id_number, name, gender, birth_date, phone, "
+              "district, kind, password_hash, password_changed_at, activated_at) SELECT $1, $2, "
+              "$3, $4, $5, $6, 'new', $7, now(), now() WHERE $8::bigint IS NULL RETURNING id, "
+              "name, id_number, identity, cred_version) "
+              "SELECT * FROM up UNION ALL SELECT * FROM ins",
+              8, values, register_inserted);
 }
 
 static void register_hashed(struct http_request *req, const char *hash)
 {
     struct account *a = req->ctx;
-    char birth[11];
-    idcard_birth_date(a->id_number, birth);
-    const char *values[] = {a->id_number, a->name, idcard_gender(a->id_number), birth, a->phone,
-                            a->district,  hash};
-    api_query(req,
-              "INSERT INTO candidates (id_number, name, gender, birth_date, phone, district, kind, "
-              "password_hash, password_changed_at, activated_at) VALUES ($1, $2, $3, $4, $5, $6, "
-              "'new', $7, now(), now()) RETURNING id, name, id_number, identity",
-              7, values, register_inserted);
-}
-
-static void register_sms_ok(struct http_request *req)
-{
-    struct account *a = req->ctx;
-    api_password_hash(req, a->password, register_hashed);
+    a->hash = hash;
+    verify_sms_code_consume(req, a->phone, "register", register_consumed);
 }
 
 static void register_checked(void *ud, const struct pg_result *r)
@@ -195,30 +277,63 @@ static void register_checked(void *ud, const struct pg_result *r)
     struct account *a = req->ctx;
     if (api_db_failed(req, r))
         return;
-    const char *level = pg_value(r->res, 0, 0);
-    bool in_province = strncmp(a->district, req->srv->cfg.province[0] == 't' ? "12" : "14", 2) == 0;
-    if (level == NULL || strcmp(level, "district") != 0 || !in_province) {
-        api_reject(req, "DISTRICT_INVALID", "请从列表中选择本省的考籍管理区县", "district");
-        return;
-    }
-    if (strcmp(PQgetvalue(r->res, 0, 1), "t") == 0) {
+    if (strcmp(PQgetvalue(r->res, 0, 0), "t") == 0) {
         http_respond_error(req, 409, "ID_NUMBER_REGISTERED",
-                           "该身份证号已注册，请直接登录；忘记密码或准考证号请使用“找回”功能",
+                           "该身份证号已注册并通过身份认证，请直接登录；忘记密码或准考证号请使用"
+                           "“找回”功能；如不是您本人注册的，请携带身份证到考籍管理区县处理",
                            "id_number");
         return;
     }
-    /* Only now spend the SMS code: a refusal above must not cost the person one. */
-    verify_sms_code(req, a->phone, "register", a->sms_code, register_sms_ok);
+    if (strcmp(PQgetvalue(r->res, 0, 1), "t") == 0) {
+        http_respond_error(req, 409, "ENROLLED_USE_ACTIVATION",
+                           "您已有考籍（在籍考生），无需注册：请使用“在籍考生激活”设置密码",
+                           "id_number");
+        return;
+    }
+    a->claim_id = pg_value(r->res, 0, 3) ? strtoll(PQgetvalue(r->res, 0, 3), NULL, 10) : 0;
+    if (a->claim_id == 0 && atoi(PQgetvalue(r->res, 0, 2)) >= CLAIMS_MAX) {
+        reject_claims_full(req);
+        return;
+    }
+    api_password_hash(req, a->password, register_hashed);
+}
+
+static void register_sms_ok(struct http_request *req)
+{
+    struct account *a = req->ctx;
+    const char *values[] = {a->id_number, a->phone};
+    api_query(req,
+              "SELECT EXISTS (SELECT 1 FROM candidates WHERE id_number = $1 AND identity <> "
+              "'unverified' AND superseded_at IS NULL), "
+              "EXISTS (SELECT 1 FROM candidates WHERE id_number = $1 AND kind = 'enrolled' AND "
+              "claim_of IS NULL), "
+              "(SELECT count(*) FROM candidates WHERE id_number = $1 AND kind = 'new' AND "
+              "superseded_at IS NULL), "
+              "(SELECT id FROM candidates WHERE id_number = $1 AND kind = 'new' AND superseded_at "
+              "IS NULL AND phone = $2 ORDER BY id DESC LIMIT 1)",
+              2, values, register_checked);
+}
+
+static void register_district(void *ud, const struct pg_result *r)
+{
+    struct http_request *req = ud;
+    struct account *a = req->ctx;
+    if (api_db_failed(req, r))
+        return;
+    const char *level = PQntuples(r->res) ? PQgetvalue(r->res, 0, 0) : "";
+    bool in_province = strncmp(a->district, req->srv->cfg.province[0] == 't' ? "12" : "14", 2) == 0;
+    if (strcmp(level, "district") != 0 || !in_province) {
+        api_reject(req, "DISTRICT_INVALID", "请从列表中选择本省的考籍管理区县", "district");
+        return;
+    }
+    verify_sms_code_peek(req, a->phone, "register", a->sms_code, register_sms_ok);
 }
 
 static void register_limited(struct http_request *req)
 {
     struct account *a = req->ctx;
-    const char *values[] = {a->district, a->id_number};
-    api_query(req,
-              "SELECT (SELECT level FROM regions WHERE code = $1), "
-              "EXISTS (SELECT 1 FROM candidates WHERE id_number = $2)",
-              2, values, register_checked);
+    const char *values[] = {a->district};
+    api_query(req, "SELECT level FROM regions WHERE code = $1", 1, values, register_district);
 }
 
 static void auth_register(struct http_request *req)
@@ -250,9 +365,44 @@ static void auth_register(struct http_request *req)
     api_rate_limit(req, key, 20, 3600, "注册请求过于频繁，请稍后再试", register_limited);
 }
 
-/* ---- login ------------------------------------------------------------------- */
+/* ---- login -----------------------------------------------------------------------
+ *
+ * auth_login           fields
+ * login_limited        per-IP limit passed: check the captcha
+ * login_captcha_ok     the person the identifier names, and the rows of that
+ *                      person that may log in (an account, or claims)
+ * login_found          count the check for this person and client
+ * login_reserved       locked: say until when; else check the password
+ * login_try            argon2id against the next row (or the equal dummy work)
+ * login_checked        wrong: say how many tries are left (or locked); right:
+ * login_ok             remember the browser, log in (rehash if needed)
+ */
 
-static void login_failed_counted(void *ud, redisReply *reply, const char *err);
+static void login_try(struct http_request *req);
+
+static void login_count(struct http_request *req, bool known)
+{
+    struct metrics_slot *slot = &req->srv->metrics->slots[req->srv->metrics_slot];
+    atomic_fetch_add_explicit(known ? &slot->login_checks_known : &slot->login_checks_unknown, 1,
+                              memory_order_relaxed);
+}
+
+static void answer_locked(struct http_request *req, long long ms, bool just_now)
+{
+    const struct zk_config *cfg = &req->srv->cfg;
+    time_t bj = time(NULL) + (time_t)((ms + 999) / 1000) + 8 * 3600;
+    struct tm tm;
+    gmtime_r(&bj, &tm);
+    char *msg = just_now ? arena_printf(&req->arena,
+                                        "密码连续错误 %d 次，账号已锁定至 %02d:%02d（北京时间），"
+                                        "请届时再试或使用“找回密码”",
+                                        cfg->auth_login_max_failures, tm.tm_hour, tm.tm_min)
+                         : arena_printf(&req->arena,
+                                        "账号已锁定至 %02d:%02d（北京时间），请届时再试或使用"
+                                        "“找回密码”",
+                                        tm.tm_hour, tm.tm_min);
+    http_respond_error(req, 403, "ACCOUNT_LOCKED", msg, "password");
+}
 
 static void login_rehashed(void *ud, const struct pg_result *r)
 {
@@ -260,92 +410,85 @@ static void login_rehashed(void *ud, const struct pg_result *r)
     struct account *a = req->ctx;
     if (r->error != PG_OK)
         log_msg(LOG_LEVEL_WARNING, req->id, "password rehash not stored: %s", r->message);
-    answer_with_session(req, candidate_summary(a), 200);
+    answer_with_session(req, candidate_json(a->candidate_id, a->name, a->id_number, a->identity),
+                        200);
 }
 
 static void login_new_hash(struct http_request *req, const char *hash)
 {
     struct account *a = req->ctx;
-    char *id = arena_printf(&req->arena, "%" PRId64, a->candidate_id);
-    const char *values[] = {id, hash};
+    const char *values[] = {id_text(req, a->candidate_id), hash};
     api_query(req, "UPDATE candidates SET password_hash = $2 WHERE id = $1", 2, values,
               login_rehashed);
 }
 
-static void login_verified(struct http_request *req, bool ok, bool needs_rehash)
+static void login_ok(struct http_request *req, bool needs_rehash)
 {
     struct account *a = req->ctx;
-    struct redis_client *r = req->srv->redis;
-    const struct zk_config *cfg = &req->srv->cfg;
-    if (!ok) {
-        char *key = arena_printf(&req->arena, "zikao:fail:%" PRId64, a->candidate_id);
-        (void)redis_command(r, NULL, NULL, "SET %s 0 EX %d NX", key, cfg->auth_lockout_seconds);
-        if (redis_command(r, login_failed_counted, req, "INCR %s", key) < 0)
-            http_respond_error(req, 401, "LOGIN_FAILED", "账号或密码不正确", "password");
-        return;
-    }
-    (void)redis_command(r, NULL, NULL, "DEL zikao:fail:%" PRId64, a->candidate_id);
+    const struct login_row *row = &a->rows[a->tried - 1];
+    a->candidate_id = row->id;
+    a->name = row->name;
+    a->cred = row->cred;
+    a->verified = strcmp(row->identity, "unverified") != 0;
+    a->identity = row->identity;
+    login_guard_succeeded(req, a->guard);
     log_msg(LOG_LEVEL_INFO, req->id, "candidate %" PRId64 " logged in from %s", a->candidate_id,
             http_client_ip(req));
     if (needs_rehash) { /* parameters changed since the hash was made */
         api_password_hash(req, a->password, login_new_hash);
         return;
     }
-    answer_with_session(req, candidate_summary(a), 200);
+    answer_with_session(req, candidate_json(a->candidate_id, a->name, a->id_number, a->identity),
+                        200);
 }
 
-static void login_failed_counted(void *ud, redisReply *reply, const char *err)
+static void login_checked(struct http_request *req, bool ok, bool needs_rehash)
 {
-    struct http_request *req = ud;
     struct account *a = req->ctx;
-    const struct zk_config *cfg = &req->srv->cfg;
-    long long n = reply && reply->type == REDIS_REPLY_INTEGER ? reply->integer : 0;
-    if (n >= cfg->auth_login_max_failures) {
-        time_t until = time(NULL) + cfg->auth_lockout_seconds;
-        (void)redis_command(req->srv->redis, NULL, NULL, "SET zikao:lock:%" PRId64 " %lld EX %d",
-                            a->candidate_id, (long long)until, cfg->auth_lockout_seconds);
-        (void)redis_command(req->srv->redis, NULL, NULL, "DEL zikao:fail:%" PRId64,
-                            a->candidate_id);
-        time_t bj = until + 8 * 3600;
-        struct tm tm;
-        gmtime_r(&bj, &tm);
-        http_respond_error(req, 403, "ACCOUNT_LOCKED",
-                           arena_printf(&req->arena,
-                                        "密码连续错误 %d 次，账号已锁定至 %02d:%02d（北京时间），"
-                                        "请届时再试或使用“找回密码”",
-                                        cfg->auth_login_max_failures, tm.tm_hour, tm.tm_min),
-                           "password");
+    if (ok) {
+        login_ok(req, needs_rehash);
         return;
     }
-    long long left = cfg->auth_login_max_failures - n;
+    if (a->tried < a->nrows) { /* several claims wait on this ID number: each its own password */
+        login_try(req);
+        return;
+    }
+    const struct zk_config *cfg = &req->srv->cfg;
+    if (a->guard->checks >= cfg->auth_login_max_failures) {
+        answer_locked(req, a->guard->left_ms, true);
+        return;
+    }
     http_respond_error(req, 401, "LOGIN_FAILED",
                        arena_printf(&req->arena,
-                                    "账号或密码不正确（再错 %lld 次账号将锁定 %d 分钟）", left,
+                                    "账号或密码不正确（再错 %lld 次账号将锁定 %d 分钟）；"
+                                    "在籍考生首次使用请先激活",
+                                    cfg->auth_login_max_failures - a->guard->checks,
                                     (cfg->auth_lockout_seconds + 59) / 60),
                        "password");
 }
 
-static void login_lock_checked(void *ud, redisReply *reply, const char *err)
+static void login_try(struct http_request *req)
 {
-    struct http_request *req = ud;
     struct account *a = req->ctx;
-    if (err != NULL && reply == NULL) {
-        http_respond_error(req, 503, "SERVER_BUSY", "系统繁忙，请稍后再试", NULL);
+    if (a->nrows == 0) { /* nobody, or not activated: the same work, never right */
+        login_count(req, false);
+        api_password_verify(req, NULL, a->password, login_checked);
         return;
     }
-    if (reply != NULL && reply->type == REDIS_REPLY_STRING) {
-        time_t bj = (time_t)atoll(reply->str) + 8 * 3600;
-        struct tm tm;
-        gmtime_r(&bj, &tm);
-        http_respond_error(req, 403, "ACCOUNT_LOCKED",
-                           arena_printf(&req->arena,
-                                        "账号已锁定至 %02d:%02d（北京时间），请届时再试或使用"
-                                        "“找回密码”",
-                                        tm.tm_hour, tm.tm_min),
-                           "password");
+    login_count(req, true);
+    const struct login_row *row = &a->rows[a->tried++];
+    api_password_verify(req, row->hash, a->password, login_checked);
+}
+
+static void login_reserved(struct http_request *req, struct login_guard *g)
+{
+    struct account *a = req->ctx;
+    a->guard = g;
+    if (g->locked_ms > 0) {
+        answer_locked(req, g->locked_ms, false);
         return;
     }
-    api_password_verify(req, a->hash, a->password, login_verified);
+    login_try(req);
 }
 
 static void login_found(void *ud, const struct pg_result *r)
@@ -354,24 +497,25 @@ static void login_found(void *ud, const struct pg_result *r)
     struct account *a = req->ctx;
     if (api_db_failed(req, r))
         return;
-    if (PQntuples(r->res) == 0) {
-        http_respond_error(req, 401, "LOGIN_FAILED", "账号或密码不正确", "login");
-        return;
+    const PGresult *res = r->res;
+    const char *person = a->login;
+    if (PQntuples(res) > 0) {
+        person = arena_strdup(&req->arena, PQgetvalue(res, 0, 0));
+        a->id_number = person;
     }
-    a->candidate_id = strtoll(PQgetvalue(r->res, 0, 0), NULL, 10);
-    const char *hash = pg_value(r->res, 0, 1);
-    if (hash == NULL) {
-        http_respond_error(req, 409, "NOT_ACTIVATED",
-                           "账号尚未激活：在籍考生请先通过“在籍考生注册”设置密码", "login");
-        return;
+    for (int i = 0; i < PQntuples(res) && a->nrows < LOGIN_ROWS_MAX; i++) {
+        if (pg_value(res, i, 1) == NULL)
+            continue; /* the person exists but nobody may log in yet */
+        struct login_row *row = &a->rows[a->nrows++];
+        row->id = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+        row->hash = arena_strdup(&req->arena, PQgetvalue(res, i, 2));
+        row->name = arena_strdup(&req->arena, PQgetvalue(res, i, 3));
+        row->identity = arena_strdup(&req->arena, PQgetvalue(res, i, 4));
+        row->cred = atoi(PQgetvalue(res, i, 5));
+        if (i == 0 && strcmp(row->identity, "unverified") != 0)
+            break; /* a verified account: claims are no longer in play */
     }
-    a->hash = arena_strdup(&req->arena, hash);
-    a->name = arena_strdup(&req->arena, PQgetvalue(r->res, 0, 2));
-    a->id_number = arena_strdup(&req->arena, PQgetvalue(r->res, 0, 3));
-    a->identity = arena_strdup(&req->arena, PQgetvalue(r->res, 0, 4));
-    if (redis_command(req->srv->redis, login_lock_checked, req, "GET zikao:lock:%" PRId64,
-                      a->candidate_id) < 0)
-        http_respond_error(req, 503, "SERVER_BUSY", "系统繁忙，请稍后再试", NULL);
+    login_guard_reserve(req, person, login_reserved);
 }
 
 static void login_captcha_ok(struct http_request *req)
@@ -379,10 +523,11 @@ static void login_captcha_ok(struct http_request *req)
     struct account *a = req->ctx;
     const char *values[] = {a->login};
     api_query(req,
-              "SELECT id, password_hash, name, id_number, identity FROM candidates WHERE id_number "
-              "= upper($1) UNION ALL SELECT c.id, c.password_hash, c.name, c.id_number, c.identity "
-              "FROM exam_ids e JOIN candidates c ON c.id = e.candidate_id WHERE e.exam_id = $1 "
-              "LIMIT 1",
+              "WITH p AS (SELECT id_number FROM candidates WHERE id_number = $1 UNION ALL "
+              "SELECT c.id_number FROM exam_ids e JOIN candidates c ON c.id = e.candidate_id "
+              "WHERE e.exam_id = $1 LIMIT 1) "
+              "SELECT p.id_number, l.id, l.password_hash, l.name, l.identity, l.cred_version "
+              "FROM p LEFT JOIN LATERAL account_logins(p.id_number) l ON true",
               1, values, login_found);
 }
 
@@ -404,16 +549,20 @@ static void auth_login(struct http_request *req)
     if (!account_fields_done(a, ok))
         return;
     size_t n = strlen(a->login);
-    if (n != 18 && n != 12) {
+    if ((n != 18 && n != 12) || strspn(a->login, "0123456789xX") != n) {
         api_reject(req, "LOGIN_INVALID", "请输入 18 位身份证号或 12 位准考证号", "login");
         return;
     }
+    char *login = arena_strdup(&req->arena, a->login);
+    if (login[n - 1] == 'x')
+        login[n - 1] = 'X';
+    a->login = login;
     char *key = arena_printf(&req->arena, "rl:login:ip:%s", http_client_ip(req));
     api_rate_limit(req, key, req->srv->cfg.auth_login_per_ip_minute, 60,
                    "登录尝试过于频繁，请稍后再试", login_limited);
 }
 
-/* ---- logout ------------------------------------------------------------------ */
+/* ---- logout ------------------------------------------------------------------- */
 
 static void logout_authed(struct http_request *req, const struct api_session *s)
 {
@@ -426,62 +575,60 @@ static void auth_logout(struct http_request *req)
     api_auth_require(req, logout_authed);
 }
 
-/* ---- activate (enrolled candidates) --------------------------------------------- */
+/* ---- activate (enrolled candidates) ----------------------------------------------
+ *
+ * Step 1 (activate/check) only remembers the ID number and name behind a
+ * token; whether they name an enrolled candidate is told in step 2, after the
+ * SMS code to the caller's phone was checked.
+ *
+ * auth_activate_check   fields, per-IP limit, captcha, then
+ * activate_check_ok     the token
+ *
+ * auth_activate         fields; the token's ID number and name
+ * activate_token_found  check the SMS code (not used up)
+ * activate_sms_ok       the enrolled record named, and its claims
+ * activate_found        hash the password
+ * activate_hashed       use up the code
+ * activate_consumed     add the claim (or replace this phone's earlier one)
+ * activate_claimed      log in
+ */
 
 static void activate_token_stored(void *ud, redisReply *reply, const char *err)
 {
     struct http_request *req = ud;
     struct account *a = req->ctx;
     if (err != NULL) {
-        http_respond_error(req, 503, "SERVER_BUSY", "系统繁忙，请稍后再试", NULL);
+        api_respond_busy(req);
         return;
     }
-    http_respond_json(req, 200,
-                      json_pack("{s:s, s:i}", "activation_token", a->token, "expires_in", 900));
+    http_respond_json(
+        req, 200,
+        json_pack("{s:s, s:i}", "activation_token", a->token, "expires_in", ACTIVATE_TTL));
 }
 
-static void activate_found(void *ud, const struct pg_result *r)
+static void activate_check_ok(struct http_request *req)
 {
-    struct http_request *req = ud;
     struct account *a = req->ctx;
-    if (api_db_failed(req, r))
-        return;
-    if (PQntuples(r->res) == 0) {
-        /* One message for every mismatch: no telling which part was wrong. */
-        api_reject(req, "IDENTITY_NOT_FOUND",
-                   "身份证号与姓名不匹配，或您不是在籍考生；请核对，仍有疑问请联系考籍管理区县",
-                   "id_number");
-        return;
-    }
-    if (strcmp(PQgetvalue(r->res, 0, 1), "t") == 0) {
-        http_respond_error(req, 409, "ALREADY_ACTIVATED", "该考生已激活，请直接登录", "id_number");
-        return;
-    }
     unsigned char raw[16];
     char token[33];
     randombytes_buf(raw, sizeof(raw));
     sodium_bin2hex(token, sizeof(token), raw, sizeof(raw));
     a->token = arena_strdup(&req->arena, token);
-    if (redis_command(req->srv->redis, activate_token_stored, req,
-                      "SET zikao:activate:%s %s EX 900", token, PQgetvalue(r->res, 0, 0)) < 0)
-        http_respond_error(req, 503, "SERVER_BUSY", "系统繁忙，请稍后再试", NULL);
-}
-
-static void activate_check_captcha_ok(struct http_request *req)
-{
-    struct account *a = req->ctx;
-    const char *values[] = {a->id_number, a->name};
-    api_query(
-        req,
-        "SELECT id, password_hash IS NOT NULL FROM candidates WHERE id_number = $1 AND name = "
-        "$2 AND kind = 'enrolled'",
-        2, values, activate_found);
+    json_t *who = json_pack("{s:s, s:s}", "id_number", a->id_number, "name", a->name);
+    char *text = json_dumps(who, JSON_COMPACT);
+    json_decref(who);
+    int rc = text ? redis_command(req->srv->redis, activate_token_stored, req,
+                                  "SET zikao:activate:%s %s EX %d", token, text, ACTIVATE_TTL)
+                  : -1;
+    free(text);
+    if (rc < 0)
+        api_respond_busy(req);
 }
 
 static void activate_check_limited(struct http_request *req)
 {
     struct account *a = req->ctx;
-    verify_captcha(req, a->captcha_id, a->captcha, activate_check_captcha_ok);
+    verify_captcha(req, a->captcha_id, a->captcha, activate_check_ok);
 }
 
 static void auth_activate_check(struct http_request *req)
@@ -499,36 +646,105 @@ static void auth_activate_check(struct http_request *req)
     api_rate_limit(req, key, 30, 3600, "请求过于频繁，请稍后再试", activate_check_limited);
 }
 
-static void activate_updated(void *ud, const struct pg_result *r)
+static void answer_already_activated(struct http_request *req)
+{
+    http_respond_error(req, 409, "ALREADY_ACTIVATED",
+                       "该考生已激活并通过身份认证，请直接登录；忘记密码请使用“找回密码”；"
+                       "如不是您本人激活的，请携带身份证到考籍管理区县处理",
+                       "id_number");
+}
+
+static void activate_claimed(void *ud, const struct pg_result *r)
+{
+    struct http_request *req = ud;
+    struct account *a = req->ctx;
+    if (api_db_failed(req, r))
+        return;
+    if (PQntuples(r->res) == 0) { /* the record was verified meanwhile */
+        answer_already_activated(req);
+        return;
+    }
+    (void)redis_command(req->srv->redis, NULL, NULL, "DEL zikao:activate:%s", a->token);
+    log_msg(LOG_LEVEL_NOTICE, req->id, "enrolled candidate %" PRId64 " claimed by %s%s",
+            a->record_id, PQgetvalue(r->res, 0, 0),
+            a->claim_id ? " (replacing the claim from the same phone)" : "");
+    answer_claim(req, r->res, 200);
+}
+
+static void activate_consumed(struct http_request *req)
+{
+    struct account *a = req->ctx;
+    const char *values[] = {id_text(req, a->record_id), a->hash, a->phone,
+                            a->claim_id ? id_text(req, a->claim_id) : NULL};
+    api_query(req,
+              "WITH r AS (SELECT * FROM candidates WHERE id = $1::bigint AND identity = "
+              "'unverified'), "
+              "up AS (UPDATE candidates c SET password_hash = $2, password_changed_at = now(), "
+              "cred_version = c.cred_version + 1, updated_at = now() FROM r WHERE c.id = "
+              "$4::bigint AND c.claim_of = r.id AND c.superseded_at IS NULL RETURNING c.id, "
+              "c.name, c.id_number, c.identity, c.cred_version), "
+              "ins AS (INSERT INTO candidates (id_number, name, gender, birth_date, ethnicity, "
+              "hukou_type, education, occupation, political_status, phone, district, kind, "
+              "claim_of, password_hash, password_changed_at, activated_at) SELECT id_number, "
+              "name, gender, birth_date, ethnicity, hukou_type, education, occupation, "
+              "political_status, $3, district, 'enrolled', id, $2, now(), now() FROM r WHERE "
+              "$4::bigint IS NULL RETURNING id, name, id_number, identity, cred_version) "
+              "SELECT * FROM up UNION ALL SELECT * FROM ins",
+              4, values, activate_claimed);
+}
+
+static void activate_hashed(struct http_request *req, const char *hash)
+{
+    struct account *a = req->ctx;
+    a->hash = hash;
+    verify_sms_code_consume(req, a->phone, "activate", activate_consumed);
+}
+
+static void activate_found(void *ud, const struct pg_result *r)
 {
     struct http_request *req = ud;
     struct account *a = req->ctx;
     if (api_db_failed(req, r))
         return;
     if (PQntuples(r->res) == 0) {
-        http_respond_error(req, 409, "ALREADY_ACTIVATED", "该考生已激活，请直接登录", NULL);
+        /* One message for every mismatch: no telling which part was wrong. */
+        api_reject(req, "IDENTITY_NOT_FOUND",
+                   "身份证号与姓名不匹配，或您不是在籍考生；请返回上一步核对（短信验证码仍可"
+                   "使用），仍有疑问请联系考籍管理区县",
+                   "id_number");
         return;
     }
-    (void)redis_command(req->srv->redis, NULL, NULL, "DEL zikao:activate:%s", a->token);
-    answer_with_session(req, candidate_json(r->res, 0), 200);
-}
-
-static void activate_hashed(struct http_request *req, const char *hash)
-{
-    struct account *a = req->ctx;
-    char *id = arena_printf(&req->arena, "%" PRId64, a->candidate_id);
-    const char *values[] = {id, hash, a->phone};
-    api_query(req,
-              "UPDATE candidates SET password_hash = $2, phone = $3, password_changed_at = now(), "
-              "activated_at = now(), updated_at = now() WHERE id = $1 AND password_hash IS NULL "
-              "RETURNING id, name, id_number, identity",
-              3, values, activate_updated);
+    if (strcmp(PQgetvalue(r->res, 0, 1), "t") == 0) {
+        answer_already_activated(req);
+        return;
+    }
+    a->record_id = strtoll(PQgetvalue(r->res, 0, 0), NULL, 10);
+    a->claim_id = pg_value(r->res, 0, 3) ? strtoll(PQgetvalue(r->res, 0, 3), NULL, 10) : 0;
+    if (a->claim_id == 0 && atoi(PQgetvalue(r->res, 0, 2)) >= CLAIMS_MAX) {
+        reject_claims_full(req);
+        return;
+    }
+    api_password_hash(req, a->password, activate_hashed);
 }
 
 static void activate_sms_ok(struct http_request *req)
 {
     struct account *a = req->ctx;
-    api_password_hash(req, a->password, activate_hashed);
+    const char *values[] = {a->id_number, a->name, a->phone};
+    api_query(req,
+              "SELECT r.id, r.identity <> 'unverified', "
+              "(SELECT count(*) FROM candidates c WHERE c.claim_of = r.id AND c.superseded_at IS "
+              "NULL), "
+              "(SELECT c.id FROM candidates c WHERE c.claim_of = r.id AND c.superseded_at IS NULL "
+              "AND c.phone = $3 ORDER BY c.id DESC LIMIT 1) "
+              "FROM candidates r WHERE r.id_number = $1 AND r.name = $2 AND r.kind = 'enrolled' "
+              "AND r.claim_of IS NULL",
+              3, values, activate_found);
+}
+
+static void answer_activation_expired(struct http_request *req)
+{
+    api_reject(req, "ACTIVATION_EXPIRED", "激活操作已超时，请重新核对身份信息", "activation_token");
 }
 
 static void activate_token_found(void *ud, redisReply *reply, const char *err)
@@ -536,16 +752,23 @@ static void activate_token_found(void *ud, redisReply *reply, const char *err)
     struct http_request *req = ud;
     struct account *a = req->ctx;
     if (err != NULL && reply == NULL) {
-        http_respond_error(req, 503, "SERVER_BUSY", "系统繁忙，请稍后再试", NULL);
+        api_respond_busy(req);
         return;
     }
-    if (reply == NULL || reply->type != REDIS_REPLY_STRING) {
-        api_reject(req, "ACTIVATION_EXPIRED", "激活操作已超时，请重新核对身份信息",
-                   "activation_token");
+    json_t *who = reply != NULL && reply->type == REDIS_REPLY_STRING
+                      ? json_loadb(reply->str, reply->len, 0, NULL)
+                      : NULL;
+    const char *idn = json_string_value(json_object_get(who, "id_number"));
+    const char *name = json_string_value(json_object_get(who, "name"));
+    if (idn == NULL || name == NULL) {
+        json_decref(who);
+        answer_activation_expired(req);
         return;
     }
-    a->candidate_id = strtoll(reply->str, NULL, 10);
-    verify_sms_code(req, a->phone, "activate", a->sms_code, activate_sms_ok);
+    a->id_number = arena_strdup(&req->arena, idn);
+    a->name = arena_strdup(&req->arena, name);
+    json_decref(who);
+    verify_sms_code_peek(req, a->phone, "activate", a->sms_code, activate_sms_ok);
 }
 
 static void auth_activate(struct http_request *req)
@@ -561,31 +784,45 @@ static void auth_activate(struct http_request *req)
     if (!account_fields_done(a, ok))
         return;
     if (strlen(a->token) != 32 || strspn(a->token, "0123456789abcdef") != 32) {
-        api_reject(req, "ACTIVATION_EXPIRED", "激活操作已超时，请重新核对身份信息",
-                   "activation_token");
+        answer_activation_expired(req);
         return;
     }
     if (redis_command(req->srv->redis, activate_token_found, req, "GET zikao:activate:%s",
                       a->token) < 0)
-        http_respond_error(req, 503, "SERVER_BUSY", "系统繁忙，请稍后再试", NULL);
+        api_respond_busy(req);
 }
 
-/* ---- recover the exam ID -------------------------------------------------------- */
+/* ---- recover the exam ID -------------------------------------------------------
+ *
+ * auth_recover_exam_id   fields
+ * recover_exam_sms_ok    SMS code checked (not used up): the exam IDs of the
+ *                        verified account with that ID number, name and phone
+ * recover_exam_found     none: say so (the code stays usable); else use it up
+ * recover_exam_consumed  answer
+ */
+
+static void recover_exam_consumed(struct http_request *req)
+{
+    struct account *a = req->ctx;
+    json_t *list = json_loads(a->exam_id, 0, NULL); /* the list found, as text */
+    http_respond_json(req, 200, json_pack("{s:o}", "exam_ids", list ? list : json_array()));
+}
 
 static void recover_exam_found(void *ud, const struct pg_result *r)
 {
     struct http_request *req = ud;
+    struct account *a = req->ctx;
     if (api_db_failed(req, r))
         return;
     if (PQntuples(r->res) == 0 || pg_value(r->res, 0, 0) == NULL) {
         api_reject(req, "IDENTITY_NOT_FOUND",
-                   "未找到与身份证号、姓名和手机号相符的准考证号；请核对，或联系考籍管理区县",
+                   "未找到与身份证号、姓名和手机号相符、已通过身份认证的考生；请核对后重试"
+                   "（短信验证码仍可使用），或联系考籍管理区县",
                    "id_number");
         return;
     }
-    json_error_t e;
-    json_t *list = json_loads(PQgetvalue(r->res, 0, 0), 0, &e);
-    http_respond_json(req, 200, json_pack("{s:o}", "exam_ids", list ? list : json_array()));
+    a->exam_id = arena_strdup(&req->arena, PQgetvalue(r->res, 0, 0));
+    verify_sms_code_consume(req, a->phone, "forgot_exam_id", recover_exam_consumed);
 }
 
 static void recover_exam_sms_ok(struct http_request *req)
@@ -597,7 +834,8 @@ static void recover_exam_sms_ok(struct http_request *req)
               "left(c.name, 1) || repeat('*', length(c.name) - 1), 'id_number', left(c.id_number, "
               "4) || repeat('*', 10) || right(c.id_number, 4)) ORDER BY e.exam_id) "
               "FROM candidates c JOIN exam_ids e ON e.candidate_id = c.id "
-              "WHERE c.id_number = $1 AND c.name = $2 AND c.phone = $3",
+              "WHERE c.id_number = $1 AND c.name = $2 AND c.phone = $3 AND c.identity <> "
+              "'unverified' AND c.superseded_at IS NULL",
               3, values, recover_exam_found);
 }
 
@@ -613,10 +851,33 @@ static void auth_recover_exam_id(struct http_request *req)
         (a->sms_code = api_field_str(req, a->body, "sms_code", 16));
     if (!account_fields_done(a, ok))
         return;
-    verify_sms_code(req, a->phone, "forgot_exam_id", a->sms_code, recover_exam_sms_ok);
+    verify_sms_code_peek(req, a->phone, "forgot_exam_id", a->sms_code, recover_exam_sms_ok);
 }
 
-/* ---- recover the password --------------------------------------------------------- */
+/* ---- recover the password ------------------------------------------------------
+ *
+ * auth_recover_password      fields
+ * recover_password_sms_ok    SMS code checked (not used up): hash the new password
+ *                            (before the lookup: the same work whatever it finds)
+ * recover_password_hashed    the verified account with that ID number, exam
+ *                            ID and phone
+ * recover_password_found     none: say so (the code stays usable); else use it up
+ * recover_password_consumed  store the password (a new cred_version)
+ * recover_password_updated   end every session, then
+ * recover_password_ended     lift the lockout and answer
+ */
+
+static void recover_password_ended(struct http_request *req, int err)
+{
+    struct account *a = req->ctx;
+    if (err < 0) {
+        api_respond_busy(req); /* the password is changed; asking again is safe */
+        return;
+    }
+    login_guard_clear(req, a->id_number);
+    log_msg(LOG_LEVEL_NOTICE, req->id, "candidate %" PRId64 " reset the password", a->candidate_id);
+    http_respond_json(req, 200, json_pack("{s:b}", "password_reset", 1));
+}
 
 static void recover_password_updated(void *ud, const struct pg_result *r)
 {
@@ -624,30 +885,52 @@ static void recover_password_updated(void *ud, const struct pg_result *r)
     struct account *a = req->ctx;
     if (api_db_failed(req, r))
         return;
+    if (PQntuples(r->res) == 0) { /* changed meanwhile */
+        api_respond_busy(req);
+        return;
+    }
+    api_session_end_all(req, a->candidate_id, NULL, recover_password_ended);
+}
+
+static void recover_password_consumed(struct http_request *req)
+{
+    struct account *a = req->ctx;
+    const char *values[] = {id_text(req, a->candidate_id), a->hash};
+    api_query(req,
+              "UPDATE candidates SET password_hash = $2, password_changed_at = now(), "
+              "cred_version = cred_version + 1, updated_at = now() WHERE id = $1 AND "
+              "superseded_at IS NULL RETURNING id",
+              2, values, recover_password_updated);
+}
+
+static void recover_password_found(void *ud, const struct pg_result *r)
+{
+    struct http_request *req = ud;
+    struct account *a = req->ctx;
+    if (api_db_failed(req, r))
+        return;
     if (PQntuples(r->res) == 0) {
         api_reject(req, "IDENTITY_NOT_FOUND",
-                   "身份证号、准考证号与手机号不相符；请核对，或联系考籍管理区县", "id_number");
+                   "身份证号、准考证号与手机号不相符；请核对后重试（短信验证码仍可使用），"
+                   "或联系考籍管理区县",
+                   "id_number");
         return;
     }
     a->candidate_id = strtoll(PQgetvalue(r->res, 0, 0), NULL, 10);
-    api_session_end_all(req, a->candidate_id, NULL);
-    (void)redis_command(req->srv->redis, NULL, NULL,
-                        "DEL zikao:lock:%" PRId64 " zikao:fail:%" PRId64, a->candidate_id,
-                        a->candidate_id);
-    log_msg(LOG_LEVEL_NOTICE, req->id, "candidate %" PRId64 " reset the password", a->candidate_id);
-    http_respond_json(req, 200, json_pack("{s:b}", "password_reset", 1));
+    verify_sms_code_consume(req, a->phone, "reset_password", recover_password_consumed);
 }
 
 static void recover_password_hashed(struct http_request *req, const char *hash)
 {
     struct account *a = req->ctx;
-    const char *values[] = {a->id_number, a->exam_id, a->phone, hash};
+    a->hash = hash;
+    const char *values[] = {a->id_number, a->exam_id, a->phone};
     api_query(req,
-              "UPDATE candidates c SET password_hash = $4, password_changed_at = now(), updated_at "
-              "= now() WHERE c.id_number = $1 AND c.phone = $3 AND c.password_hash IS NOT NULL AND "
-              "EXISTS (SELECT 1 FROM exam_ids e WHERE e.candidate_id = c.id AND e.exam_id = $2) "
-              "RETURNING c.id",
-              4, values, recover_password_updated);
+              "SELECT c.id FROM candidates c WHERE c.id_number = $1 AND c.phone = $3 AND "
+              "c.password_hash IS NOT NULL AND c.identity <> 'unverified' AND c.superseded_at IS "
+              "NULL AND EXISTS (SELECT 1 FROM exam_ids e WHERE e.candidate_id = c.id AND "
+              "e.exam_id = $2)",
+              3, values, recover_password_found);
 }
 
 static void recover_password_sms_ok(struct http_request *req)
@@ -673,7 +956,7 @@ static void auth_recover_password(struct http_request *req)
         api_reject(req, "EXAM_ID_INVALID", "准考证号为 12 位数字", "exam_id");
         return;
     }
-    verify_sms_code(req, a->phone, "reset_password", a->sms_code, recover_password_sms_ok);
+    verify_sms_code_peek(req, a->phone, "reset_password", a->sms_code, recover_password_sms_ok);
 }
 
 static const struct route accounts_routes[] = {

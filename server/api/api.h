@@ -52,6 +52,13 @@ int api_query(struct http_request *req, const char *sql, int n, const char *cons
 int api_query_params(struct http_request *req, const char *sql, const struct pg_params *p,
                      pg_result_cb cb);
 
+/* The same, calling cb with ud (which must live in the request's arena)
+ * instead of the request: for steps that keep their own state. */
+int api_query_for(struct http_request *req, void *ud, const char *sql, int n,
+                  const char *const *values, pg_result_cb cb);
+int api_query_params_for(struct http_request *req, void *ud, const char *sql,
+                         const struct pg_params *p, pg_result_cb cb);
+
 /*
  * If r is a failure, answers it (503 + Retry-After for an unreachable or
  * overloaded database, 500 otherwise, logged with the request id) and

@@ -64,7 +64,63 @@ struct auth_lookup {
     struct http_request *req;
     api_auth_cb cb;
     struct api_session s;
+    bool need_verified;
+    int cred; /* the cred_version the session was made with; -1 unknown */
 };
+
+static void auth_pass(struct auth_lookup *lk)
+{
+    struct http_request *req = lk->req;
+    if (lk->need_verified && !lk->s.verified) {
+        http_respond_error(req, 403, "IDENTITY_REQUIRED",
+                           "请先完成身份认证（个人中心 → 身份认证），通过后即可办理此项业务", NULL);
+        return;
+    }
+    lk->cb(req, &lk->s);
+}
+
+static void auth_session_ended(struct auth_lookup *lk)
+{
+    (void)redis_command(lk->req->srv->redis, NULL, NULL, "DEL %s", lk->s.key);
+    http_respond_error(lk->req, 401, "SESSION_ENDED",
+                       "登录已失效（密码已更改，或该身份证号已由本人完成身份认证），请重新登录",
+                       NULL);
+}
+
+/* The unverified session's row, as PostgreSQL has it now. */
+static void on_account(void *ud, const struct pg_result *r)
+{
+    struct auth_lookup *lk = ud;
+    struct http_request *req = lk->req;
+    if (api_db_failed(req, r))
+        return;
+    if (PQntuples(r->res) == 0) { /* the row is gone */
+        auth_session_ended(lk);
+        return;
+    }
+    int cred = atoi(PQgetvalue(r->res, 0, 0));
+    bool superseded = strcmp(PQgetvalue(r->res, 0, 1), "t") == 0;
+    int64_t account = strtoll(PQgetvalue(r->res, 0, 2), NULL, 10);
+    bool verified = strcmp(PQgetvalue(r->res, 0, 3), "t") == 0;
+    if (cred != lk->cred || superseded) {
+        auth_session_ended(lk);
+        return;
+    }
+    if (verified) {
+        /* From now on Redis alone answers for this session. */
+        struct redis_client *rc = req->srv->redis;
+        (void)redis_command(rc, NULL, NULL, "HSET %s cand %" PRId64 " ok 1", lk->s.key, account);
+        if (account != lk->s.candidate_id) { /* a claim merged into its record */
+            char *set = arena_printf(&req->arena, "zikao:cand:%" PRId64 ":sess", account);
+            (void)redis_command(rc, NULL, NULL, "SADD %s %s", set, lk->s.key);
+            (void)redis_command(rc, NULL, NULL, "EXPIRE %s %d", set,
+                                req->srv->cfg.auth_session_max_hours * 3600);
+        }
+        lk->s.candidate_id = account;
+        lk->s.verified = true;
+    }
+    auth_pass(lk);
+}
 
 static void on_session(void *ud, redisReply *reply, const char *err)
 {
@@ -74,7 +130,7 @@ static void on_session(void *ud, redisReply *reply, const char *err)
         http_respond_error(req, 503, "SESSION_STORE_UNAVAILABLE", "系统繁忙，请稍后再试", NULL);
         return;
     }
-    const char *cand = NULL, *created = NULL, *csrf = NULL;
+    const char *cand = NULL, *created = NULL, *csrf = NULL, *cred = NULL, *ok = NULL;
     for (size_t i = 0; i + 1 < reply->elements; i += 2) {
         const char *f = reply->element[i]->str, *v = reply->element[i + 1]->str;
         if (strcmp(f, "cand") == 0)
@@ -83,6 +139,10 @@ static void on_session(void *ud, redisReply *reply, const char *err)
             created = v;
         else if (strcmp(f, "csrf") == 0)
             csrf = v;
+        else if (strcmp(f, "cred") == 0)
+            cred = v;
+        else if (strcmp(f, "ok") == 0)
+            ok = v;
     }
     const struct zk_config *cfg = &req->srv->cfg;
     if (cand == NULL || created == NULL || csrf == NULL) {
@@ -97,6 +157,8 @@ static void on_session(void *ud, redisReply *reply, const char *err)
     }
     lk->s.candidate_id = strtoll(cand, NULL, 10);
     lk->s.csrf = arena_strdup(&req->arena, csrf);
+    lk->s.verified = ok != NULL && strcmp(ok, "1") == 0;
+    lk->cred = cred != NULL ? atoi(cred) : -1;
     if (method_changes_state(req)) {
         const char *sent = http_header_get(req, "X-CSRF-Token");
         if (sent == NULL || strlen(sent) != strlen(csrf) ||
@@ -109,10 +171,20 @@ static void on_session(void *ud, redisReply *reply, const char *err)
     /* Sliding expiry: each use pushes the idle deadline back. */
     (void)redis_command(req->srv->redis, NULL, NULL, "EXPIRE %s %d", lk->s.key,
                         cfg->auth_session_idle_minutes * 60);
-    lk->cb(req, &lk->s);
+    if (lk->s.verified) {
+        auth_pass(lk);
+        return;
+    }
+    const char *values[] = {arena_printf(&req->arena, "%" PRId64, lk->s.candidate_id)};
+    (void)api_query_for(req, lk,
+                        "SELECT c.cred_version, c.superseded_at IS NOT NULL AND c.merged_into IS "
+                        "NULL, t.id, t.identity <> 'unverified' AND t.superseded_at IS NULL "
+                        "FROM candidates c JOIN candidates t ON t.id = coalesce(c.merged_into, "
+                        "c.id) WHERE c.id = $1",
+                        1, values, on_account);
 }
 
-void api_auth_require(struct http_request *req, api_auth_cb cb)
+static void auth_lookup_start(struct http_request *req, api_auth_cb cb, bool need_verified)
 {
     const char *token = api_cookie_get(req, SESSION_COOKIE);
     if (token == NULL || strlen(token) < 32 || strlen(token) > 64) {
@@ -121,10 +193,21 @@ void api_auth_require(struct http_request *req, api_auth_cb cb)
     }
     struct auth_lookup *lk = arena_calloc(&req->arena, sizeof(*lk));
     lk->cb = cb;
+    lk->need_verified = need_verified;
     lk->s.key = session_key(req, token);
     lk->req = req;
     if (redis_command(req->srv->redis, on_session, lk, "HGETALL %s", lk->s.key) < 0)
         http_respond_error(req, 503, "SESSION_STORE_UNAVAILABLE", "系统繁忙，请稍后再试", NULL);
+}
+
+void api_auth_require(struct http_request *req, api_auth_cb cb)
+{
+    auth_lookup_start(req, cb, false);
+}
+
+void api_auth_require_verified(struct http_request *req, api_auth_cb cb)
+{
+    auth_lookup_start(req, cb, true);
 }
 
 struct session_new {
@@ -145,7 +228,8 @@ static void on_session_stored(void *ud, redisReply *reply, const char *err)
     sn->cb(sn->req, &sn->s, sn->failed ? -EIO : 0);
 }
 
-void api_session_create(struct http_request *req, int64_t candidate_id, api_session_cb cb)
+void api_session_create(struct http_request *req, int64_t candidate_id, int cred_version,
+                        bool verified, api_session_cb cb)
 {
     const struct zk_config *cfg = &req->srv->cfg;
     unsigned char raw[32], csrf_raw[16];
@@ -161,6 +245,7 @@ void api_session_create(struct http_request *req, int64_t candidate_id, api_sess
     struct session_new *sn = arena_calloc(&req->arena, sizeof(*sn));
     sn->cb = cb;
     sn->s.candidate_id = candidate_id;
+    sn->s.verified = verified;
     sn->s.key = session_key(req, token);
     sn->s.csrf = arena_strdup(&req->arena, csrf);
     sn->req = req;
@@ -173,8 +258,8 @@ void api_session_create(struct http_request *req, int64_t candidate_id, api_sess
      * request must outlive every reply that points into its arena. */
     int sent = 0;
     bool refused = false;
-    if (redis_command(r, on_session_stored, sn, "HSET %s cand %s created %s csrf %s", sn->s.key,
-                      cand, now, csrf) == 0)
+    if (redis_command(r, on_session_stored, sn, "HSET %s cand %s created %s csrf %s cred %d ok %d",
+                      sn->s.key, cand, now, csrf, cred_version, verified ? 1 : 0) == 0)
         sent++;
     else
         refused = true;
@@ -214,36 +299,45 @@ void api_session_end(struct http_request *req, const struct api_session *s)
                          SESSION_COOKIE "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
 }
 
+/* Deletes every session in the set KEYS[1] but ARGV[1]; returns how many. */
+#define END_ALL_LUA                                                                                \
+    "local n = 0 "                                                                                 \
+    "for _, k in ipairs(redis.call('SMEMBERS', KEYS[1])) do "                                      \
+    "if k ~= ARGV[1] then redis.call('DEL', k) redis.call('SREM', KEYS[1], k) n = n + 1 end "      \
+    "end return n"
+
 struct end_all {
-    struct redis_client *redis;
-    char set[64];
-    char keep[96];
+    struct http_request *req;
+    api_done_cb done;
 };
 
-static void on_members(void *ud, redisReply *reply, const char *err)
+static void on_ended(void *ud, redisReply *reply, const char *err)
 {
     struct end_all *ea = ud;
-    if (err == NULL && reply != NULL && reply->type == REDIS_REPLY_ARRAY) {
-        for (size_t i = 0; i < reply->elements; i++) {
-            const char *key = reply->element[i]->str;
-            if (strcmp(key, ea->keep) == 0)
-                continue;
-            (void)redis_command(ea->redis, NULL, NULL, "DEL %s", key);
-            (void)redis_command(ea->redis, NULL, NULL, "SREM %s %s", ea->set, key);
-        }
-    }
-    free(ea);
+    bool ok = reply != NULL && reply->type == REDIS_REPLY_INTEGER;
+    if (!ok)
+        log_msg(LOG_LEVEL_WARNING, ea->req->id, "sessions of a candidate not ended: %s",
+                err ? err : "unexpected reply");
+    ea->done(ea->req, ok ? 0 : -EIO);
 }
 
-void api_session_end_all(struct http_request *req, int64_t candidate_id, const char *keep)
+void api_session_end_all(struct http_request *req, int64_t candidate_id, const char *keep,
+                         api_done_cb done)
 {
-    /* Not tied to the request: it may finish after the answer is gone. */
-    struct end_all *ea = zk_calloc(1, sizeof(*ea));
-    ea->redis = req->srv->redis;
-    snprintf(ea->set, sizeof(ea->set), "zikao:cand:%" PRId64 ":sess", candidate_id);
-    snprintf(ea->keep, sizeof(ea->keep), "%s", keep ? keep : "");
-    if (redis_command(ea->redis, on_members, ea, "SMEMBERS %s", ea->set) < 0) {
-        log_warn("sessions of a candidate could not be ended: Redis unavailable");
-        free(ea);
+    struct end_all *ea = arena_calloc(&req->arena, sizeof(*ea));
+    ea->req = req;
+    ea->done = done;
+    char *set = arena_printf(&req->arena, "zikao:cand:%" PRId64 ":sess", candidate_id);
+    int rc = redis_command(req->srv->redis, done ? on_ended : NULL, done ? ea : NULL,
+                           "EVAL %s 1 %s %s", END_ALL_LUA, set, keep ? keep : "");
+    if (rc < 0) {
+        log_msg(LOG_LEVEL_WARNING, req->id, "sessions of a candidate not ended: Redis unavailable");
+        if (done)
+            done(req, rc);
     }
+}
+
+void api_session_set_cred(struct http_request *req, const char *key, int cred_version)
+{
+    (void)redis_command(req->srv->redis, NULL, NULL, "HSET %s cred %d", key, cred_version);
 }

@@ -60,6 +60,12 @@ int api_check_config(const struct zk_config *cfg, char *err, size_t errsz)
 int api_query(struct http_request *req, const char *sql, int n, const char *const *values,
               pg_result_cb cb)
 {
+    return api_query_for(req, req, sql, n, values, cb);
+}
+
+int api_query_for(struct http_request *req, void *ud, const char *sql, int n,
+                  const char *const *values, pg_result_cb cb)
+{
     const char **copy = NULL;
     if (n > 0) {
         copy = arena_alloc(&req->arena, sizeof(*copy) * (size_t)n);
@@ -68,13 +74,19 @@ int api_query(struct http_request *req, const char *sql, int n, const char *cons
     struct pg_params *p = arena_calloc(&req->arena, sizeof(*p));
     p->n = n;
     p->values = copy;
-    return api_query_params(req, sql, p, cb);
+    return api_query_params_for(req, ud, sql, p, cb);
 }
 
 int api_query_params(struct http_request *req, const char *sql, const struct pg_params *p,
                      pg_result_cb cb)
 {
-    int rc = pg_query(req->srv->pg, sql, p, cb, req);
+    return api_query_params_for(req, req, sql, p, cb);
+}
+
+int api_query_params_for(struct http_request *req, void *ud, const char *sql,
+                         const struct pg_params *p, pg_result_cb cb)
+{
+    int rc = pg_query(req->srv->pg, sql, p, cb, ud);
     if (rc == -EAGAIN) {
         http_respond_error(req, 503, "DATABASE_BUSY", "系统繁忙，请稍后再试", NULL);
         return -1;

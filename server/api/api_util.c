@@ -45,6 +45,11 @@ const char *api_field_str(struct http_request *req, json_t *body, const char *na
     return s;
 }
 
+void api_respond_busy(struct http_request *req)
+{
+    http_respond_error(req, 503, "SERVER_BUSY", "系统繁忙，请稍后再试", NULL);
+}
+
 /* ---- rate limits ----------------------------------------------------------- */
 
 struct rate_state {
@@ -130,7 +135,12 @@ struct hash_work {
 static void hash_run(uv_work_t *w)
 {
     struct hash_work *hw = w->data;
-    if (hw->verify) {
+    if (hw->verify && hw->hash[0] == '\0') { /* no account: the same work, never ok */
+        char scratch[crypto_pwhash_STRBYTES];
+        int done = crypto_pwhash_str(scratch, hw->password, strlen(hw->password), hw->ops, hw->mem);
+        (void)done; /* whatever came of it, the answer is no */
+        hw->ok = false;
+    } else if (hw->verify) {
         hw->ok = crypto_pwhash_str_verify(hw->hash, hw->password, strlen(hw->password)) == 0;
         hw->needs_rehash =
             hw->ok && crypto_pwhash_str_needs_rehash(hw->hash, hw->ops, hw->mem) != 0;

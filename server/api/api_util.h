@@ -38,8 +38,16 @@ typedef void (*api_next_fn)(struct http_request *req);
 void api_rate_limit(struct http_request *req, const char *key, int limit, int window_s,
                     const char *message, api_next_fn next);
 
-/* argon2id on the libuv thread pool (never the loop), bounded by [auth]
- * hash_queue_limit: when full, answers 503 and the callback is not called. */
+/* Answers 503 SERVER_BUSY "系统繁忙，请稍后再试" with Retry-After: 1. */
+void api_respond_busy(struct http_request *req);
+
+/*
+ * argon2id on the libuv thread pool (never the loop), bounded by [auth]
+ * hash_queue_limit: when full, answers 503 and the callback is not called.
+ * api_password_verify with hash NULL does the same work as a real check (one
+ * argon2id of the password at the configured cost) and reports ok = false:
+ * an unknown account must cost what a known one costs.
+ */
 typedef void (*api_hash_cb)(struct http_request *req, const char *hash);
 typedef void (*api_verify_cb)(struct http_request *req, bool ok, bool needs_rehash);
 void api_password_hash(struct http_request *req, const char *password, api_hash_cb cb);

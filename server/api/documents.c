@@ -330,7 +330,7 @@ static void receipt_get(struct http_request *req)
         http_respond_error(req, 400, "ORDER_NO_MALFORMED", "订单号格式不正确", "no");
         return;
     }
-    api_auth_require(req, receipt_authed);
+    api_auth_require_verified(req, receipt_authed);
 }
 
 static const struct route documents_routes[] = {

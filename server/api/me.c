@@ -205,15 +205,32 @@ struct me_pw {
     const struct api_session *s;
 };
 
+/* Answered only once the other sessions are gone: a request sent after the
+ * answer can no longer use one of them. */
+static void me_password_others_ended(struct http_request *req, int err)
+{
+    struct me_pw *pw = req->ctx;
+    if (err < 0) {
+        api_respond_busy(req);
+        return;
+    }
+    log_msg(LOG_LEVEL_NOTICE, req->id, "candidate %" PRId64 " changed the password", pw->m.id);
+    http_respond_json(req, 200, json_pack("{s:b}", "password_changed", 1));
+}
+
 static void me_password_stored(void *ud, const struct pg_result *r)
 {
     struct http_request *req = ud;
     struct me_pw *pw = req->ctx;
     if (api_db_failed(req, r))
         return;
-    api_session_end_all(req, pw->m.id, pw->s->key); /* every other device logs in again */
-    log_msg(LOG_LEVEL_NOTICE, req->id, "candidate %" PRId64 " changed the password", pw->m.id);
-    http_respond_json(req, 200, json_pack("{s:b}", "password_changed", 1));
+    if (PQntuples(r->res) == 0) { /* the claim lost meanwhile */
+        http_respond_error(req, 401, "SESSION_ENDED", "登录已失效，请重新登录", NULL);
+        return;
+    }
+    /* This session stays, made with the new credentials. */
+    api_session_set_cred(req, pw->s->key, atoi(PQgetvalue(r->res, 0, 0)));
+    api_session_end_all(req, pw->m.id, pw->s->key, me_password_others_ended);
 }
 
 static void me_password_hashed(struct http_request *req, const char *hash)
@@ -221,8 +238,9 @@ static void me_password_hashed(struct http_request *req, const char *hash)
     struct me_pw *pw = req->ctx;
     const char *values[] = {pw->m.idtext, hash};
     api_query(req,
-              "UPDATE candidates SET password_hash = $2, password_changed_at = now(), updated_at = "
-              "now() WHERE id = $1",
+              "UPDATE candidates SET password_hash = $2, password_changed_at = now(), "
+              "cred_version = cred_version + 1, updated_at = now() WHERE id = $1 AND "
+              "superseded_at IS NULL RETURNING cred_version",
               2, values, me_password_stored);
 }
 

@@ -210,7 +210,7 @@ static void orders_list_authed(struct http_request *req, const struct api_sessio
 
 static void orders_list(struct http_request *req)
 {
-    api_auth_require(req, orders_list_authed);
+    api_auth_require_verified(req, orders_list_authed);
 }
 
 /* ---- GET /api/v1/me/orders/{no} ---- */
@@ -253,7 +253,7 @@ static void order_get_authed(struct http_request *req, const struct api_session 
 static void order_get(struct http_request *req)
 {
     if (order_param_ok(req))
-        api_auth_require(req, order_get_authed);
+        api_auth_require_verified(req, order_get_authed);
 }
 
 /* ---- POST /api/v1/me/orders/{no}/pay ---- */
@@ -534,7 +534,7 @@ static void order_pay_authed(struct http_request *req, const struct api_session 
 static void order_pay(struct http_request *req)
 {
     if (order_param_ok(req))
-        api_auth_require(req, order_pay_authed);
+        api_auth_require_verified(req, order_pay_authed);
 }
 
 /* ---- POST /api/v1/me/orders/{no}/cancel ---- */
@@ -627,7 +627,7 @@ static void order_cancel_authed(struct http_request *req, const struct api_sessi
 static void order_cancel(struct http_request *req)
 {
     if (order_param_ok(req))
-        api_auth_require(req, order_cancel_authed);
+        api_auth_require_verified(req, order_cancel_authed);
 }
 
 /* ---- POST /api/v1/_test/orders (test only): a demo subject's order ---- */

@@ -12,6 +12,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void sleep_done(void *ud, const struct pg_result *r)
 {
@@ -123,6 +124,20 @@ static void test_session_made(struct http_request *req, const struct api_session
                                 "csrf_token", s->csrf));
 }
 
+static void test_session_found(void *ud, const struct pg_result *r)
+{
+    struct http_request *req = ud;
+    if (api_db_failed(req, r))
+        return;
+    if (PQntuples(r->res) == 0) {
+        http_respond_error(req, 404, "NOT_FOUND", "no such candidate", "candidate_id");
+        return;
+    }
+    api_session_create(req, strtoll(PQgetvalue(r->res, 0, 0), NULL, 10),
+                       atoi(PQgetvalue(r->res, 0, 1)), strcmp(PQgetvalue(r->res, 0, 2), "t") == 0,
+                       test_session_made);
+}
+
 /* POST /api/v1/_test/session {"candidate_id": N}: a session without a login,
  * so that tests of authenticated endpoints need not register first. */
 static void test_session(struct http_request *req)
@@ -136,7 +151,11 @@ static void test_session(struct http_request *req)
         http_respond_error(req, 422, "INVALID", "candidate_id must be positive", "candidate_id");
         return;
     }
-    api_session_create(req, (int64_t)id, test_session_made);
+    const char *values[] = {arena_printf(&req->arena, "%lld", (long long)id)};
+    api_query(req,
+              "SELECT id, cred_version, identity <> 'unverified' AND superseded_at IS NULL FROM "
+              "candidates WHERE id = $1",
+              1, values, test_session_found);
 }
 
 static void test_whoami_authed(struct http_request *req, const struct api_session *s)

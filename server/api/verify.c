@@ -354,55 +354,67 @@ static void sms_send(struct http_request *req)
 
 /* ---- SMS: check ------------------------------------------------------------------- */
 
+/*
+ * One check of a code, atomic in Redis: the try is counted before the code
+ * is compared, so guesses sent in parallel cannot all read "0 tries" and get
+ * past the limit. Returns {-1} no code, {-2, tries} locked, {0, tries} wrong,
+ * {1, tries} right (deleted when ARGV[3] is 1).
+ */
+#define SMS_CHECK_LUA                                                                              \
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end "                               \
+    "local t = redis.call('HINCRBY', KEYS[1], 'tries', 1) "                                        \
+    "if t > tonumber(ARGV[2]) then return {-2, t} end "                                            \
+    "if redis.call('HGET', KEYS[1], 'hash') ~= ARGV[1] then return {0, t} end "                    \
+    "if ARGV[3] == '1' then redis.call('DEL', KEYS[1]) end "                                       \
+    "return {1, t}"
+
 struct sms_check {
     struct http_request *req;
     const char *key, *expect;
     api_next_fn next;
 };
 
+static void sms_answer_expired(struct http_request *req)
+{
+    http_respond_error(req, 422, "SMS_CODE_EXPIRED", "短信验证码已过期或未获取，请重新获取",
+                       "sms_code");
+}
+
 static void sms_checked(void *ud, redisReply *reply, const char *err)
 {
     struct sms_check *sc = ud;
     struct http_request *req = sc->req;
-    if (err != NULL && reply == NULL) {
-        http_respond_error(req, 503, "SERVER_BUSY", "系统繁忙，请稍后再试", NULL);
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+        reply->element[0]->type != REDIS_REPLY_INTEGER) {
+        if (err != NULL)
+            log_msg(LOG_LEVEL_WARNING, req->id, "sms code check: %s", err);
+        api_respond_busy(req);
         return;
     }
-    const char *hash = NULL;
-    long tries = 0;
-    for (size_t i = 0; reply && reply->type == REDIS_REPLY_ARRAY && i + 1 < reply->elements;
-         i += 2) {
-        if (strcmp(reply->element[i]->str, "hash") == 0)
-            hash = reply->element[i + 1]->str;
-        else if (strcmp(reply->element[i]->str, "tries") == 0)
-            tries = atol(reply->element[i + 1]->str);
-    }
-    if (hash == NULL) {
-        http_respond_error(req, 422, "SMS_CODE_EXPIRED", "短信验证码已过期或未获取，请重新获取",
-                           "sms_code");
+    long long verdict = reply->element[0]->integer, tries = reply->element[1]->integer;
+    if (verdict == -1) {
+        sms_answer_expired(req);
         return;
     }
-    if (tries >= SMS_TRIES) {
+    if (verdict == -2) {
         http_respond_error(req, 422, "SMS_CODE_LOCKED", "短信验证码错误次数过多，请重新获取",
                            "sms_code");
         return;
     }
-    if (strlen(hash) != strlen(sc->expect) || sodium_memcmp(hash, sc->expect, strlen(hash)) != 0) {
-        (void)redis_command(req->srv->redis, NULL, NULL, "HINCRBY %s tries 1", sc->key);
-        long left = SMS_TRIES - tries - 1;
+    if (verdict == 0) {
+        long long left = SMS_TRIES - tries;
         http_respond_error(
             req, 422, "SMS_CODE_WRONG",
-            left > 0 ? arena_printf(&req->arena, "短信验证码不正确，还可再试 %ld 次", left)
+            left > 0 ? arena_printf(&req->arena, "短信验证码不正确，还可再试 %lld 次", left)
                      : "短信验证码不正确，请重新获取",
             "sms_code");
         return;
     }
-    (void)redis_command(req->srv->redis, NULL, NULL, "DEL %s", sc->key); /* used once */
     sc->next(req);
 }
 
-void verify_sms_code(struct http_request *req, const char *phone, const char *purpose,
-                     const char *code, api_next_fn next)
+static void sms_check(struct http_request *req, const char *phone, const char *purpose,
+                      const char *code, bool consume, api_next_fn next)
 {
     const char *why = validate_sms_code(code);
     if (why != NULL) {
@@ -414,8 +426,45 @@ void verify_sms_code(struct http_request *req, const char *phone, const char *pu
     sc->next = next;
     sc->key = arena_printf(&req->arena, "zikao:sms:%s:%s", purpose, phone);
     sc->expect = digest3(&req->arena, code, phone, purpose);
-    if (redis_command(req->srv->redis, sms_checked, sc, "HGETALL %s", sc->key) < 0)
-        http_respond_error(req, 503, "SERVER_BUSY", "系统繁忙，请稍后再试", NULL);
+    if (redis_command(req->srv->redis, sms_checked, sc, "EVAL %s 1 %s %s %d %s", SMS_CHECK_LUA,
+                      sc->key, sc->expect, SMS_TRIES, consume ? "1" : "0") < 0)
+        api_respond_busy(req);
+}
+
+void verify_sms_code(struct http_request *req, const char *phone, const char *purpose,
+                     const char *code, api_next_fn next)
+{
+    sms_check(req, phone, purpose, code, true, next);
+}
+
+void verify_sms_code_peek(struct http_request *req, const char *phone, const char *purpose,
+                          const char *code, api_next_fn next)
+{
+    sms_check(req, phone, purpose, code, false, next);
+}
+
+static void sms_consumed(void *ud, redisReply *reply, const char *err)
+{
+    struct sms_check *sc = ud;
+    if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
+        api_respond_busy(sc->req);
+        return;
+    }
+    if (reply->integer != 1) { /* another request used it in between */
+        sms_answer_expired(sc->req);
+        return;
+    }
+    sc->next(sc->req);
+}
+
+void verify_sms_code_consume(struct http_request *req, const char *phone, const char *purpose,
+                             api_next_fn next)
+{
+    struct sms_check *sc = arena_calloc(&req->arena, sizeof(*sc));
+    sc->req = req;
+    sc->next = next;
+    if (redis_command(req->srv->redis, sms_consumed, sc, "DEL zikao:sms:%s:%s", purpose, phone) < 0)
+        api_respond_busy(req);
 }
 
 static const struct route verify_routes[] = {

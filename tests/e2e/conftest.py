@@ -33,6 +33,14 @@ def database(pg):
 
 
 @pytest.fixture
+def db(pg, database):
+    """A connection (autocommit, superuser) to the test's database."""
+    c = pg.connect(database)
+    yield c
+    c.close()
+
+
+@pytest.fixture
 def redis_server(tmpdir_path):
     r = h.Redis(tmpdir_path).start()
     yield r

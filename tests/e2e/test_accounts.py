@@ -236,15 +236,20 @@ def test_registration_input_errors_name_the_field(server):
     assert r.status == 413
 
 
-def test_duplicate_id_number_is_409_telling_to_log_in(server, db):
+def test_a_verified_id_number_is_409_but_only_once_the_sms_code_is_right(server, db):
     idn = h.id_number(seq="321")
-    register(server, db, idn=idn, phone="13800000011")
+    _, cid = register(server, db, idn=idn, phone="13800000011")
+    assert h.verify_account(db, cid) == cid
     c = h.Client(server)
-    r = c.post("/api/v1/auth/register", {
-        "id_number": idn, "name": "张三", "password": "abcd1234", "password_confirm": "abcd1234",
-        "district": "140105", "phone": "13800000012", "sms_code": "123456"})
+    body = {"id_number": idn, "name": "张三", "password": "abcd1234", "password_confirm": "abcd1234",
+            "district": "140105", "phone": "13800000012", "sms_code": "123456"}
+    r = c.post("/api/v1/auth/register", body)  # no code sent to this phone: nothing is told
+    assert r.status == 422 and r.json()["error"]["code"] == "SMS_CODE_EXPIRED"
+    assert send_sms(c, "13800000012", "register").status == 202
+    r = c.post("/api/v1/auth/register",
+               dict(body, sms_code=sms_code(db, "13800000012", "register")))
     assert r.status == 409 and r.json()["error"]["code"] == "ID_NUMBER_REGISTERED"
-    assert "登录" in r.json()["error"]["message"]
+    assert "登录" in r.json()["error"]["message"] and "区县" in r.json()["error"]["message"]
 
 
 # ---- login, lockout, sessions ------------------------------------------------------
@@ -363,30 +368,48 @@ def test_enrolled_candidate_activates_with_id_name_password_and_phone(server, db
     idn = h.id_number(seq="600")
     cid = enrolled(db, idn)
     c = h.Client(server)
-    _, r = login(server, idn, "whatever1")
-    assert r.status == 409 and r.json()["error"]["code"] == "NOT_ACTIVATED"
+    _, r = login(server, idn, "whatever1")  # not activated: told like any wrong login
+    assert r.status == 401 and r.json()["error"]["code"] == "LOGIN_FAILED"
+    # Step 1 tells nothing: a wrong name gets a token like the right one ...
     r = c.post("/api/v1/auth/activate/check", {"id_number": idn, "name": "赵七",
                                                "captcha_id": c.captcha(), "captcha": CAPTCHA})
-    assert r.status == 422 and r.json()["error"]["code"] == "IDENTITY_NOT_FOUND"
-    msg_wrong_name = r.json()["error"]["message"]
-    r = c.post("/api/v1/auth/activate/check", {"id_number": h.id_number(seq="601"), "name": "赵六",
-                                               "captcha_id": c.captcha(), "captcha": CAPTCHA})
-    assert r.status == 422 and r.json()["error"]["message"] == msg_wrong_name  # no telling which
-    r = c.post("/api/v1/auth/activate/check", {"id_number": idn, "name": "赵六",
-                                               "captcha_id": c.captcha(), "captcha": CAPTCHA})
     assert r.status == 200
-    token = r.json()["activation_token"]
+    wrong = r.json()["activation_token"]
     phone = "13800000051"
     assert send_sms(c, phone, "activate").status == 202
-    r = c.post("/api/v1/auth/activate", {"activation_token": token, "password": "abcd1234",
-                                         "password_confirm": "abcd1234", "phone": phone,
-                                         "sms_code": sms_code(db, phone, "activate")})
-    assert r.status == 200 and r.json()["candidate"]["candidate_id"] == cid
-    assert c.get("/api/v1/me").json()["exam_ids"] == ["010512000077"]
-    _, r = login(server, "010512000077", "abcd1234")
-    assert r.status == 200
+    code = sms_code(db, phone, "activate")
+    body = {"password": "abcd1234", "password_confirm": "abcd1234", "phone": phone,
+            "sms_code": code}
+    # ... and step 2, once the code proved the phone, says the name is wrong;
+    r = c.post("/api/v1/auth/activate", dict(body, activation_token=wrong))
+    assert r.status == 422 and r.json()["error"]["code"] == "IDENTITY_NOT_FOUND"
+    # the corrected retry needs no new code.
     r = c.post("/api/v1/auth/activate/check", {"id_number": idn, "name": "赵六",
                                                "captcha_id": c.captcha(), "captcha": CAPTCHA})
+    assert r.status == 200
+    r = c.post("/api/v1/auth/activate", dict(body, activation_token=r.json()["activation_token"]))
+    assert r.status == 200 and r.json()["candidate"]["identity"] == "unverified"
+    claim = r.json()["candidate"]["candidate_id"]
+    assert claim != cid  # a claim of the record, reserving nothing until verified
+    me = c.get("/api/v1/me").json()
+    assert me["exam_ids"] == [] and me["identity"]["state"] == "not_started"
+    r = c.get("/api/v1/me/scores")
+    assert r.status == 403 and r.json()["error"]["code"] == "IDENTITY_REQUIRED"
+    assert h.verify_account(db, claim) == cid  # the photos passed: the record is the account
+    me = c.get("/api/v1/me").json()           # the same session follows it
+    assert me["candidate_id"] == cid and me["exam_ids"] == ["010512000077"]
+    assert me["identity"]["state"] == "verified"
+    assert c.get("/api/v1/me/scores").status == 200
+    _, r = login(server, "010512000077", "abcd1234")
+    assert r.status == 200 and r.json()["candidate"]["candidate_id"] == cid
+    time.sleep(2.1)  # the resend interval
+    r = c.post("/api/v1/auth/activate/check", {"id_number": idn, "name": "赵六",
+                                               "captcha_id": c.captcha(), "captcha": CAPTCHA})
+    token = r.json()["activation_token"]
+    assert send_sms(c, "13800000052", "activate").status == 202
+    r = c.post("/api/v1/auth/activate", {
+        "activation_token": token, "password": "abcd1234", "password_confirm": "abcd1234",
+        "phone": "13800000052", "sms_code": sms_code(db, "13800000052", "activate")})
     assert r.status == 409 and r.json()["error"]["code"] == "ALREADY_ACTIVATED"
 
 
@@ -394,7 +417,9 @@ def test_enrolled_candidate_activates_with_id_name_password_and_phone(server, db
 
 def test_forgot_exam_id_lists_the_exam_ids(server, db):
     idn = h.id_number(seq="700")
-    enrolled(db, idn, name="钱七", phone="13800000061", exam_ids=("010512000088", "010512000099"))
+    cid = enrolled(db, idn, name="钱七", phone="13800000061",
+                   exam_ids=("010512000088", "010512000099"))
+    h.verify_account(db, cid, "manual")
     c = h.Client(server)
     assert send_sms(c, "13800000061", "forgot_exam_id").status == 202
     code = sms_code(db, "13800000061", "forgot_exam_id")
@@ -406,10 +431,28 @@ def test_forgot_exam_id_lists_the_exam_ids(server, db):
     assert items[0]["name"] == "钱*" and items[0]["id_number"] == idn[:4] + "*" * 10 + idn[-4:]
 
 
+def test_forgot_exam_id_keeps_the_code_through_a_wrong_detail(server, db):
+    idn = h.id_number(seq="702")
+    cid = enrolled(db, idn, name="孙八", phone="13800000062", exam_ids=("010512000066",))
+    c = h.Client(server)
+    assert send_sms(c, "13800000062", "forgot_exam_id").status == 202
+    code = sms_code(db, "13800000062", "forgot_exam_id")
+    body = {"id_number": idn, "name": "孙八", "phone": "13800000062", "sms_code": code}
+    r = c.post("/api/v1/auth/recover/exam-id", body)  # records' phone, never verified: no
+    assert r.status == 422 and r.json()["error"]["code"] == "IDENTITY_NOT_FOUND"
+    r = c.post("/api/v1/auth/recover/exam-id", dict(body, name="孙九"))  # a typo
+    assert r.status == 422 and r.json()["error"]["code"] == "IDENTITY_NOT_FOUND"
+    h.verify_account(db, cid, "manual")
+    r = c.post("/api/v1/auth/recover/exam-id", body)  # the same code, corrected
+    assert r.status == 200 and [i["exam_id"] for i in r.json()["exam_ids"]] == ["010512000066"]
+    r = c.post("/api/v1/auth/recover/exam-id", body)
+    assert r.status == 422 and r.json()["error"]["code"] == "SMS_CODE_EXPIRED"  # used once
+
+
 def test_forgot_password_sets_a_new_one_and_ends_sessions(server, db):
     idn = h.id_number(seq="701")
     a, cid = register(server, db, idn=idn, phone="13800000071")
-    q(db, "SELECT issue_exam_id(%s)", cid)
+    h.verify_account(db, cid)  # issues the exam ID
     exam_id = q(db, "SELECT exam_id FROM exam_ids WHERE candidate_id = %s", cid)[0][0]
     c = h.Client(server)
     time.sleep(2.1)  # the resend interval is per phone, whatever the purpose
@@ -419,14 +462,16 @@ def test_forgot_password_sets_a_new_one_and_ends_sessions(server, db):
         "id_number": idn, "exam_id": "000000000000", "phone": "13800000071", "sms_code": code,
         "password": "reset9999", "password_confirm": "reset9999"})
     assert r.status == 422 and r.json()["error"]["code"] == "IDENTITY_NOT_FOUND"
-    assert send_sms(c, "13800000071", "reset_password").status == 429  # too soon
-    time.sleep(2.1)
-    assert send_sms(c, "13800000071", "reset_password").status == 202
-    code = sms_code(db, "13800000071", "reset_password")
+    assert "仍可使用" in r.json()["error"]["message"]
+    # The wrong detail did not use the code up: the corrected retry takes it.
     r = c.post("/api/v1/auth/recover/password", {
         "id_number": idn, "exam_id": exam_id, "phone": "13800000071", "sms_code": code,
         "password": "reset9999", "password_confirm": "reset9999"})
     assert r.status == 200
-    h.wait_until(lambda: a.get("/api/v1/me").status == 401, what="old session ended")
+    assert a.get("/api/v1/me").status == 401  # ended before the answer
+    r = c.post("/api/v1/auth/recover/password", {  # used once
+        "id_number": idn, "exam_id": exam_id, "phone": "13800000071", "sms_code": code,
+        "password": "reset9999", "password_confirm": "reset9999"})
+    assert r.status == 422 and r.json()["error"]["code"] == "SMS_CODE_EXPIRED"
     _, r = login(server, idn, "reset9999")
     assert r.status == 200

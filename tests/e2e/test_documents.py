@@ -57,8 +57,8 @@ _seq = [100]
 def candidate(server, db, name=NAME, exam_id=EXAM_ID):
     _seq[0] += 1
     idn = h.id_number(seq=str(_seq[0]))
-    cid = q1(db, "INSERT INTO candidates (id_number, name, district, kind) VALUES (%s, %s, "
-                 "'140105', 'new') RETURNING id", idn, name)
+    cid = q1(db, "INSERT INTO candidates (id_number, name, district, kind, identity) VALUES "
+                 "(%s, %s, '140105', 'new', 'verified') RETURNING id", idn, name)
     if exam_id:
         q(db, "INSERT INTO exam_ids (exam_id, candidate_id, source) VALUES (%s, %s, 'issued')",
           exam_id, cid)

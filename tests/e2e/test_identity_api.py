@@ -95,10 +95,8 @@ def test_upload_stores_the_photo_and_gives_it_back(server, db):
     assert c.get("/api/v1/me/identity/photos/holding").status == 404
 
 
-def test_png_declared_as_jpeg_is_refused(server):
-    c = h.Client(server)
-    # No candidate row is needed: the type is checked before the database.
-    assert c.post("/api/v1/_test/session", {"candidate_id": 1}).status == 201
+def test_png_declared_as_jpeg_is_refused(server, db):
+    c, _ = candidate(server, db)
     r = upload(c, "idcard", png_bytes(), "image/jpeg")
     assert r.status == 415 and r.json()["error"]["code"] == "PHOTO_TYPE_MISMATCH"
     assert "PNG" in r.json()["error"]["message"]

@@ -88,8 +88,8 @@ def q1(db, sql, *args):
 
 def new_candidate(db):
     idn = "".join(random.choice("0123456789") for _ in range(17)) + "X"
-    return q1(db, "INSERT INTO candidates (id_number, name, district, kind) VALUES (%s, '李四', "
-                  "'140105', 'new') RETURNING id", idn)
+    return q1(db, "INSERT INTO candidates (id_number, name, district, kind, identity) VALUES "
+                  "(%s, '李四', '140105', 'new', 'verified') RETURNING id", idn)
 
 
 class Session:

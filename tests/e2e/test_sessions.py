@@ -4,7 +4,15 @@ import http.cookies
 import zikao_harness as h
 
 
-def session(server, candidate_id=42):
+def candidate(db):
+    """A verified candidate (a session of it is answered from Redis alone)."""
+    return h.q1(db, "INSERT INTO candidates (id_number, name, district, kind, identity) VALUES "
+                    "(%s, '张三', '140105', 'enrolled', 'verified') RETURNING id",
+                h.id_number(seq="%03d" % (h.q1(db, "SELECT count(*) FROM candidates") + 100)))
+
+
+def session(server, db, candidate_id=None):
+    candidate_id = candidate_id or candidate(db)
     r = server.request("POST", "/api/v1/_test/session", body={"candidate_id": candidate_id})
     assert r.status == 201, r
     cookie = r.header("Set-Cookie")
@@ -12,8 +20,8 @@ def session(server, candidate_id=42):
     return token, r.json()["csrf_token"], cookie
 
 
-def test_session_cookie_has_safe_flags(server):
-    _, csrf, cookie = session(server)
+def test_session_cookie_has_safe_flags(server, db):
+    _, csrf, cookie = session(server, db)
     parts = [p.strip() for p in cookie.split(";")]
     name, value = parts[0].split("=", 1)
     assert name == "zikao_session" and len(value) == 43  # 256 bits, base64url
@@ -22,9 +30,9 @@ def test_session_cookie_has_safe_flags(server):
     assert len(csrf) == 32
 
 
-def test_secure_flag_when_configured(make_server):
+def test_secure_flag_when_configured(make_server, db):
     server = make_server(env={"ZIKAO_AUTH_COOKIE_SECURE": "true"})
-    _, _, cookie = session(server)
+    _, _, cookie = session(server, db)
     assert "Secure" in [p.strip() for p in cookie.split(";")]
 
 
@@ -35,14 +43,15 @@ def test_no_or_unknown_session_is_401(server):
     assert r.status == 401
 
 
-def test_session_identifies_the_candidate(server):
-    token, _, _ = session(server, 7)
+def test_session_identifies_the_candidate(server, db):
+    cid = candidate(db)
+    token, _, _ = session(server, db, cid)
     r = server.get("/api/v1/_test/whoami", headers={"Cookie": token})
-    assert r.status == 200 and r.json() == {"candidate_id": 7}
+    assert r.status == 200 and r.json() == {"candidate_id": cid}
 
 
-def test_state_change_needs_the_csrf_token(server):
-    token, csrf, _ = session(server, 7)
+def test_state_change_needs_the_csrf_token(server, db):
+    token, csrf, _ = session(server, db)
     r = server.request("POST", "/api/v1/_test/whoami", headers={"Cookie": token})
     assert r.status == 403 and r.json()["error"]["code"] == "CSRF_CHECK_FAILED"
     r = server.request("POST", "/api/v1/_test/whoami",
@@ -53,8 +62,8 @@ def test_state_change_needs_the_csrf_token(server):
     assert r.status == 200
 
 
-def test_only_the_hash_of_the_token_is_stored(server, redis_server):
-    token, _, _ = session(server, 9)
+def test_only_the_hash_of_the_token_is_stored(server, redis_server, db):
+    token, _, _ = session(server, db)
     value = token.split("=", 1)[1]
     keys = [k.decode() for k in redis_server.client().keys("zikao:sess:*")]
     assert len(keys) == 1 and value not in keys[0] and len(keys[0]) == len("zikao:sess:") + 64
@@ -63,8 +72,8 @@ def test_only_the_hash_of_the_token_is_stored(server, redis_server):
     assert redis_server.client().ttl(keys[0]) <= 30 * 60
 
 
-def test_redis_down_is_503_not_401(server, redis_server):
-    token, _, _ = session(server, 7)
+def test_redis_down_is_503_not_401(server, redis_server, db):
+    token, _, _ = session(server, db)
     redis_server.stop()
     h.wait_until(lambda: server.get("/api/v1/_test/whoami", headers={"Cookie": token}).status
                  == 503, what="503 while Redis is down")

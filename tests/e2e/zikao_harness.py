@@ -205,6 +205,9 @@ class Response:
                 return v
         return None
 
+    def header_all(self, name):
+        return [v for k, v in self.headers if k.lower() == name.lower()]
+
     def __repr__(self):
         return f"<Response {self.status} {self.body[:200]!r}>"
 
@@ -434,6 +437,43 @@ def zikaoctl(conninfo, redis_port, *args, check=True):
     return r
 
 
+def q(db, sql, *args):
+    """Runs one statement on a psycopg2 connection; its rows (or [])."""
+    with db.cursor() as cur:
+        cur.execute(sql, args)
+        return cur.fetchall() if cur.description else []
+
+
+def q1(db, sql, *args):
+    """The first column of the first row of one statement."""
+    rows = q(db, sql, *args)
+    return rows[0][0] if rows else None
+
+
+def metric(server, name):
+    """The value of one /metrics sample, named with its labels as printed
+    (e.g. 'zikao_login_password_checks_total{account="known"}')."""
+    for line in server.get("/metrics").body.decode().splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"{name} not in /metrics")
+
+
+def sms_code(db, phone, purpose):
+    """The last SMS code the outbox holds for phone and purpose."""
+    rows = q(db, "SELECT body FROM sms_outbox WHERE phone = %s AND purpose = %s "
+                 "ORDER BY id DESC LIMIT 1", phone, purpose)
+    assert rows, f"no SMS to {phone} for {purpose}"
+    return rows[0][0].split("验证码为 ")[1][:6]
+
+
+def verify_account(db, candidate_id, how="verified"):
+    """What a passing identity verification does (the face worker and
+    `zikaoctl candidates verify` call the same function): the account that is
+    now verified, or None when another claim on the ID number won first."""
+    return q1(db, "SELECT account_verify(%s, %s)", candidate_id, how)
+
+
 def id_number(region="140105", birth="19900307", seq="123"):
     """A valid GB 11643 number (check character computed)."""
     body = region + birth + seq
@@ -448,8 +488,13 @@ class Client:
 
     def __init__(self, server):
         self.server = server
-        self.cookie = None
+        self.cookies = {}  # name -> value, every cookie the server set (paths ignored)
         self.csrf = None
+
+    @property
+    def cookie(self):
+        """The Cookie header this client sends, or None."""
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items()) or None
 
     def request(self, method, path, body=None, headers=None, raw=None, content_type=None):
         hdrs = dict(headers or {})
@@ -462,10 +507,12 @@ class Client:
             r = self.server.request(method, path, body=raw, headers=hdrs)
         else:
             r = self.server.request(method, path, body=body, headers=hdrs)
-        cookie = r.header("Set-Cookie")
-        if cookie:
-            value = cookie.split(";", 1)[0]
-            self.cookie = None if value.endswith("=") else value
+        for cookie in r.header_all("Set-Cookie"):
+            name, _, value = cookie.split(";", 1)[0].partition("=")
+            if value and "Max-Age=0" not in cookie:
+                self.cookies[name.strip()] = value
+            else:
+                self.cookies.pop(name.strip(), None)
         try:
             data = r.json() if r.body else None
         except ValueError:

@@ -10,9 +10,12 @@
  *       with its number and reason, and then nothing is written. Existing
  *       candidates are updated (name, district, phone) and their exam IDs
  *       added; passwords are never touched.
- *   candidates verify ID_NUMBER
+ *   candidates verify ID_NUMBER [--phone PHONE]
  *       marks a candidate verified by hand at the district office (identity
  *       'manual') and issues an exam ID to a new candidate who has none.
+ *       When several registrations or activations of the ID number wait
+ *       (schema/0010_account_claims.sql), --phone names the one of the person
+ *       at the counter; the others lose, as when a verification passes.
  *   candidates set-password ID_NUMBER
  *       sets the password read from standard input (demo data, and staff
  *       helping a candidate at the counter); ends nothing in Redis - the
@@ -134,7 +137,8 @@ static int candidates_import(struct ctl *ctl, int argc, char **argv)
                 "c AS (INSERT INTO candidates (id_number, name, district, phone, kind, gender, "
                 "birth_date) SELECT $1, $2, $3, $4, 'enrolled', CASE WHEN substr($1, 17, 1)::int % "
                 "2 = 1 THEN '男' ELSE '女' END, to_date(substr($1, 7, 8), 'YYYYMMDD') FROM d "
-                "ON CONFLICT (id_number) DO UPDATE SET name = EXCLUDED.name, district = "
+                "ON CONFLICT (id_number) WHERE kind = 'enrolled' AND claim_of IS NULL DO UPDATE "
+                "SET name = EXCLUDED.name, district = "
                 "EXCLUDED.district, phone = coalesce(EXCLUDED.phone, candidates.phone), updated_at "
                 "= now() RETURNING id), "
                 "e AS (INSERT INTO exam_ids (exam_id, candidate_id, source) SELECT x, c.id, "
@@ -181,33 +185,78 @@ static int candidates_import(struct ctl *ctl, int argc, char **argv)
     return rejected ? 1 : 0;
 }
 
-static int candidates_verify(struct ctl *ctl, const char *idn)
+/*
+ * The row of idn that staff verify: with --phone, the live claim (or record)
+ * with that phone, i.e. the person at the counter; without, the only live
+ * row that may log in, or the enrolled record when nobody has claimed it.
+ * Several claims and no --phone: refused, listing their masked phones.
+ */
+static int candidates_verify(struct ctl *ctl, const char *idn, const char *phone)
 {
-    const char *v[] = {idn};
+    const char *v[] = {idn, phone};
     PGresult *r = ctl_exec(ctl,
-                           "UPDATE candidates SET identity = 'manual', verified_at = now(), "
-                           "updated_at = now() WHERE id_number = upper($1) AND identity = "
-                           "'unverified' RETURNING id, kind",
-                           1, v);
+                           "SELECT id, kind, phone, identity, claim_of IS NOT NULL, password_hash "
+                           "IS NOT NULL FROM candidates WHERE id_number = upper($1) AND "
+                           "superseded_at IS NULL AND ($2::text IS NULL OR phone = $2) ORDER BY id",
+                           2, v);
     if (r == NULL)
         return 1;
-    if (PQntuples(r) == 0) {
-        fprintf(stderr, "zikaoctl: no unverified candidate with that ID number\n");
-        PQclear(r);
-        return 1;
-    }
-    const char *id[] = {PQgetvalue(r, 0, 0)};
-    if (strcmp(PQgetvalue(r, 0, 1), "new") == 0) {
-        PGresult *e = ctl_exec(ctl, "SELECT issue_exam_id($1::bigint)", 1, id);
-        if (e != NULL) {
-            printf("verified by hand; exam ID %s issued\n", PQgetvalue(e, 0, 0));
-            PQclear(e);
+    int rc = 1, pick = -1, claims = 0, record = -1;
+    for (int i = 0; i < PQntuples(r); i++) {
+        if (strcmp(PQgetvalue(r, i, 3), "unverified") != 0) {
+            fprintf(stderr, "zikaoctl: that candidate is already verified\n");
+            goto out;
         }
-    } else {
-        printf("verified by hand\n");
+        if (strcmp(PQgetvalue(r, i, 5), "t") == 0) {
+            claims++;
+            pick = i;
+        } else if (strcmp(PQgetvalue(r, i, 1), "enrolled") == 0 &&
+                   strcmp(PQgetvalue(r, i, 4), "f") == 0) {
+            record = i;
+        }
     }
+    if (claims == 0)
+        pick = phone == NULL ? record : -1;
+    if (pick < 0) {
+        fprintf(stderr, phone ? "zikaoctl: no unverified candidate with that ID number and phone\n"
+                              : "zikaoctl: no unverified candidate with that ID number\n");
+        goto out;
+    }
+    if (claims > 1) {
+        fprintf(stderr,
+                "zikaoctl: %d registrations wait for this ID number; say whose with "
+                "--phone (the phone of the person at the counter):",
+                claims);
+        for (int i = 0; i < PQntuples(r); i++) {
+            char m[16];
+            if (strcmp(PQgetvalue(r, i, 5), "t") == 0)
+                fprintf(stderr, " %s", mask_phone(m, sizeof(m), PQgetvalue(r, i, 2)));
+        }
+        fprintf(stderr, "\n");
+        goto out;
+    }
+    const char *id[] = {PQgetvalue(r, pick, 0)};
+    PGresult *w = ctl_exec(ctl,
+                           "SELECT a, c.kind, (SELECT exam_id FROM exam_ids e WHERE "
+                           "e.candidate_id = a AND e.source = 'issued' LIMIT 1) FROM "
+                           "account_verify($1::bigint, 'manual') a LEFT JOIN candidates c ON c.id "
+                           "= a",
+                           1, id);
+    if (w == NULL)
+        goto out;
+    if (PQgetisnull(w, 0, 0)) {
+        fprintf(stderr, "zikaoctl: another registration of this ID number was verified first\n");
+    } else {
+        rc = 0;
+        if (strcmp(PQgetvalue(w, 0, 1), "new") == 0 && !PQgetisnull(w, 0, 2))
+            printf("verified by hand; exam ID %s issued\n", PQgetvalue(w, 0, 2));
+        else
+            printf("verified by hand\n");
+    }
+    PQclear(w);
+out:
     PQclear(r);
-    return 0;
+    return rc;
 }
 
 static int candidates_set_password(struct ctl *ctl, const char *idn)
@@ -232,10 +281,14 @@ static int candidates_set_password(struct ctl *ctl, const char *idn)
     }
     sodium_memzero(pw, sizeof(pw));
     const char *v[] = {idn, hash};
+    /* The person's account: the verified row, else the enrolled record. */
     PGresult *r = ctl_exec(ctl,
                            "UPDATE candidates SET password_hash = $2, password_changed_at = now(), "
-                           "activated_at = coalesce(activated_at, now()), updated_at = now() WHERE "
-                           "id_number = upper($1) RETURNING id",
+                           "activated_at = coalesce(activated_at, now()), cred_version = "
+                           "cred_version + 1, updated_at = now() WHERE id = (SELECT id FROM "
+                           "candidates WHERE id_number = upper($1) AND superseded_at IS NULL AND "
+                           "(identity <> 'unverified' OR (kind = 'enrolled' AND claim_of IS NULL)) "
+                           "ORDER BY identity <> 'unverified' DESC, id LIMIT 1) RETURNING id",
                            2, v);
     if (r == NULL)
         return 1;
@@ -248,8 +301,8 @@ static int candidates_set_password(struct ctl *ctl, const char *idn)
 int ctl_candidates(struct ctl *ctl, int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: zikaoctl candidates import FILE [--dry-run] | verify ID_NUMBER | "
-                        "set-password ID_NUMBER < password\n");
+        fprintf(stderr, "usage: zikaoctl candidates import FILE [--dry-run] | verify ID_NUMBER "
+                        "[--phone PHONE] | set-password ID_NUMBER < password\n");
         return 2;
     }
     if (ctl_connect(ctl) < 0)
@@ -258,7 +311,9 @@ int ctl_candidates(struct ctl *ctl, int argc, char **argv)
     if (strcmp(argv[1], "import") == 0)
         return candidates_import(ctl, argc - 1, argv + 1);
     if (strcmp(argv[1], "verify") == 0 && argc == 3)
-        return candidates_verify(ctl, argv[2]);
+        return candidates_verify(ctl, argv[2], NULL);
+    if (strcmp(argv[1], "verify") == 0 && argc == 5 && strcmp(argv[3], "--phone") == 0)
+        return candidates_verify(ctl, argv[2], argv[4]);
     if (strcmp(argv[1], "set-password") == 0 && argc == 3)
         return candidates_set_password(ctl, argv[2]);
     fprintf(stderr, "zikaoctl: unknown candidates command '%s'\n", argv[1]);

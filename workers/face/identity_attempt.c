@@ -283,26 +283,19 @@ int identity_attempt_settle(PGconn *conn, const struct identity_attempt *a,
     r = NULL;
     now = decided;
     if (decided == IDENTITY_PASSED) {
+        /* The account is verified, the other claims on its ID number lose,
+         * and a new candidate gets an exam ID (schema/0010_account_claims.sql). */
         const char *c[] = {cand};
-        r = PQexecParams(conn,
-                         "UPDATE candidates SET identity = 'verified', verified_at = now(), "
-                         "updated_at = now() WHERE id = $1 AND identity = 'unverified'",
-                         1, NULL, c, NULL, NULL, 0);
+        r = PQexecParams(conn, "SELECT account_verify($1, 'verified')", 1, NULL, c, NULL, NULL, 0);
         if (!result_ok(r)) {
             rc = db_error(conn, r, "marking the candidate verified", err, errsz);
             r = NULL;
             goto out;
         }
-        PQclear(r);
-        r = NULL;
-        if (a->candidate_new) {
-            r = PQexecParams(conn, "SELECT issue_exam_id($1)", 1, NULL, c, NULL, NULL, 0);
-            if (!result_ok(r)) {
-                rc = db_error(conn, r, "issuing the exam ID", err, errsz);
-                r = NULL;
-                goto out;
-            }
-        }
+        if (PQgetisnull(r, 0, 0))
+            log_notice("identity attempt %" PRId64 " passed, but another claim on the same ID "
+                       "number was verified first; this one is superseded",
+                       a->id);
     }
     log_info("identity attempt %" PRId64 " %s", a->id, identity_state_name(decided));
 out:
