@@ -16,8 +16,8 @@
 /* The size to display a captcha at, in CSS pixels. */
 #define CAPTCHA_CSS_WIDTH  130
 #define CAPTCHA_CSS_HEIGHT 44
-/* Device pixels per CSS pixel in the PNG. */
-#define CAPTCHA_SCALE 1
+/* Pixels per CSS pixel in the PNG: twice, for high-density screens. */
+#define CAPTCHA_SCALE 2
 /* The PNG's size in pixels. */
 #define CAPTCHA_WIDTH  (CAPTCHA_CSS_WIDTH * CAPTCHA_SCALE)
 #define CAPTCHA_HEIGHT (CAPTCHA_CSS_HEIGHT * CAPTCHA_SCALE)

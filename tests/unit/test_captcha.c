@@ -39,7 +39,7 @@ static void test_captcha_render_gives_a_png(void **state)
     unsigned char *png = NULL;
     size_t len = 0;
     assert_int_equal(captcha_render("K4XP7", 12345, &png, &len), 0);
-    assert_true(len > 500 && len < 20000);
+    assert_true(len > 500 && len < 40000);
     assert_memory_equal(png, "\x89PNG\r\n\x1a\n", 8);
     unsigned char *png2 = NULL;
     size_t len2 = 0;
@@ -48,6 +48,22 @@ static void test_captcha_render_gives_a_png(void **state)
     assert_memory_equal(png, png2, len);
     free(png);
     free(png2);
+}
+
+static void test_captcha_picture_is_260_by_88_pixels_for_high_density_screens(void **state)
+{
+    unsigned char *png = NULL;
+    size_t len = 0;
+    assert_int_equal(captcha_render("K4XP7", 12345, &png, &len), 0);
+    assert_true(len > 24);
+    /* The IHDR chunk follows the signature: width and height, big-endian. */
+    uint32_t width =
+        (uint32_t)png[16] << 24 | (uint32_t)png[17] << 16 | (uint32_t)png[18] << 8 | png[19];
+    uint32_t height =
+        (uint32_t)png[20] << 24 | (uint32_t)png[21] << 16 | (uint32_t)png[22] << 8 | png[23];
+    free(png);
+    assert_int_equal(width, 260);
+    assert_int_equal(height, 88);
 }
 
 /* Band along the picture's edges where no character may have ink: 2 CSS pixels. */
@@ -101,6 +117,7 @@ int main(void)
         cmocka_unit_test(test_captcha_answers_avoid_confusable_characters),
         cmocka_unit_test(test_captcha_normalise_is_case_insensitive),
         cmocka_unit_test(test_captcha_render_gives_a_png),
+        cmocka_unit_test(test_captcha_picture_is_260_by_88_pixels_for_high_density_screens),
         cmocka_unit_test(test_captcha_characters_stay_wholly_inside_the_picture),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
