@@ -73,7 +73,8 @@ static void captcha_drawn(uv_work_t *w, int status)
         sodium_bin2base64(b64, b64len, cw->png, cw->len, sodium_base64_VARIANT_ORIGINAL);
         char *image = arena_printf(&req->arena, "data:image/png;base64,%s", b64);
         http_respond_json(req, 200,
-                          json_pack("{s:s, s:s, s:i}", "captcha_id", cw->id, "image", image,
+                          json_pack("{s:s, s:s, s:i, s:i, s:i}", "captcha_id", cw->id, "image",
+                                    image, "width", CAPTCHA_CSS_WIDTH, "height", CAPTCHA_CSS_HEIGHT,
                                     "expires_in", CAPTCHA_TTL));
     }
     free(cw->png);

@@ -1,5 +1,7 @@
 """Candidate accounts end to end: captcha, SMS codes, registration, activation,
 login and lockout, sessions, recovery, the personal centre."""
+import base64
+import struct
 import time
 
 import pytest
@@ -80,6 +82,14 @@ def test_captcha_is_a_png_and_is_consumed_on_first_use(server):
     assert c.post("/api/v1/auth/login", payload).status == 401  # captcha fine, account unknown
     r = c.post("/api/v1/auth/login", payload)                   # the same captcha again
     assert r.status == 422 and r.json()["error"]["code"] == "CAPTCHA_WRONG"
+
+
+def test_captcha_is_drawn_at_twice_the_size_it_is_displayed_at(server):
+    body = h.Client(server).get("/api/v1/captcha").json()
+    png = base64.b64decode(body["image"].split(",", 1)[1])
+    width, height = struct.unpack(">II", png[16:24])  # IHDR, after the signature
+    assert (body["width"], body["height"]) == (130, 44)  # CSS pixels
+    assert (width, height) == (260, 88)
 
 
 def test_wrong_captcha_is_refused_and_still_consumed(server):
