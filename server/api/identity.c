@@ -387,6 +387,8 @@ static void attempt_state_loaded(struct api_txn *tx, const struct pg_result *r)
     }
     if (atoi(PQgetvalue(res, 0, 2)) >= req->srv->cfg.auth_identity_attempts_day) {
         api_txn_rollback(tx);
+        /* The count starts again at the next Beijing midnight (column 5). */
+        http_response_header(req, "Retry-After", PQgetvalue(res, 0, 5));
         http_respond_error(
             req, 429, "IDENTITY_ATTEMPTS_EXHAUSTED",
             arena_printf(&req->arena,
@@ -433,7 +435,9 @@ static void attempt_begun(struct api_txn *tx, const struct pg_result *r)
         "k WHERE NOT EXISTS (SELECT 1 FROM identity_photos p WHERE p.candidate_id = c.id AND "
         "p.kind = k)), ''),"
         " coalesce((SELECT jsonb_object_agg(p.kind, p.file_id) FROM identity_photos p WHERE "
-        "p.candidate_id = c.id AND p.kind = ANY ($2::text[])), '{}')::text "
+        "p.candidate_id = c.id AND p.kind = ANY ($2::text[])), '{}')::text,"
+        " ceil(extract(epoch FROM (date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') + "
+        "interval '1 day') AT TIME ZONE 'Asia/Shanghai' - now()))::int "
         "FROM candidates c WHERE c.id = $1 FOR UPDATE",
         3, values, attempt_state_loaded);
 }
