@@ -41,6 +41,7 @@ struct redis_client {
     enum redis_state state;
     bool failing; /* last attempt failed: fail commands fast */
     bool closing;
+    bool was_connected; /* a connection was up before: the next one is a reconnection */
     uv_timer_t conn_timer;
     uv_timer_t cmd_timer;
     struct redis_cmd *head, *tail;
@@ -216,8 +217,11 @@ static void on_connect(const redisAsyncContext *ac, int status)
         redis_schedule_reconnect(cl);
         return;
     }
-    if (cl->failing || cl->reconnects > 0)
+    if (cl->was_connected)
+        cl->reconnects++;
+    if (cl->failing || cl->was_connected)
         log_notice("redis: connected to %s:%d", cl->host, cl->port);
+    cl->was_connected = true;
     cl->state = REDIS_READY;
     cl->failing = false;
     cl->backoff_ms = 0;
@@ -264,8 +268,6 @@ static void redis_connect(struct redis_client *cl)
         redis_schedule_reconnect(cl);
         return;
     }
-    if (cl->reconnects++ == 0)
-        cl->reconnects = 0; /* the first connect is not a reconnect */
     ac->data = cl;
     cl->ac = ac;
     cl->state = REDIS_CONNECTING;

@@ -50,6 +50,8 @@ int redis_command_argv(struct redis_client *cl, redis_reply_cb cb, void *ud, int
 
 bool redis_client_connected(const struct redis_client *cl);
 
+/* reconnects: connections established after an earlier one was up (the
+ * first connection and failed attempts are not counted). */
 struct redis_client_stats {
     bool connected;
     unsigned long long commands, timeouts, reconnects;

@@ -387,6 +387,8 @@ static void attempt_state_loaded(struct api_txn *tx, const struct pg_result *r)
     }
     if (atoi(PQgetvalue(res, 0, 2)) >= req->srv->cfg.auth_identity_attempts_day) {
         api_txn_rollback(tx);
+        /* The count starts again at the next Beijing midnight (column 5). */
+        http_response_header(req, "Retry-After", PQgetvalue(res, 0, 5));
         http_respond_error(
             req, 429, "IDENTITY_ATTEMPTS_EXHAUSTED",
             arena_printf(&req->arena,
@@ -403,6 +405,20 @@ static void attempt_state_loaded(struct api_txn *tx, const struct pg_result *r)
                    "photos");
         return;
     }
+    if (!PQgetisnull(res, 0, 6)) {
+        /* Checking the same photos again would only spend an attempt. */
+        const char *finding = PQgetvalue(res, 0, 6);
+        size_t n = strlen(finding);
+        bool stop = n >= 3 && strcmp(finding + n - 3, "。") == 0;
+        api_txn_rollback(tx);
+        api_reject(req, "PHOTOS_UNCHANGED",
+                   arena_printf(&req->arena,
+                                "照片没有更换，再次认证仍会因同样的原因不通过：%s%s请上传改正后"
+                                "的照片再提交认证（本次未计入今天的认证次数）。",
+                                finding, stop ? "" : "。"),
+                   "photos");
+        return;
+    }
     d->photos = arena_strdup(&req->arena, PQgetvalue(res, 0, 4));
     const char *values[] = {d->idtext, d->photos};
     api_txn_query(tx,
@@ -410,6 +426,43 @@ static void attempt_state_loaded(struct api_txn *tx, const struct pg_result *r)
                   "RETURNING id",
                   2, values, attempt_inserted);
 }
+
+/*
+ * The finding that will recur if the uploaded photos ($2: the kinds asked
+ * for) are checked again, or NULL: the most recent decided failure of this
+ * candidate (c) that depends only on photos that have not changed since
+ * (same SHA-256), the only failures that are deterministic:
+ *   - a photo check that failed a rule: the same photo of that kind fails
+ *     it again, whatever the other photos are;
+ *   - a face pair that did not match ("fail"): both photos are the same.
+ * A worker error leaves its checks without a result (the attempt fails
+ * saying the system could not finish), and `review` is for staff: neither
+ * counts. The text is the finding as the attempt's reasons state it (the
+ * photo worker writes "PHOTO（RULE）：MESSAGE"); $3 labels the kinds should
+ * the reasons not hold it.
+ */
+#define UNCHANGED_FINDING_SQL                                                                      \
+    "SELECT u.finding FROM ("                                                                      \
+    " SELECT a.id, 0 AS ord, coalesce((SELECT x FROM jsonb_array_elements_text(a.reasons) x "      \
+    "WHERE right(x, length(s.suffix)) = s.suffix LIMIT 1), ($3::jsonb ->> pc.kind) || s.suffix) "  \
+    "AS finding FROM identity_photos p JOIN files nf ON nf.id = p.file_id "                        \
+    "JOIN identity_attempts a ON a.candidate_id = c.id AND a.state = 'failed' "                    \
+    "JOIN identity_photo_checks pc ON pc.attempt_id = a.id AND pc.kind = p.kind AND pc.state = "   \
+    "'failed' JOIN files pf ON pf.id = pc.file_id AND pf.sha256 = nf.sha256 "                      \
+    "CROSS JOIN LATERAL (SELECT '（' || coalesce(r ->> 'title', r ->> 'rule') || '）：' || "    \
+    "coalesce(nullif(r ->> 'message', ''), '不符合要求。') AS suffix FROM "                  \
+    "jsonb_array_elements(pc.rules) r WHERE r ->> 'verdict' = 'failed' LIMIT 1) s "                \
+    "WHERE p.candidate_id = c.id AND p.kind = ANY ($2::text[]) "                                   \
+    "UNION ALL "                                                                                   \
+    " SELECT a.id, 1, fc.reason FROM identity_attempts a JOIN identity_face_checks fc ON "         \
+    "fc.attempt_id = a.id AND fc.decision = 'fail' AND fc.reason IS NOT NULL "                     \
+    "WHERE a.candidate_id = c.id AND a.state = 'failed' AND NOT EXISTS (SELECT 1 FROM "            \
+    "unnest(ARRAY[split_part(split_part(fc.pair, '~', 1), '_', 1), "                               \
+    "split_part(split_part(fc.pair, '~', 2), '_', 1)]) k WHERE NOT EXISTS (SELECT 1 FROM "         \
+    "identity_photos p JOIN files nf ON nf.id = p.file_id JOIN files pf ON pf.id = "               \
+    "(a.photos ->> k)::bigint WHERE p.candidate_id = c.id AND p.kind = k AND p.kind = ANY "        \
+    "($2::text[]) AND pf.sha256 = nf.sha256))"                                                     \
+    ") u ORDER BY u.id DESC, u.ord LIMIT 1"
 
 static void attempt_begun(struct api_txn *tx, const struct pg_result *r)
 {
@@ -433,7 +486,10 @@ static void attempt_begun(struct api_txn *tx, const struct pg_result *r)
         "k WHERE NOT EXISTS (SELECT 1 FROM identity_photos p WHERE p.candidate_id = c.id AND "
         "p.kind = k)), ''),"
         " coalesce((SELECT jsonb_object_agg(p.kind, p.file_id) FROM identity_photos p WHERE "
-        "p.candidate_id = c.id AND p.kind = ANY ($2::text[])), '{}')::text "
+        "p.candidate_id = c.id AND p.kind = ANY ($2::text[])), '{}')::text,"
+        " ceil(extract(epoch FROM (date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') + "
+        "interval '1 day') AT TIME ZONE 'Asia/Shanghai' - now()))::int,"
+        " (" UNCHANGED_FINDING_SQL ") "
         "FROM candidates c WHERE c.id = $1 FOR UPDATE",
         3, values, attempt_state_loaded);
 }

@@ -6,7 +6,8 @@
  *   PATCH /api/v1/me            e-mail and address
  *   POST  /api/v1/me/phone      a new phone, proven by an SMS code sent to it
  *   POST  /api/v1/me/password   old + new password; ends the other sessions
- *   GET   /api/v1/windows       the windows: kind, name, start, end, open now
+ *   GET   /api/v1/windows       the windows: kind, name, start, end, open now (only
+ *                               the kinds of shared/window_kinds.c)
  */
 #include "api.h"
 #include "api_auth.h"
@@ -14,14 +15,26 @@
 #include "log.h"
 #include "validate.h"
 #include "verify.h"
+#include "window_kinds.h"
 
 #include <inttypes.h>
 #include <string.h>
 
-#define WINDOWS_JSON_SQL                                                                           \
+/* The windows of the listed kinds (window_kinds.h); KINDS is the parameter
+ * ("$3") that holds me_window_kinds(). */
+#define WINDOWS_JSON_SQL(KINDS)                                                                    \
     "coalesce((SELECT json_agg(json_build_object('kind', kind, 'name', name, 'starts_at', "        \
     "zk_ts(starts_at), 'ends_at', zk_ts(ends_at), 'open', now() >= starts_at AND now() < "         \
-    "ends_at) ORDER BY starts_at, kind) FROM windows), '[]')"
+    "ends_at) ORDER BY starts_at, kind) FROM windows WHERE kind = ANY (" KINDS "::text[])), '[]')"
+
+/* The window kinds as a PostgreSQL text[] literal, in the request's arena. */
+static const char *me_window_kinds(struct http_request *req)
+{
+    char kinds[512];
+    if (window_kinds_join(kinds, sizeof(kinds), ",") < 0)
+        kinds[0] = '\0'; /* cannot happen with this list; shows no window rather than any */
+    return arena_printf(&req->arena, "{%s}", kinds);
+}
 
 struct me {
     int64_t id;
@@ -62,11 +75,14 @@ static void me_loaded(void *ud, const struct pg_result *r)
     http_respond_json(req, 200, obj);
 }
 
+#define ME_WINDOWS_SQL WINDOWS_JSON_SQL("$3")
+
 static void me_get_authed(struct http_request *req, const struct api_session *s)
 {
     struct me *m = me_of(req, s);
     const char *reveal = http_query_get(req, "reveal");
-    const char *values[] = {m->idtext, reveal && strcmp(reveal, "1") == 0 ? "t" : "f"};
+    const char *values[] = {m->idtext, reveal && strcmp(reveal, "1") == 0 ? "t" : "f",
+                            me_window_kinds(req)};
     api_query(
         req,
         "SELECT json_build_object("
@@ -87,10 +103,10 @@ static void me_get_authed(struct http_request *req, const struct api_session *s)
         "c.identity ELSE coalesce((SELECT a.state FROM identity_attempts a WHERE a.candidate_id = "
         "c.id ORDER BY a.created_at DESC, a.id DESC LIMIT 1), 'not_started') END,"
         " 'verified_at', zk_ts(c.verified_at)),"
-        " 'windows', " WINDOWS_JSON_SQL ")::text "
+        " 'windows', " ME_WINDOWS_SQL ")::text "
         "FROM candidates c JOIN regions d ON d.code = c.district "
         "LEFT JOIN regions p ON p.code = d.parent WHERE c.id = $1",
-        2, values, me_loaded);
+        3, values, me_loaded);
 }
 
 static void me_get(struct http_request *req)
@@ -325,7 +341,8 @@ static void windows_loaded(void *ud, const struct pg_result *r)
 
 static void windows_get(struct http_request *req)
 {
-    api_query(req, "SELECT json_build_object('items', " WINDOWS_JSON_SQL ")::text", 0, NULL,
+    const char *values[] = {me_window_kinds(req)};
+    api_query(req, "SELECT json_build_object('items', " WINDOWS_JSON_SQL("$1") ")::text", 1, values,
               windows_loaded);
 }
 

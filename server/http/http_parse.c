@@ -124,16 +124,32 @@ static int on_header_field_complete(llhttp_t *h)
     return 0;
 }
 
+static bool parse_is_ws(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* The last byte before `at` that is not SP or HTAB, looking back into
+ * earlier chunks through prev_visible. */
+static char parse_last_visible(const struct http_parse *p, const char *at)
+{
+    while (at > p->chunk && parse_is_ws(at[-1]))
+        at--;
+    return at > p->chunk ? at[-1] : p->prev_visible;
+}
+
 static int on_header_value(llhttp_t *h, const char *at, size_t len)
 {
     struct http_parse *p = parse_of(h);
     if (parse_check_head(p, at + len) < 0)
         return -1;
     /* llhttp accepts obsolete line folding and hands the continuation line
-     * over as one more fragment of the value; a real fragment never starts
-     * right after a line feed. RFC 9112 5.2: reject it. */
-    char before = at > p->chunk ? at[-1] : p->prev_last;
-    if (before == '\n')
+     * over as one more fragment of the value (after an empty first line, as
+     * the value itself); RFC 9112 5.2: reject it. A real fragment follows the
+     * colon or value bytes, so the last byte before it that is not SP or HTAB
+     * is never a line feed. An empty value (RFC 9110 5.5 allows it) arrives
+     * as an empty fragment at the start of the next line: not a fold. */
+    if (len > 0 && parse_last_visible(p, at) == '\n')
         return parse_fail(p, 400, "BAD_REQUEST", "请求头不能折行");
     scratch_append(p->req, at, len);
     return 0;
@@ -280,8 +296,8 @@ enum http_parse_status http_parse_feed(struct http_parse *p, const char *data, s
         p->chunk = chunk;
         llhttp_errno_t rc = llhttp_execute(&p->parser, chunk, n);
         const char *stop = rc == HPE_OK ? chunk + n : llhttp_get_error_pos(&p->parser);
-        if (stop != NULL && stop > chunk)
-            p->prev_last = stop[-1];
+        if (stop != NULL)
+            p->prev_visible = parse_last_visible(p, stop);
         if (rc == HPE_OK) {
             if (p->in_headers && p->mark != NULL) {
                 p->header_bytes += (size_t)(chunk + n - p->mark);

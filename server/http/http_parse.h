@@ -51,7 +51,7 @@ struct http_parse {
     size_t header_bytes;      /* counted so far for req */
     const char *mark;         /* start of uncounted header bytes in this chunk */
     const char *chunk;        /* the chunk being parsed */
-    char prev_last;           /* last byte of the previous chunk */
+    char prev_visible;        /* last byte before this chunk that is not SP or HTAB */
     bool in_headers;
     int error_status;
     const char *error_code;

@@ -75,6 +75,14 @@ void http_response_header(struct http_request *req, const char *name, const char
     req->resp_nheaders++;
 }
 
+bool http_response_has_header(const struct http_request *req, const char *name)
+{
+    for (int i = 0; i < req->resp_nheaders; i++)
+        if (strcasecmp(req->resp_headers[i].name, name) == 0)
+            return true;
+    return false;
+}
+
 void http_respond(struct http_request *req, int status, const char *content_type, const void *body,
                   size_t len)
 {
@@ -107,7 +115,7 @@ void http_respond_error(struct http_request *req, int status, const char *code, 
     json_t *err = json_pack("{s:s, s:s}", "code", code, "message", message);
     if (field != NULL)
         json_object_set_new(err, "field", json_string(field));
-    if (status == 503 || status == 429)
+    if ((status == 503 || status == 429) && !http_response_has_header(req, "Retry-After"))
         http_response_header(req, "Retry-After", "1");
     http_respond_json(req, status, json_pack("{s:o}", "error", err));
 }

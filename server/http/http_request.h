@@ -112,6 +112,9 @@ const char *http_query_get(struct http_request *req, const char *name);
 /* Adds a response header (copied into the arena). Ignored past the limit. */
 void http_response_header(struct http_request *req, const char *name, const char *value);
 
+/* True when a response header of this name (any case) has been added. */
+bool http_response_has_header(const struct http_request *req, const char *name);
+
 /*
  * Answers the request. body must stay valid until the request ends (static
  * or from req->arena). Calling twice is a bug and the second call is ignored.
@@ -125,7 +128,8 @@ void http_respond_json(struct http_request *req, int status, json_t *obj);
 /*
  * The error envelope of ARCHITECTURE.md:
  *   {"error":{"code":CODE,"message":MESSAGE[,"field":FIELD]}}
- * field may be NULL. 429 and 503 also get Retry-After.
+ * field may be NULL. 429 and 503 also get Retry-After: 1 unless the caller
+ * added its own (the true wait) before.
  */
 void http_respond_error(struct http_request *req, int status, const char *code, const char *message,
                         const char *field);

@@ -143,6 +143,15 @@ def test_sms_resend_waits_and_daily_limit_holds(server, db):
     assert len(q(db, "SELECT 1 FROM sms_outbox WHERE phone = %s", phone)) == 4
 
 
+def test_a_rate_limited_answer_has_one_retry_after_with_the_time_left(make_server):
+    server = make_server(env=dict(ACCOUNT_ENV, ZIKAO_AUTH_CAPTCHA_PER_IP_MINUTE="1"))
+    assert server.get("/api/v1/captcha").status == 200
+    r = server.get("/api/v1/captcha")
+    assert r.status == 429 and r.json()["error"]["code"] == "RATE_LIMITED"
+    retry = [v for k, v in r.headers if k.lower() == "retry-after"]
+    assert len(retry) == 1 and 50 <= int(retry[0]) <= 60  # what is left of the minute
+
+
 def test_sms_code_is_bound_to_its_purpose_and_phone_and_is_logged_masked(server, db):
     c = h.Client(server)
     phone = "13700000003"

@@ -39,3 +39,23 @@ def test_readyz_names_redis_when_it_is_down_and_recovers(server, redis_server):
     assert "Redis" in server.get("/readyz").json()["error"]["message"]
     redis_server.start()
     h.wait_until(lambda: server.get("/readyz").status == 200, timeout=15, what="readyz 200")
+
+
+def redis_reconnects(server):
+    for line in server.get("/metrics").body.decode().splitlines():
+        if line.startswith("zikao_redis_reconnects_total "):
+            return int(line.split()[1])
+    raise AssertionError("zikao_redis_reconnects_total not in /metrics")
+
+
+def test_each_redis_restart_counts_one_reconnection(server, redis_server):
+    assert redis_reconnects(server) == 0  # the first connection is not a reconnection
+    for restarts in (1, 2):
+        redis_server.stop()
+        h.wait_until(lambda: server.get("/readyz").status == 503, what="readyz 503")
+        redis_server.start()
+        h.wait_until(lambda: server.get("/readyz").status == 200, timeout=15, what="readyz 200")
+        h.wait_until(lambda: redis_reconnects(server) >= restarts, timeout=5,
+                     what=f"{restarts} reconnection(s) in /metrics")
+    time.sleep(0.5)  # a failed attempt while Redis was down is not a reconnection
+    assert redis_reconnects(server) == 2

@@ -74,6 +74,16 @@ def test_obsolete_line_folding_is_400(server):
     assert status_of(raw) == 400
 
 
+def test_empty_header_value_is_accepted(server):
+    raw = server.raw(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Empty:\r\nConnection: close\r\n\r\n")
+    assert status_of(raw) == 200
+
+
+def test_folding_after_an_empty_value_is_400(server):
+    raw = server.raw(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Folded:\r\n b\r\n\r\n")
+    assert status_of(raw) == 400
+
+
 def test_stalled_header_is_cut_off_while_others_are_served(make_server):
     server = make_server(env={"ZIKAO_LIMITS_HEADER_TIMEOUT_MS": "700"})
     slow = server.connect(timeout=5)

@@ -3,6 +3,7 @@ are read, sniffed), attempts that enqueue the photo and face jobs, and the
 state a candidate (and only that candidate) sees."""
 import socket
 import struct
+import time
 import zlib
 
 import pytest
@@ -170,6 +171,21 @@ def test_attempts_per_day_are_limited(server, db):
     r = c.post("/api/v1/me/identity/attempts")
     assert r.status == 429 and r.json()["error"]["code"] == "IDENTITY_ATTEMPTS_EXHAUSTED"
     assert c.get("/api/v1/me/identity").json()["attempts_left_today"] == 0
+
+
+def test_exhausted_attempts_are_retried_at_the_next_beijing_midnight(server, db):
+    c, cid = candidate(server, db, "enrolled")
+    upload(c, "idcard")
+    upload(c, "holding")
+    for _ in range(3):
+        q(db, "INSERT INTO identity_attempts (candidate_id, state, photos) "
+              "VALUES (%s, 'failed', '{}')", cid)
+    r = c.post("/api/v1/me/identity/attempts")
+    assert r.status == 429 and r.json()["error"]["code"] == "IDENTITY_ATTEMPTS_EXHAUSTED"
+    retry = [v for k, v in r.headers if k.lower() == "retry-after"]
+    beijing = time.time() + 8 * 3600
+    until_midnight = 86400 - beijing % 86400
+    assert len(retry) == 1 and abs(int(retry[0]) - until_midnight) <= 5
 
 
 def test_verified_candidate_cannot_start_again(server, db):

@@ -249,6 +249,55 @@ def test_through_the_server_upload_submit_and_read_the_verdict(make_server, db, 
               cand) == 1
 
 
+def server_candidate(make_server, db, photos, names):
+    """A logged-in candidate of a real server who uploaded the photos names."""
+    server = make_server()
+    c = h.Client(server)
+    assert c.post("/api/v1/_test/session", {"candidate_id": new_candidate(db)}).status == 201
+    for kind, name in names.items():
+        assert upload(c, kind, photos(name)).status == 200
+    return c
+
+
+def upload(c, kind, data):
+    return c.request("PUT", f"/api/v1/me/identity/photos/{kind}", raw=data,
+                     content_type="image/jpeg")
+
+
+def test_unchanged_photos_that_failed_a_rule_are_refused_naming_the_finding(make_server, db, jobs,
+                                                                            workers, photos):
+    c = server_candidate(make_server, db, photos,
+                         dict(SHANXI_SET, registration="sx_reg_darkgrey.jpg"))
+    assert c.post("/api/v1/me/identity/attempts").status == 202
+    run_all(workers, jobs)
+    assert c.get("/api/v1/me/identity").json()["state"] == "failed"
+    # the same bytes uploaded again are the same photo
+    assert upload(c, "registration", photos("sx_reg_darkgrey.jpg")).status == 200
+
+    r = c.post("/api/v1/me/identity/attempts")
+    assert r.status == 422 and r.json()["error"]["code"] == "PHOTOS_UNCHANGED"
+    message = r.json()["error"]["message"]
+    assert "彩色证件照（背景颜色）" in message and "深灰色" in message and "改正" in message
+    assert c.get("/api/v1/me/identity").json()["attempts_left_today"] == 2
+    assert upload(c, "registration", photos("sx_reg_sheldon.jpg")).status == 200
+    assert c.post("/api/v1/me/identity/attempts").status == 202
+
+
+def test_unchanged_photos_whose_faces_did_not_match_are_refused_naming_the_finding(
+        make_server, db, jobs, workers, photos):
+    c = server_candidate(make_server, db, photos, dict(SHANXI_SET, idcard="sx_id_leonard.jpg"))
+    assert c.post("/api/v1/me/identity/attempts").status == 202
+    run_all(workers, jobs)
+    assert c.get("/api/v1/me/identity").json()["state"] == "failed"
+
+    r = c.post("/api/v1/me/identity/attempts")
+    assert r.status == 422 and r.json()["error"]["code"] == "PHOTOS_UNCHANGED"
+    assert "不是同一人" in r.json()["error"]["message"]
+    assert c.get("/api/v1/me/identity").json()["attempts_left_today"] == 2
+    assert upload(c, "idcard", photos("sx_id_sheldon.jpg")).status == 200
+    assert c.post("/api/v1/me/identity/attempts").status == 202
+
+
 def test_another_persons_id_card_fails_with_a_reason(db, jobs, workers, photos):
     cand, attempt = submit(db, jobs, photos, dict(SHANXI_SET, idcard="sx_id_leonard.jpg"))
     run_all(workers, jobs)

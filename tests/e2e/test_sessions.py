@@ -62,6 +62,14 @@ def test_state_change_needs_the_csrf_token(server, db):
     assert r.status == 200
 
 
+def test_an_empty_csrf_token_is_refused_like_a_wrong_one(server, db):
+    token, _, _ = session(server, db)
+    r = server.raw(f"POST /api/v1/_test/whoami HTTP/1.1\r\nHost: x\r\nCookie: {token}\r\n"
+                   "X-CSRF-Token:\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode())
+    [r] = h.split_responses(r)
+    assert r.status == 403 and r.json()["error"]["code"] == "CSRF_CHECK_FAILED"
+
+
 def test_only_the_hash_of_the_token_is_stored(server, redis_server, db):
     token, _, _ = session(server, db)
     value = token.split("=", 1)[1]

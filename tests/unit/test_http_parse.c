@@ -257,6 +257,34 @@ static void test_parse_obsolete_line_folding_is_400(void **state)
                      HTTP_PARSE_ERROR);
 }
 
+static void test_parse_empty_header_value_is_accepted(void **state)
+{
+    /* RFC 9110 5.5: a field value may be empty, with or without whitespace. */
+    struct owner *o = owner_new();
+    assert_int_equal(feed(o, "GET / HTTP/1.1\r\nHost: x\r\nX-Empty:\r\nX-Blank:  \r\n"
+                             "X-Last: 1\r\n\r\n"),
+                     HTTP_PARSE_OK);
+    assert_int_equal(o->n, 1);
+    assert_string_equal(http_header_get(o->reqs[0], "X-Empty"), "");
+    assert_string_equal(http_header_get(o->reqs[0], "X-Blank"), "");
+    assert_string_equal(http_header_get(o->reqs[0], "X-Last"), "1");
+    o = owner_new();
+    assert_int_equal(feed_bytes(o, "GET / HTTP/1.1\r\nHost: x\r\nX-Empty:\r\n\r\n"), HTTP_PARSE_OK);
+    assert_int_equal(o->n, 1);
+    assert_string_equal(http_header_get(o->reqs[0], "X-Empty"), "");
+}
+
+static void test_parse_folding_after_an_empty_value_is_400(void **state)
+{
+    struct owner *o = owner_new();
+    assert_int_equal(feed(o, "GET / HTTP/1.1\r\nHost: x\r\nX-A:\r\n c\r\n\r\n"), HTTP_PARSE_ERROR);
+    assert_int_equal(o->p.error_status, 400);
+    o = owner_new();
+    assert_int_equal(feed_bytes(o, "GET / HTTP/1.1\r\nHost: x\r\nX-A: \r\n \t c\r\n\r\n"),
+                     HTTP_PARSE_ERROR);
+    assert_int_equal(o->p.error_status, 400);
+}
+
 static void test_parse_malformed_request_line_is_400(void **state)
 {
     const char *bad[] = {
@@ -337,6 +365,8 @@ int main(void)
         cmocka_unit_test(test_parse_content_length_with_transfer_encoding_is_400),
         cmocka_unit_test(test_parse_duplicate_content_length_is_400),
         cmocka_unit_test(test_parse_obsolete_line_folding_is_400),
+        cmocka_unit_test(test_parse_empty_header_value_is_accepted),
+        cmocka_unit_test(test_parse_folding_after_an_empty_value_is_400),
         cmocka_unit_test(test_parse_malformed_request_line_is_400),
         cmocka_unit_test(test_parse_absolute_form_target_uses_its_path),
         cmocka_unit_test(test_parse_expect_continue),

@@ -27,6 +27,16 @@ int ctl_connect(struct ctl *ctl);
 PGresult *ctl_exec(struct ctl *ctl, const char *sql, int n, const char *const *values);
 
 /*
+ * As ctl_exec, but prints nothing and returns a failed statement's result
+ * too, so the caller can turn its SQLSTATE (ctl_sqlstate) into a sentence.
+ * Caller PQclears. NULL only when libpq is out of memory.
+ */
+PGresult *ctl_try(struct ctl *ctl, const char *sql, int n, const char *const *values);
+
+/* The SQLSTATE of a failed result ("23503" ...); "" if it succeeded. */
+const char *ctl_sqlstate(const PGresult *res);
+
+/*
  * Per queue (photo, face, payment, pdf, noop), one row: queue, queued (never
  * run), retrying, running, dead, done in the last hour, age in seconds of the
  * oldest unfinished job. NULL on error (printed). Caller PQclears. Shared by

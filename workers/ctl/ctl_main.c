@@ -20,7 +20,7 @@ struct ctl_command {
 static const struct ctl_command ctl_commands[] = {
     {"migrate", ctl_migrate, "apply pending schema migrations (--status: list them)"},
     {"academic", ctl_academic, "import --kind KIND FILE [--dry-run] | audit --candidate ID ..."},
-    {"windows", ctl_windows, "list | set KIND START END [--name NAME]: business windows"},
+    {"windows", ctl_windows, "list | set KIND START END [--name NAME] | delete KIND: windows"},
     {"candidates", ctl_candidates, "import FILE [--dry-run] | verify ID | set-password ID"},
     {"jobs", ctl_jobs, "stats | list --state S | show ID | retry ID|--all-dead | enqueue Q"},
     {"status", ctl_status, "servers, workers and queues, PostgreSQL, Redis, open windows"},
@@ -61,6 +61,17 @@ PGresult *ctl_exec(struct ctl *ctl, const char *sql, int n, const char *const *v
         return NULL;
     }
     return res;
+}
+
+PGresult *ctl_try(struct ctl *ctl, const char *sql, int n, const char *const *values)
+{
+    return PQexecParams(ctl->pg, sql, n, NULL, values, NULL, NULL, 0);
+}
+
+const char *ctl_sqlstate(const PGresult *res)
+{
+    const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    return state != NULL ? state : "";
 }
 
 int main(int argc, char **argv)
