@@ -1,5 +1,7 @@
-"""pytest fixtures: a fresh database, a private Redis and a running server per test."""
+"""pytest fixtures: a fresh database, a private Redis and a running server per
+test; workers; identity photos built from the kit."""
 import os
+import subprocess
 import tempfile
 
 import pytest
@@ -114,3 +116,33 @@ def make_worker(request, pg, database, redis_server, tmpdir_path):
             problems.append(f"sanitizer report in a worker log:\n{log[-4000:]}")
     if problems and not failed:
         pytest.fail("; ".join(problems))
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory):
+    """name -> bytes of the identity photos workers/face/tests/identity_fixtures.c
+    builds from the kit's faces (h.KIT) with the face models (h.MODELS); get.dir
+    is their folder. Skips, saying why, without the kit, the models or the tool."""
+    fixtures = os.path.join(h.BUILD, "workers", "face", "identity_fixtures")
+    if not os.path.isdir(os.path.join(h.KIT, "testdata", "faces", "identities")):
+        pytest.skip(f"SKIP: kit not found at {h.KIT} (set ZIKAO_KIT_DIR)")
+    if not os.path.isdir(h.MODELS):
+        pytest.skip(f"SKIP: face models not found at {h.MODELS} (run "
+                    "workers/face/fetch-models.sh, or set ZIKAO_MODELS_DIR)")
+    if not os.path.exists(fixtures):
+        pytest.skip(f"SKIP: {fixtures} not built (make identity_fixtures)")
+    out = str(tmp_path_factory.mktemp("identity-photos"))
+    r = subprocess.run([fixtures, h.MODELS, h.KIT, out], capture_output=True, text=True)
+    if r.returncode == 77:
+        pytest.skip(r.stdout.strip())
+    assert r.returncode == 0, r.stdout + r.stderr
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            with open(os.path.join(out, name), "rb") as f:
+                cache[name] = f.read()
+        return cache[name]
+
+    get.dir = out
+    return get

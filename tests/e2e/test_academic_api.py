@@ -8,6 +8,8 @@ import pytest
 
 import zikao_harness as h
 
+CAPTCHA = "TEST7"
+
 
 @pytest.fixture
 def server(make_server, pg, database):
@@ -15,7 +17,7 @@ def server(make_server, pg, database):
     r = subprocess.run([os.path.join(h.SOURCE, "scripts/demo-data"), h.BUILD], env=env,
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    return make_server()
+    return make_server(env={"ZIKAO_AUTH_CAPTCHA_FIXED_ANSWER": CAPTCHA})
 
 
 def as_candidate(server, cid):
@@ -117,3 +119,31 @@ def test_scores_list_and_used_in_audit(server):
     assert used["00144"] is False  # the seed marks it unused (否)
     assert c.get("/api/v1/me/scores?major=999999").status == 404
     assert server.get("/api/v1/me/scores").status == 401
+
+
+def test_every_demo_passed_course_is_under_an_exam_id_of_its_own_candidate(server, pg, database):
+    db = pg.connect(database)
+    with db.cursor() as cur:
+        cur.execute("SELECT exam_id, array_agg(DISTINCT candidate_id ORDER BY candidate_id) "
+                    "FROM passed_courses GROUP BY exam_id "
+                    "HAVING count(DISTINCT candidate_id) > 1 ORDER BY exam_id")
+        shared = cur.fetchall()
+        cur.execute("SELECT DISTINCT p.candidate_id, p.exam_id, e.candidate_id "
+                    "FROM passed_courses p LEFT JOIN exam_ids e ON e.exam_id = p.exam_id "
+                    "WHERE e.candidate_id IS DISTINCT FROM p.candidate_id ORDER BY 1, 2")
+        not_theirs = cur.fetchall()
+    db.close()
+    assert shared == []
+    assert not_theirs == []
+
+
+def test_the_demo_candidate_sees_their_passed_courses_under_their_exam_ids(server):
+    c = h.Client(server)
+    r = c.post("/api/v1/auth/login", {"login": "010518000001", "password": "Demo2026zk",
+                                      "captcha_id": c.captcha(), "captcha": CAPTCHA})
+    assert r.status == 200, r
+    exam_ids = c.get("/api/v1/me").json()["exam_ids"]
+    passed = c.get("/api/v1/me/scores").json()["passed"]
+    assert "010518000001" in exam_ids
+    assert len(passed) > 0
+    assert {p["exam_id"] for p in passed} <= set(exam_ids)

@@ -9,8 +9,9 @@ photo's verdicts, each face pair's decision, the attempt's state and
 reasons, the candidate's verification and exam ID.
 
 The photos are built from the kit's faces (ZIKAO_KIT_DIR) by
-workers/face/tests/identity_fixtures.c; the face models come from
-ZIKAO_MODELS_DIR. Without either the tests skip and say why.
+workers/face/tests/identity_fixtures.c (the `photos` fixture of conftest.py);
+the face models come from ZIKAO_MODELS_DIR. Without either the tests skip and
+say why.
 """
 import hashlib
 import json
@@ -24,39 +25,8 @@ import pytest
 
 import zikao_harness as h
 
-KIT = os.environ.get("ZIKAO_KIT_DIR") or "/work/shared"
-MODELS = os.environ.get("ZIKAO_MODELS_DIR") or os.path.join(
-    h.SOURCE, "models/face-api/node_modules/@vladmandic/face-api/model")
-FIXTURES = os.path.join(h.BUILD, "workers", "face", "identity_fixtures")
 SHANXI_DISTRICT = "140105"   # 太原市小店区: issued exam IDs start 0105YY
 TIANJIN_DISTRICT = "120101"
-
-
-@pytest.fixture(scope="module")
-def photos(tmp_path_factory):
-    """name -> bytes of the generated photos."""
-    if not os.path.isdir(os.path.join(KIT, "testdata", "faces", "identities")):
-        pytest.skip(f"SKIP: kit not found at {KIT} (set ZIKAO_KIT_DIR)")
-    if not os.path.isdir(MODELS):
-        pytest.skip(f"SKIP: face models not found at {MODELS} (run "
-                    "workers/face/fetch-models.sh, or set ZIKAO_MODELS_DIR)")
-    if not os.path.exists(FIXTURES):
-        pytest.skip(f"SKIP: {FIXTURES} not built (make identity_fixtures)")
-    out = str(tmp_path_factory.mktemp("identity-photos"))
-    r = subprocess.run([FIXTURES, MODELS, KIT, out], capture_output=True, text=True)
-    if r.returncode == 77:
-        pytest.skip(r.stdout.strip())
-    assert r.returncode == 0, r.stdout + r.stderr
-    cache = {}
-
-    def get(name):
-        if name not in cache:
-            with open(os.path.join(out, name), "rb") as f:
-                cache[name] = f.read()
-        return cache[name]
-
-    get.dir = out
-    return get
 
 
 @pytest.fixture
@@ -70,7 +40,7 @@ def db(pg, database):
 def workers(make_worker):
     """start(queue, province="shanxi", env=None) -> a running zikao-worker."""
     def start(queue, province="shanxi", concurrency=1, env=None):
-        e = {"ZIKAO_PATHS_MODELS_DIR": MODELS, "ZIKAO_PROFILE_PROVINCE": province,
+        e = {"ZIKAO_PATHS_MODELS_DIR": h.MODELS, "ZIKAO_PROFILE_PROVINCE": province,
              "OPENBLAS_NUM_THREADS": "1"}
         e.update(env or {})
         return make_worker(queue, concurrency, e)
@@ -393,7 +363,7 @@ def describe(path):
     """The operator's zikaoctl face describe (the detector at input size 416)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZIKAO_")}
     env["OPENBLAS_NUM_THREADS"] = "1"
-    r = subprocess.run([h.binary("zikaoctl"), "face", "describe", "--models", MODELS, path],
+    r = subprocess.run([h.binary("zikaoctl"), "face", "describe", "--models", h.MODELS, path],
                        capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout)
@@ -416,7 +386,7 @@ def compare(a, b):
     """The operator's zikaoctl face compare on two stored photos."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZIKAO_")}
     env["OPENBLAS_NUM_THREADS"] = "1"
-    r = subprocess.run([h.binary("zikaoctl"), "face", "compare", "--models", MODELS, a, b],
+    r = subprocess.run([h.binary("zikaoctl"), "face", "compare", "--models", h.MODELS, a, b],
                        capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout)
@@ -591,7 +561,7 @@ def test_a_missing_or_broken_photo_specs_file_stops_the_worker_naming_it(pg, dat
     broken.write_text("[shanxi.registration]\nbackground = no_such_colour\n", encoding="utf-8")
     for path in (str(tmp_path / "missing.ini"), str(broken)):
         w = h.Worker(tmpdir_path, pg.conninfo(database), redis_server.port, queue="photo",
-                     concurrency=1, env={"ZIKAO_PATHS_MODELS_DIR": MODELS,
+                     concurrency=1, env={"ZIKAO_PATHS_MODELS_DIR": h.MODELS,
                                          "ZIKAO_PATHS_PHOTO_SPECS": path})
         with pytest.raises(RuntimeError) as e:
             w.start()

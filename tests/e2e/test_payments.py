@@ -555,16 +555,7 @@ def test_signature_checks_beyond_the_crypto_queue_limit_are_refused_with_503(
 
 # ---- reconciliation and expiry ------------------------------------------------------------------
 
-def sim_pay_via_page(server, pay_info, notify=True):
-    """Follows the pay URL like a browser and presses the button on the page."""
-    url = urllib.parse.urlsplit(pay_info["url"])
-    r = server.get(url.path + ("?" + url.query if url.query else ""))
-    assert r.status == 200, r
-    action = re.search(r'action="(/sim/pay/[a-z]+/[0-9]+)"', r.body.decode()).group(1)
-    r = server.request("POST", action, body=b"" if notify else b"notify=0",
-                       headers={"Content-Type": "application/x-www-form-urlencoded"})
-    assert r.status == 200 and "支付成功" in r.body.decode(), r
-    return action.rsplit("/", 1)[1]
+sim_pay_via_page = h.sim_pay_via_page
 
 
 @pytest.mark.parametrize("provider", ["alipay", "wechat"])

@@ -13,17 +13,24 @@ Environment (set by tests/e2e/CMakeLists.txt):
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
 import time
+import urllib.parse
 import uuid
 
 BUILD = os.environ.get("ZIKAO_BUILD_DIR", os.path.join(os.path.dirname(__file__), "../../build"))
 SOURCE = os.environ.get("ZIKAO_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
 SERVICES = os.environ.get("ZIKAO_TEST_SERVICES", os.path.join(BUILD, "test-services"))
+# The reference kit (faces, handbooks) and the face-api models; tests that
+# need them skip, saying why, when they are missing.
+KIT = os.environ.get("ZIKAO_KIT_DIR") or os.path.join(SOURCE, "../shared")
+MODELS = os.environ.get("ZIKAO_MODELS_DIR") or os.path.join(
+    SOURCE, "models/face-api/node_modules/@vladmandic/face-api/model")
 
 
 # Lines the sanitizers print; a test fails if a server log contains one.
@@ -531,3 +538,16 @@ class Client:
         r = self.get("/api/v1/captcha")
         assert r.status == 200, r
         return r.json()["captcha_id"]
+
+
+def sim_pay_via_page(server, pay_info, notify=True):
+    """Follows the pay URL of the built-in payment simulator like a browser
+    and presses the button on the page; returns the trade number."""
+    url = urllib.parse.urlsplit(pay_info["url"])
+    r = server.get(url.path + ("?" + url.query if url.query else ""))
+    assert r.status == 200, r
+    action = re.search(r'action="(/sim/pay/[a-z]+/[0-9]+)"', r.body.decode()).group(1)
+    r = server.request("POST", action, body=b"" if notify else b"notify=0",
+                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status == 200 and "支付成功" in r.body.decode(), r
+    return action.rsplit("/", 1)[1]

@@ -1,6 +1,7 @@
 -- demo candidates for scripts/run: enrolled, verified, ids 9000001.. matching the
--- academic demo data (schema/data/academic/scores.csv). ID numbers are made up
--- but valid (GB 11643 check characters). Idempotent.
+-- academic demo data (schema/data/academic/scores.csv), with every exam ID
+-- their passed courses are recorded under. ID numbers are made up but valid
+-- (GB 11643 check characters). Idempotent.
 INSERT INTO candidates (id, id_number, name, gender, birth_date, phone, district, kind, identity, verified_at) VALUES
 (9000001, '140105199005120116', '王小明', '男', '1990-05-12', '13900000001', '140105', 'enrolled', 'verified', now()),
 (9000002, '14010619880203022X', '李华', '女', '1988-02-03', '13900000002', '140106', 'enrolled', 'verified', now()),
@@ -26,5 +27,27 @@ INSERT INTO exam_ids (exam_id, candidate_id, source) VALUES
 ('010518000009', 9000009, 'imported'),
 ('010518000010', 9000010, 'imported'),
 ('010518000011', 9000011, 'imported')
+ON CONFLICT (exam_id) DO NOTHING;
+-- The exam IDs their passed courses are recorded under (schema/data/academic/
+-- scores.csv): each belongs to one candidate, who sees it in GET /api/v1/me.
+-- A statement of its own, so that these are created after the ones above,
+-- which stay first (documents print a candidate's first exam ID).
+INSERT INTO exam_ids (exam_id, candidate_id, source) VALUES
+('080105408130', 9000001, 'imported'),
+('010123100003', 9000001, 'imported'),
+('010121100002', 9000002, 'imported'),
+('140105190311', 9000003, 'imported'),
+('140105240027', 9000003, 'imported'),
+('140107190420', 9000004, 'imported'),
+('140108190533', 9000005, 'imported'),
+('140109190645', 9000006, 'imported'),
+('140109240118', 9000006, 'imported'),
+('140110190752', 9000007, 'imported'),
+('140110240206', 9000007, 'imported'),
+('140121190866', 9000008, 'imported'),
+('010121100009', 9000009, 'imported'),
+('140181190974', 9000010, 'imported'),
+('140181980012', 9000010, 'imported'),
+('140202191088', 9000011, 'imported')
 ON CONFLICT (exam_id) DO NOTHING;
 SELECT setval('candidates_id_seq', greatest((SELECT max(id) FROM candidates), 9000100));
