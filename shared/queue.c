@@ -49,6 +49,16 @@ int queue_stats_key(char *out, size_t outsz, const char *queue)
     return queue_key(out, outsz, queue, ":stats");
 }
 
+int queue_workers_key(char *out, size_t outsz, const char *queue)
+{
+    return queue_key(out, outsz, queue, ":workers");
+}
+
+int queue_workers_info_key(char *out, size_t outsz, const char *queue)
+{
+    return queue_key(out, outsz, queue, ":workers:info");
+}
+
 uint64_t queue_backoff_ms(int attempts, uint64_t base_ms, uint64_t max_ms, uint32_t rnd)
 {
     if (attempts < 1)

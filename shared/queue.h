@@ -33,6 +33,19 @@ int queue_stream_key(char *out, size_t outsz, const char *queue);
 int queue_published_key(char *out, size_t outsz, const char *queue);
 /* Writes "zikao:q:NAME:stats" (hash of counters kept by the workers). */
 int queue_stats_key(char *out, size_t outsz, const char *queue);
+/*
+ * Writes "zikao:q:NAME:workers": the workers consuming NAME report themselves
+ * every QUEUE_WORKER_REPORT_MS in this sorted set (member: the consumer name
+ * "host:pid", score: Unix time in ms of the report) and in the hash
+ * "zikao:q:NAME:workers:info" (member -> "threads in_hand done failed"). A
+ * worker whose report is older than QUEUE_WORKER_LIVE_MS is gone. (The
+ * consumer group cannot tell: Redis 7.0 does not register a consumer whose
+ * blocking reads found nothing, nor refresh its idle time.)
+ */
+int queue_workers_key(char *out, size_t outsz, const char *queue);
+int queue_workers_info_key(char *out, size_t outsz, const char *queue);
+#define QUEUE_WORKER_REPORT_MS 2000
+#define QUEUE_WORKER_LIVE_MS   10000
 
 /* Queue names: 1-32 characters of [a-z0-9_-], starting with a letter. */
 int queue_name_valid(const char *queue);

@@ -617,7 +617,8 @@ def test_status_shows_servers_workers_queues_dependencies_and_windows(make_serve
         for pid in pids:
             assert re.search(rf":{pid}\s+\d/2\s+serving\s", out), (pid, out)
         assert "2 process(es), 2 serving" in out
-        assert re.search(rf"active \S+:{w.proc.pid}, idle \d+s, 0 in hand", out), out
+        assert re.search(rf"active \S+:{w.proc.pid}, reported \d+s ago: 2 thread\(s\), "
+                         r"0 in hand, \d+ done, 0 failed", out), out
         assert "dead jobs: zikaoctl jobs list --state dead --queue noop" in out
         assert re.search(r"^POSTGRESQL up: \S+ primary, .*schema \d+$", out, re.M), out
         assert re.search(r"^REDIS\s+up: master \S+, .*maxmemory-policy noeviction, appendonly yes",

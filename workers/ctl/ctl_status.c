@@ -169,6 +169,8 @@ static void status_servers(struct status *st)
 struct consumer {
     char name[128];
     long long pending, idle_ms;
+    long long seen_ms; /* age of its last report; -1: none */
+    char report[96];   /* "threads in_hand done failed" */
 };
 
 /* Reads XINFO CONSUMERS of the queue's group. Returns how many, or -1. */
@@ -201,13 +203,71 @@ static int queue_consumers(struct status *st, const char *queue, struct consumer
         }
     } /* else: no stream or no group yet (error reply): no consumers */
     freeReplyObject(r);
+    for (int i = 0; i < n; i++)
+        out[i].seen_ms = -1;
     return n;
+}
+
+static struct consumer *consumer_named(struct consumer *c, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(c[i].name, name) == 0)
+            return &c[i];
+    return NULL;
+}
+
+/* Adds the workers' own reports (queue.h: queue_workers_key) to the group's
+ * consumers: a worker that never got a message is in the reports only.
+ * Returns the new count, or -1 when Redis could not be asked. */
+static int queue_reports(struct status *st, const char *queue, struct consumer *c, int n, int max)
+{
+    char set[QUEUE_KEY_MAX], info[QUEUE_KEY_MAX];
+    if (n < 0 || queue_workers_key(set, sizeof(set), queue) < 0 ||
+        queue_workers_info_key(info, sizeof(info), queue) < 0)
+        return n;
+    const char *zr[] = {"ZRANGE", set, "0", "-1", "WITHSCORES"};
+    redisReply *r = status_redis(st, 5, zr);
+    if (r == NULL)
+        return -1;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2) {
+        const char *name = r->element[i]->str;
+        struct consumer *k = consumer_named(c, n, name);
+        if (k == NULL && n < max) {
+            k = &c[n++];
+            memset(k, 0, sizeof(*k));
+            snprintf(k->name, sizeof(k->name), "%s", name);
+            k->idle_ms = -1;
+        }
+        if (k == NULL)
+            continue;
+        k->seen_ms = now - atoll(r->element[i + 1]->str);
+        const char *hg[] = {"HGET", info, name};
+        redisReply *v = status_redis(st, 3, hg);
+        if (v != NULL && v->type == REDIS_REPLY_STRING)
+            snprintf(k->report, sizeof(k->report), "%s", v->str);
+        if (v)
+            freeReplyObject(v);
+    }
+    freeReplyObject(r);
+    return n;
+}
+
+/* A worker is live while it reports itself; a consumer without reports
+ * (a worker of an older version) while the group saw it recently. */
+static bool consumer_live(const struct status *st, const struct consumer *k)
+{
+    if (k->seen_ms >= 0)
+        return k->seen_ms < QUEUE_WORKER_LIVE_MS;
+    return k->idle_ms >= 0 && k->idle_ms < st->ctl->cfg.jobs_visibility_ms;
 }
 
 static void status_queues(struct status *st)
 {
-    printf("\nQUEUES (a worker is active when it read or renewed within %d s)\n",
-           st->ctl->cfg.jobs_visibility_ms / 1000);
+    printf("\nQUEUES (a worker is active while it reports itself, every %d s)\n",
+           QUEUE_WORKER_REPORT_MS / 1000);
     PGresult *r = st->pg_up ? ctl_jobs_queue_stats(st->ctl) : NULL;
     if (r == NULL && st->pg_up)
         st->attention++;
@@ -218,9 +278,10 @@ static void status_queues(struct status *st)
     for (int i = 0; i < rows; i++) {
         const char *q = r != NULL ? PQgetvalue(r, i, 0) : queue_names[i];
         int n = queue_consumers(st, q, cons, STATUS_MAX_CONSUMERS);
+        n = queue_reports(st, q, cons, n, STATUS_MAX_CONSUMERS);
         int active = 0;
         for (int k = 0; k < n; k++)
-            active += cons[k].idle_ms < st->ctl->cfg.jobs_visibility_ms;
+            active += consumer_live(st, &cons[k]);
         char workers[16] = "?";
         if (n >= 0)
             snprintf(workers, sizeof(workers), "%d", active);
@@ -234,7 +295,7 @@ static void status_queues(struct status *st)
                    PQgetvalue(r, i, 2), PQgetvalue(r, i, 3), PQgetvalue(r, i, 4),
                    PQgetvalue(r, i, 5), atoll(PQgetvalue(r, i, 6)) > 0 ? oldest : "-");
             long long waiting = atoll(PQgetvalue(r, i, 1)) + atoll(PQgetvalue(r, i, 2));
-            if (n == 0 && waiting > 0)
+            if (active == 0 && waiting > 0)
                 attention(st,
                           "queue %s has jobs waiting and no worker (systemctl start "
                           "zikao-worker@QUEUE)",
@@ -243,11 +304,23 @@ static void status_queues(struct status *st)
                 printf("  %-8s dead jobs: zikaoctl jobs list --state dead --queue %s\n", "", q);
         }
         for (int k = 0; k < n; k++) {
-            char idle[32];
-            human_age(idle, sizeof(idle), cons[k].idle_ms / 1000);
-            printf("  %-8s   %s %s, idle %s, %lld in hand\n", "",
-                   cons[k].idle_ms < st->ctl->cfg.jobs_visibility_ms ? "active" : "gone  ",
-                   cons[k].name, idle, cons[k].pending);
+            const struct consumer *c = &cons[k];
+            char age[32];
+            int threads = 0, in_hand = 0;
+            unsigned long long done = 0, failed = 0;
+            if (c->seen_ms >= 0) {
+                human_age(age, sizeof(age), c->seen_ms / 1000);
+                if (sscanf(c->report, "%d %d %llu %llu", &threads, &in_hand, &done, &failed) != 4)
+                    threads = 0;
+                printf("  %-8s   %s %s, reported %s ago: %d thread(s), %d in hand, %llu done, "
+                       "%llu failed\n",
+                       "", consumer_live(st, c) ? "active" : "gone  ", c->name, age, threads,
+                       in_hand, done, failed);
+            } else {
+                human_age(age, sizeof(age), c->idle_ms / 1000);
+                printf("  %-8s   %s %s, idle %s, %lld in hand\n", "",
+                       consumer_live(st, c) ? "active" : "gone  ", c->name, age, c->pending);
+            }
         }
     }
     free(cons);

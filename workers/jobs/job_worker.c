@@ -658,6 +658,63 @@ static void keeper_purge_files(struct worker *w)
     PQclear(p);
 }
 
+static uint64_t unix_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* This worker's report for operators (queue.h: queue_workers_key), or its
+ * removal when it leaves; reports older than an hour are pruned. */
+static void keeper_report(struct worker *w, bool leaving)
+{
+    char set[QUEUE_KEY_MAX], info[QUEUE_KEY_MAX], at[24], what[96];
+    if (queue_workers_key(set, sizeof(set), w->q->name) < 0 ||
+        queue_workers_info_key(info, sizeof(info), w->q->name) < 0)
+        return;
+    int in_hand = 0;
+    pthread_mutex_lock(&w->lock);
+    for (int i = 0; i < w->nthreads; i++)
+        in_hand += w->threads[i].busy;
+    pthread_mutex_unlock(&w->lock);
+    snprintf(at, sizeof(at), "%llu", (unsigned long long)unix_ms());
+    snprintf(what, sizeof(what), "%d %d %llu %llu", w->nthreads, in_hand,
+             (unsigned long long)atomic_load(&w->jobs_done),
+             (unsigned long long)atomic_load(&w->jobs_failed));
+    const char *add[] = {"ZADD", set, at, w->consumer};
+    const char *put[] = {"HSET", info, w->consumer, what};
+    const char *rem[] = {"ZREM", set, w->consumer};
+    const char *del[] = {"HDEL", info, w->consumer};
+    const int argc[] = {4, 4};
+    const int argc_gone[] = {3, 3};
+    const char **cmds[] = {add, put};
+    const char **gone[] = {rem, del};
+    (void)redis_pipeline(&w->kc, 2, leaving ? argc_gone : argc,
+                         (const char **const *)(leaving ? gone : cmds), NULL);
+}
+
+static void keeper_prune_reports(struct worker *w)
+{
+    char set[QUEUE_KEY_MAX], info[QUEUE_KEY_MAX], before[24];
+    if (queue_workers_key(set, sizeof(set), w->q->name) < 0 ||
+        queue_workers_info_key(info, sizeof(info), w->q->name) < 0)
+        return;
+    snprintf(before, sizeof(before), "%llu", (unsigned long long)(unix_ms() - 3600 * 1000ULL));
+    const char *argv[] = {"ZRANGEBYSCORE", set, "-inf", before};
+    redisReply *r = sync_redis_argv(&w->kc, 0, 4, argv);
+    for (size_t i = 0; r != NULL && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+        const char *name = r->element[i]->str;
+        const char *rem[] = {"ZREM", set, name};
+        const char *del[] = {"HDEL", info, name};
+        const int argc[] = {3, 3};
+        const char **cmds[] = {rem, del};
+        (void)redis_pipeline(&w->kc, 2, argc, (const char **const *)cmds, NULL);
+    }
+    if (r)
+        freeReplyObject(r);
+}
+
 static void keeper_purge(struct worker *w)
 {
     char days[16], dead_days[16];
@@ -683,6 +740,7 @@ static void keeper_purge(struct worker *w)
     if (p)
         PQclear(p);
     keeper_purge_files(w);
+    keeper_prune_reports(w);
     /* Forget consumers of processes long gone that hold nothing. */
     const char *info[] = {"XINFO", "CONSUMERS", w->stream, QUEUE_GROUP};
     redisReply *r = sync_redis_argv(&w->kc, 0, 4, info);
@@ -721,9 +779,14 @@ static void *keeper_main(void *arg)
     if (renew_every < 50)
         renew_every = 50;
     uint64_t next_renew = now_ms() + renew_every, next_sweep = 0, next_purge = now_ms() + 5000;
+    uint64_t next_report = 0;
     /* Runs until every consumer has finished its job in hand. */
     while (atomic_load(&w->threads_done) < w->nthreads) {
         uint64_t now = now_ms();
+        if (now >= next_report) {
+            keeper_report(w, false);
+            next_report = now + QUEUE_WORKER_REPORT_MS;
+        }
         if (now >= next_renew) {
             keeper_renew_claims(w);
             next_renew = now + renew_every;
@@ -739,6 +802,7 @@ static void *keeper_main(void *arg)
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
     }
+    keeper_report(w, true);
     return NULL;
 }
 
