@@ -22,7 +22,7 @@
 #include "api/api.h"
 #include "build_info.h"
 #include "schema_check.h"
-#include "captcha.h"
+#include "api/captcha.h"
 #include "http/http_conn.h"
 #include "http/router.h"
 #include "log.h"

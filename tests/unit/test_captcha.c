@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "captcha.h"
+#include "api/captcha.h"
 
 #include <stdlib.h>
 #include <string.h>

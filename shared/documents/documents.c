@@ -1,5 +1,5 @@
 /*
- * doc_common.c - the document kinds, the configuration part of a document's
+ * documents.c - the document kinds, the configuration part of a document's
  * input and the download's Content-Disposition (see documents.h).
  */
 #include "documents.h"
