@@ -45,25 +45,9 @@
 
 static void server_finish(struct server *srv);
 
-void server_request_id(struct server *srv, char out[17])
-{
-    snprintf(out, 17, "%08x%08x", srv->reqid_prefix, (unsigned)(srv->reqid_counter++));
-}
-
 bool server_schema_ok(const struct server *srv)
 {
     return srv->schema_checked && srv->schema_applied == ZIKAO_SCHEMA_COUNT;
-}
-
-static void server_update_date(struct server *srv)
-{
-    time_t now = time(NULL);
-    if ((uint64_t)now == srv->date_sec)
-        return;
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(srv->date, sizeof(srv->date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    srv->date_sec = (uint64_t)now;
 }
 
 /* Applies the run-time limits of srv->cfg to the modules that use them. */
@@ -73,13 +57,19 @@ static void server_apply_limits(struct server *srv)
     int level = log_level_parse(cfg->log_level);
     if (level > 0)
         log_set_level(level);
-    srv->parse_limits.header_bytes = (size_t)cfg->header_bytes;
-    srv->parse_limits.max_headers = cfg->max_headers;
-    srv->tq_idle.timeout_ms = (uint64_t)cfg->idle_timeout_ms;
-    srv->tq_header.timeout_ms = (uint64_t)cfg->header_timeout_ms;
-    srv->tq_body.timeout_ms = (uint64_t)cfg->body_timeout_ms;
-    srv->tq_write.timeout_ms = (uint64_t)cfg->write_timeout_ms;
-    srv->tq_linger.timeout_ms = SERVER_LINGER_MS;
+    struct http_server_limits hl = {
+        .parse = {.header_bytes = (size_t)cfg->header_bytes, .max_headers = cfg->max_headers},
+        .body_bytes = (size_t)cfg->body_bytes,
+        .pipeline_depth = cfg->pipeline_depth,
+        .max_connections = cfg->max_connections,
+        .idle_ms = (uint64_t)cfg->idle_timeout_ms,
+        .header_ms = (uint64_t)cfg->header_timeout_ms,
+        .body_ms = (uint64_t)cfg->body_timeout_ms,
+        .write_ms = (uint64_t)cfg->write_timeout_ms,
+        .linger_ms = SERVER_LINGER_MS,
+        .client_ip_header = cfg->client_ip_header,
+    };
+    http_server_set_limits(&srv->http, &hl);
     if (srv->pg)
         pg_pool_set_limits(srv->pg, cfg->db_queue_limit, cfg->db_query_timeout_ms,
                            cfg->db_connect_timeout_ms);
@@ -169,10 +159,9 @@ static void server_finish(struct server *srv)
         uv_close((uv_handle_t *)&srv->listener, on_handle_closed);
         srv->listening = false;
     }
-    http_conn_close_all(srv);
+    http_server_close(&srv->http);
     if (!uv_is_closing((uv_handle_t *)&srv->tick)) {
         uv_close((uv_handle_t *)&srv->tick, on_handle_closed);
-        uv_close((uv_handle_t *)&srv->written_idle, on_handle_closed);
         uv_close((uv_handle_t *)&srv->sig_term, on_handle_closed);
         uv_close((uv_handle_t *)&srv->sig_int, on_handle_closed);
         uv_close((uv_handle_t *)&srv->sig_hup, on_handle_closed);
@@ -192,10 +181,11 @@ static void server_begin_drain(struct server *srv)
     if (srv->draining)
         return;
     srv->draining = true;
+    http_server_begin_drain(&srv->http);
     srv->drain_deadline = uv_now(srv->loop) + (uint64_t)srv->cfg.shutdown_timeout_ms;
     srv->drain_idle_close_at = uv_now(srv->loop) + SERVER_DRAIN_GRACE_MS;
-    log_notice("draining: %d connection(s) open", srv->nconns);
-    server_notify_stopping(&srv->notify, srv->nconns);
+    log_notice("draining: %d connection(s) open", srv->http.nconns);
+    server_notify_stopping(&srv->notify, srv->http.nconns);
     if (srv->listening) {
         uv_close((uv_handle_t *)&srv->listener, on_handle_closed);
         srv->listening = false;
@@ -204,9 +194,17 @@ static void server_begin_drain(struct server *srv)
 
 /* ---- tick and signals ------------------------------------------------------------ */
 
+static void server_answered(struct server *srv, int route_index, int status, uint64_t elapsed_us)
+{
+    metrics_record(&srv->metrics->slots[srv->metrics_slot], route_index, status, elapsed_us);
+}
+
 static void server_publish_gauges(struct server *srv)
 {
     struct metrics_slot *s = &srv->metrics->slots[srv->metrics_slot];
+    atomic_store_explicit(&s->open_connections, srv->http.nconns, memory_order_relaxed);
+    atomic_store_explicit(&s->refused_connections, srv->http.refused, memory_order_relaxed);
+    atomic_store_explicit(&s->timeouts, srv->http.timeouts, memory_order_relaxed);
     if (srv->pg) {
         struct pg_pool_stats ps;
         pg_pool_stats(srv->pg, &ps);
@@ -232,18 +230,18 @@ static void on_tick(uv_timer_t *t)
 {
     struct server *srv = t->data;
     uint64_t now = uv_now(srv->loop);
-    server_update_date(srv);
-    http_conn_sweep(srv, now);
+    http_server_tick(&srv->http, now);
     server_publish_gauges(srv);
     server_notify_tick(srv, server_notify_now_ms());
     if (srv->draining) {
         if (srv->drain_idle_close_at != 0 && now >= srv->drain_idle_close_at) {
             srv->drain_idle_close_at = 0;
-            http_conn_drain_all(srv);
+            srv->http.closing_idle = true;
+            http_conn_drain_all(&srv->http);
         }
-        if (srv->nconns == 0 || now >= srv->drain_deadline) {
-            if (srv->nconns > 0 && !srv->notify.removing)
-                log_warn("drain deadline passed: closing %d connection(s)", srv->nconns);
+        if (srv->http.nconns == 0 || now >= srv->drain_deadline) {
+            if (srv->http.nconns > 0 && !srv->notify.removing)
+                log_warn("drain deadline passed: closing %d connection(s)", srv->http.nconns);
             if (server_notify_unrecord(srv))
                 server_finish(srv);
         }
@@ -274,7 +272,7 @@ static void on_connection(uv_stream_t *listener, int status)
         log_warn("accept failed: %s", uv_strerror(status));
         return;
     }
-    http_conn_accept(srv);
+    http_conn_accept(&srv->http);
 }
 
 /* ---- run ---------------------------------------------------------------------------- */
@@ -293,24 +291,12 @@ int server_run(const struct zk_config *cfg, const char *config_path, int listen_
     srv->worker_index = worker_index;
     srv->metrics = metrics;
     srv->metrics_slot = worker_index;
-    uint32_t rnd = 0;
-    if (getrandom(&rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-        rnd = (uint32_t)getpid() * 2654435761u;
-    srv->reqid_prefix = rnd;
     struct metrics_slot *slot = &metrics->slots[worker_index];
     atomic_store(&slot->pid, getpid());
     atomic_store(&slot->open_connections, 0);
     atomic_store(&slot->ready, 0);
     atomic_store(&slot->heartbeat_ms, server_notify_now_ms());
     server_notify_init(&srv->notify);
-
-    timeout_queue_init(&srv->tq_idle, "idle", 0);
-    timeout_queue_init(&srv->tq_header, "header", 0);
-    timeout_queue_init(&srv->tq_body, "body", 0);
-    timeout_queue_init(&srv->tq_write, "write", 0);
-    timeout_queue_init(&srv->tq_linger, "linger", 0);
-    server_apply_limits(srv);
-    server_update_date(srv);
 
     char err[256];
     srv->router = api_build_router(&srv->cfg, err, sizeof(err));
@@ -319,6 +305,9 @@ int server_run(const struct zk_config *cfg, const char *config_path, int listen_
         rc = EXIT_CONFIG;
         goto out;
     }
+    static const struct http_server_hooks hooks = {.answered = server_answered};
+    http_server_init(&srv->http, &loop, &srv->listener, srv->router, srv, &hooks);
+    server_apply_limits(srv);
 
     struct pg_pool_options po = {
         .conninfo = srv->cfg.db_conninfo,
@@ -348,6 +337,7 @@ int server_run(const struct zk_config *cfg, const char *config_path, int listen_
         log_err("cannot listen: %s", uv_strerror(e));
         rc = 1;
         srv->draining = true;
+        http_server_close(&srv->http);
         uv_close((uv_handle_t *)&srv->listener, on_handle_closed);
         pg_pool_close(srv->pg, on_pool_closed, srv);
         redis_client_close(srv->redis, on_pool_closed, srv);
@@ -360,8 +350,6 @@ int server_run(const struct zk_config *cfg, const char *config_path, int listen_
 
     uv_timer_init(&loop, &srv->tick);
     srv->tick.data = srv;
-    uv_idle_init(&loop, &srv->written_idle);
-    srv->written_idle.data = srv;
     uv_timer_start(&srv->tick, on_tick, SERVER_TICK_MS, SERVER_TICK_MS);
     uv_signal_init(&loop, &srv->sig_term);
     uv_signal_init(&loop, &srv->sig_int);

@@ -2,17 +2,17 @@
  * server.h - the per-process context of zikao-server.
  *
  * One struct server per process holds everything that process owns: its
- * libuv loop, configuration, listener, connections, timeout queues, the
- * PostgreSQL pool, the Redis client, the router, its metrics slot and what
- * it reports to the service manager (server_notify.h). There is no other
+ * libuv loop, configuration, listener, its HTTP layer (connections and their
+ * timeouts: http/http_server.h), the PostgreSQL pool, the Redis client, the
+ * router, its metrics slot and what it reports to the service manager
+ * (server_notify.h). There is no other
  * mutable global state (the logger's level aside, see log.h).
  */
 #ifndef ZK_SERVER_H
 #define ZK_SERVER_H
 
 #include "config.h"
-#include "http/http_parse.h"
-#include "http/timeout_queue.h"
+#include "http/http_server.h"
 #include "server_notify.h"
 
 #include <stdbool.h>
@@ -23,10 +23,7 @@ struct router;
 struct pg_pool;
 struct redis_client;
 struct metrics;
-struct http_conn;
 struct pay_store_item;
-
-#define SERVER_READ_BUF_SIZE 65536
 
 struct server {
     uv_loop_t *loop;
@@ -45,15 +42,7 @@ struct server {
     struct metrics *metrics;
     int metrics_slot;
 
-    /* Connections: all of them, and one timeout queue per waiting state. */
-    struct http_conn *conns;
-    int nconns;
-    struct timeout_queue tq_idle, tq_header, tq_body, tq_write, tq_linger;
-    /* Connections whose answers the kernel took whole, finished by the idle
-     * handle on the next loop turn (http_conn.c). */
-    struct http_conn *written;
-    uv_idle_t written_idle;
-    struct http_parse_limits parse_limits;
+    struct http_server http; /* connections, their timeouts, the read buffer */
 
     int hashes_in_flight;     /* password hashes queued or running on the pool */
     int pay_crypto_in_flight; /* payment signatures queued or running (api/orders.c) */
@@ -75,13 +64,6 @@ struct server {
     bool schema_check_running;
     int schema_version; /* highest applied */
     int schema_applied; /* how many of this build's migrations are applied */
-
-    char date[40]; /* IMF-fixdate, refreshed by the tick */
-    uint64_t date_sec;
-    uint32_t reqid_prefix;
-    uint64_t reqid_counter;
-
-    char read_buf[SERVER_READ_BUF_SIZE]; /* one read at a time per loop */
 };
 
 /*
@@ -90,9 +72,6 @@ struct server {
  */
 int server_run(const struct zk_config *cfg, const char *config_path, int listen_fd,
                int worker_index, struct metrics *metrics);
-
-/* Writes a fresh request id (16 hex characters) into out. */
-void server_request_id(struct server *srv, char out[17]);
 
 /* True when PostgreSQL answered and the schema is recent enough. */
 bool server_schema_ok(const struct server *srv);

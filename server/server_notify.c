@@ -183,8 +183,8 @@ static void server_record(struct server *srv, uint64_t now_ms)
         "{s:s, s:i, s:i, s:i, s:s, s:i, s:I, s:s, s:I, s:I, s:f, s:s, s:s}", "host", host, "pid",
         (int)getpid(), "index", srv->worker_index, "processes", srv->metrics->nslots, "version",
         ZIKAO_VERSION, "schema", ZIKAO_SCHEMA_VERSION, "started", (json_int_t)sn->started, "state",
-        state, "connections", (json_int_t)srv->nconns, "requests", (json_int_t)requests, "rps", rps,
-        "postgres", LOAD(s->pg_ready) > 0 ? "up" : "down", "redis", "up");
+        state, "connections", (json_int_t)srv->http.nconns, "requests", (json_int_t)requests, "rps",
+        rps, "postgres", LOAD(s->pg_ready) > 0 ? "up" : "down", "redis", "up");
     char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     if (text == NULL)

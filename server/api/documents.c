@@ -3,7 +3,7 @@
  * /api/v1/me/orders/{no}/receipt.pdf, the receipt of a paid order.
  *
  * A download looks up the document of the subject's current input (its hash:
- * document_input() plus this server's meta, see workers/pdf/documents.h):
+ * document_input() plus this server's meta, see shared/documents/documents.h):
  *   ready    the PDF (Content-Disposition with the Chinese file name, RFC
  *            5987/6266; ETag = the file's SHA-256);
  *   none     creates the row and its `pdf` job in one transaction, 202;

@@ -17,10 +17,9 @@
  */
 #include "http_conn.h"
 #include "alloc.h"
+#include "http_server.h"
 #include "log.h"
-#include "metrics.h"
 #include "router.h"
-#include "server.h"
 #include "urlcode.h"
 
 #include <llhttp.h>
@@ -31,8 +30,8 @@
 
 struct http_conn {
     uv_tcp_t tcp;
-    struct server *srv;
-    struct http_conn *prev, *next; /* srv->conns */
+    struct http_server *hs;
+    struct http_conn *prev, *next; /* hs->conns */
     struct timeout_node tn;
     struct http_parse parse;
 
@@ -42,7 +41,7 @@ struct http_conn {
     uv_write_t wreq;
     uv_buf_t wbufs[CONN_MAX_BATCH * 2];
     uv_shutdown_t sreq;
-    struct http_conn *written_next; /* srv->written: answers out, to finish */
+    struct http_conn *written_next; /* hs->written: answers out, to finish */
     bool written;                   /* on that list */
 
     char *saved; /* unparsed bytes kept while parsing is paused (heap) */
@@ -69,11 +68,6 @@ static void conn_feed(struct http_conn *c, const char *data, size_t len);
 static struct http_conn *conn_of_node(struct timeout_node *n)
 {
     return (struct http_conn *)((char *)n - offsetof(struct http_conn, tn));
-}
-
-static struct metrics_slot *conn_metrics(struct server *srv)
-{
-    return &srv->metrics->slots[srv->metrics_slot];
 }
 
 /* ---- requests in the queue ------------------------------------------------ */
@@ -115,7 +109,7 @@ static void conn_log_request(const struct http_request *req)
 static struct http_request *hook_request_new(void *owner)
 {
     struct http_conn *c = owner;
-    struct http_request *req = http_request_new(c->srv);
+    struct http_request *req = http_request_new(c->hs);
     req->conn = (struct http_conn *)c;
     memcpy(req->peer_ip, c->peer_ip, sizeof(req->peer_ip));
     c->msg_seq++;
@@ -136,11 +130,11 @@ static void conn_send_continue(struct http_conn *c)
 static void hook_headers_done(void *owner, struct http_request *req)
 {
     struct http_conn *c = owner;
-    struct server *srv = c->srv;
+    struct http_server *hs = c->hs;
     struct router_match m;
     const char *method = req->method_name;
-    enum router_result rr = router_match(srv->router, method, req->path, &m);
-    req->body_limit = (size_t)srv->cfg.body_bytes;
+    enum router_result rr = router_match(hs->router, method, req->path, &m);
+    req->body_limit = hs->limits.body_bytes;
     if (rr == ROUTER_FOUND) {
         req->route = m.route;
         req->route_index = m.index;
@@ -186,7 +180,7 @@ static void conn_dispatch(struct http_request *req)
 static bool hook_request_done(void *owner, struct http_request *req)
 {
     struct http_conn *c = owner;
-    if (!req->keep_alive || c->srv->draining) {
+    if (!req->keep_alive || c->hs->draining) {
         /* Connection: close (or HTTP/1.0): answer, then close; whatever the
          * client sent after it is not parsed (llhttp would refuse it). */
         req->close_after = true;
@@ -194,7 +188,7 @@ static bool hook_request_done(void *owner, struct http_request *req)
     }
     conn_enqueue(c, req);
     conn_dispatch(req);
-    return c->last || (c->queued >= c->srv->cfg.pipeline_depth && !c->closing);
+    return c->last || (c->queued >= c->hs->limits.pipeline_depth && !c->closing);
 }
 
 static const struct http_parse_hooks conn_hooks = {
@@ -208,8 +202,8 @@ static const struct http_parse_hooks conn_hooks = {
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     struct http_conn *c = h->data;
-    buf->base = c->srv->read_buf;
-    buf->len = sizeof(c->srv->read_buf);
+    buf->base = c->hs->read_buf;
+    buf->len = sizeof(c->hs->read_buf);
 }
 
 static void conn_stop_reading(struct http_conn *c)
@@ -235,7 +229,7 @@ static void conn_fail(struct http_conn *c, int status, const char *code, const c
 {
     struct http_request *req = http_parse_take_request(&c->parse);
     if (req == NULL) {
-        req = http_request_new(c->srv);
+        req = http_request_new(c->hs);
         req->conn = c;
     }
     c->failed = true;
@@ -325,7 +319,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 /* Serialises the status line and headers of a ready answer. */
 static void conn_build_head(struct http_conn *c, struct http_request *req)
 {
-    struct server *srv = c->srv;
+    struct http_server *hs = c->hs;
     char *p;
     size_t cap = 256 + 64;
     for (int i = 0; i < req->resp_nheaders; i++)
@@ -334,7 +328,7 @@ static void conn_build_head(struct http_conn *c, struct http_request *req)
         cap += strlen(req->resp_content_type);
     p = arena_alloc(&req->arena, cap);
     int n = snprintf(p, cap, "HTTP/1.1 %d %s\r\nDate: %s\r\nX-Request-Id: %s\r\n", req->status,
-                     http_status_reason(req->status), srv->date, req->id);
+                     http_status_reason(req->status), hs->date, req->id);
     bool no_body = req->status == 204 || req->status == 304 || req->status < 200;
     if (!no_body)
         n += snprintf(p + n, cap - (size_t)n, "Content-Length: %zu\r\n", req->resp_body_len);
@@ -409,12 +403,11 @@ static void conn_written(struct http_conn *c, int status)
     /* Draining: an answer written without Connection: close promised the
      * client this connection, so it is closed as idle only after the grace
      * (see server.c), when a request already sent has been answered. */
-    if (c->srv->draining && c->srv->drain_idle_close_at == 0 && c->queued == 0 &&
-        !http_parse_in_message(&c->parse)) {
+    if (c->hs->closing_idle && c->queued == 0 && !http_parse_in_message(&c->parse)) {
         conn_close(c);
         return;
     }
-    if (c->paused && !c->last && c->queued < c->srv->cfg.pipeline_depth)
+    if (c->paused && !c->last && c->queued < c->hs->limits.pipeline_depth)
         conn_resume(c);
     if (!c->closing) {
         conn_flush(c);
@@ -430,10 +423,10 @@ static void on_write(uv_write_t *w, int status)
 /* Finishes the connections whose answers the kernel took whole. */
 static void on_written_idle(uv_idle_t *h)
 {
-    struct server *srv = h->data;
-    while (srv->written != NULL) {
-        struct http_conn *c = srv->written;
-        srv->written = c->written_next;
+    struct http_server *hs = h->data;
+    while (hs->written != NULL) {
+        struct http_conn *c = hs->written;
+        hs->written = c->written_next;
         c->written_next = NULL;
         c->written = false;
         conn_written(c, 0);
@@ -443,7 +436,7 @@ static void on_written_idle(uv_idle_t *h)
 
 static void conn_unlist_written(struct http_conn *c)
 {
-    struct http_conn **pp = &c->srv->written;
+    struct http_conn **pp = &c->hs->written;
     while (*pp != NULL && *pp != c)
         pp = &(*pp)->written_next;
     if (*pp == c)
@@ -464,11 +457,11 @@ static int conn_write(struct http_conn *c, uv_buf_t *bufs, int nb)
     if (done < 0)
         return done;
     if ((size_t)done == total) {
-        struct server *srv = c->srv;
-        c->written_next = srv->written;
+        struct http_server *hs = c->hs;
+        c->written_next = hs->written;
         c->written = true;
-        srv->written = c;
-        uv_idle_start(&srv->written_idle, on_written_idle);
+        hs->written = c;
+        uv_idle_start(&hs->written_idle, on_written_idle);
         return 0;
     }
     int first = 0;
@@ -491,7 +484,7 @@ static void conn_flush(struct http_conn *c)
     int n = 0, nb = 0;
     for (struct http_request *req = c->head; req != NULL && req->responded && n < CONN_MAX_BATCH;
          req = req->next) {
-        if (c->srv->draining && req->next == NULL && !http_parse_in_message(&c->parse))
+        if (c->hs->draining && req->next == NULL && !http_parse_in_message(&c->parse))
             req->close_after = true;
         conn_build_head(c, req);
         c->wbufs[nb++] = uv_buf_init(req->resp_head, (unsigned)req->resp_head_len);
@@ -529,23 +522,23 @@ void http_conn_response_ready(struct http_request *req)
 
 static void conn_update_timeout(struct http_conn *c)
 {
-    struct server *srv = c->srv;
-    uint64_t now = uv_now(srv->loop);
+    struct http_server *hs = c->hs;
+    uint64_t now = uv_now(hs->loop);
     if (c->closing) {
         timeout_queue_leave(&c->tn);
     } else if (c->lingering) {
-        timeout_queue_enter(&srv->tq_linger, &c->tn, now);
+        timeout_queue_enter(&hs->tq_linger, &c->tn, now);
     } else if (c->writing > 0) {
-        timeout_queue_touch(&srv->tq_write, &c->tn, now);
+        timeout_queue_touch(&hs->tq_write, &c->tn, now);
     } else if (http_parse_in_headers(&c->parse) && !c->failed) {
-        if (c->tn.queue != &srv->tq_header || c->header_seq != c->msg_seq) {
+        if (c->tn.queue != &hs->tq_header || c->header_seq != c->msg_seq) {
             c->header_seq = c->msg_seq;
-            timeout_queue_touch(&srv->tq_header, &c->tn, now);
+            timeout_queue_touch(&hs->tq_header, &c->tn, now);
         }
     } else if (http_parse_in_message(&c->parse) && !c->failed) {
-        timeout_queue_touch(&srv->tq_body, &c->tn, now);
+        timeout_queue_touch(&hs->tq_body, &c->tn, now);
     } else if (c->queued == 0) {
-        timeout_queue_enter(&srv->tq_idle, &c->tn, now);
+        timeout_queue_enter(&hs->tq_idle, &c->tn, now);
     } else {
         timeout_queue_leave(&c->tn); /* waiting for handlers, which have deadlines */
     }
@@ -553,9 +546,9 @@ static void conn_update_timeout(struct http_conn *c)
 
 static void conn_expire(struct http_conn *c, struct timeout_queue *q)
 {
-    struct server *srv = c->srv;
-    atomic_fetch_add_explicit(&conn_metrics(srv)->timeouts, 1, memory_order_relaxed);
-    if (q == &srv->tq_header || q == &srv->tq_body) {
+    struct http_server *hs = c->hs;
+    hs->timeouts++;
+    if (q == &hs->tq_header || q == &hs->tq_body) {
         log_msg(LOG_LEVEL_INFO, NULL, "client too slow (%s timeout); answering 408", q->name);
         conn_fail(c, 408, "REQUEST_TIMEOUT", "请求发送超时");
         if (!c->closing)
@@ -565,10 +558,10 @@ static void conn_expire(struct http_conn *c, struct timeout_queue *q)
     conn_close(c); /* idle, write or linger */
 }
 
-void http_conn_sweep(struct server *srv, uint64_t now)
+void http_conn_sweep(struct http_server *hs, uint64_t now)
 {
-    struct timeout_queue *qs[] = {&srv->tq_idle, &srv->tq_header, &srv->tq_body, &srv->tq_write,
-                                  &srv->tq_linger};
+    struct timeout_queue *qs[] = {&hs->tq_idle, &hs->tq_header, &hs->tq_body, &hs->tq_write,
+                                  &hs->tq_linger};
     for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
         struct timeout_node *n;
         while ((n = timeout_queue_pop_expired(qs[i], now)) != NULL)
@@ -581,15 +574,13 @@ void http_conn_sweep(struct server *srv, uint64_t now)
 static void on_closed(uv_handle_t *h)
 {
     struct http_conn *c = h->data;
-    struct server *srv = c->srv;
     free(c->saved);
     free(c);
-    (void)srv;
 }
 
 static void conn_close(struct http_conn *c)
 {
-    struct server *srv = c->srv;
+    struct http_server *hs = c->hs;
     if (c->closing)
         return;
     c->closing = true;
@@ -630,11 +621,10 @@ static void conn_close(struct http_conn *c)
     if (c->prev)
         c->prev->next = c->next;
     else
-        srv->conns = c->next;
+        hs->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    srv->nconns--;
-    atomic_fetch_sub_explicit(&conn_metrics(srv)->open_connections, 1, memory_order_relaxed);
+    hs->nconns--;
     uv_close((uv_handle_t *)&c->tcp, on_closed);
 }
 
@@ -644,7 +634,7 @@ static void on_refused_closed(uv_handle_t *h)
 }
 
 /* Accepts and closes at once, with a short 503 if the socket takes it. */
-static void conn_refuse(struct server *srv)
+static void conn_refuse(struct http_server *hs)
 {
     static const char body[] =
         "{\"error\":{\"code\":\"SERVER_BUSY\",\"message\":\"服务器繁忙，请稍后再试\"}}";
@@ -655,27 +645,27 @@ static void conn_refuse(struct server *srv)
                      "Content-Length: %zu\r\n\r\n",
                      sizeof(body) - 1);
     uv_tcp_t *t = zk_malloc(sizeof(*t));
-    uv_tcp_init(srv->loop, t);
-    if (uv_accept((uv_stream_t *)&srv->listener, (uv_stream_t *)t) == 0) {
+    uv_tcp_init(hs->loop, t);
+    if (uv_accept((uv_stream_t *)hs->listener, (uv_stream_t *)t) == 0) {
         uv_buf_t b[2] = {uv_buf_init(head, (unsigned)n),
                          uv_buf_init((char *)body, sizeof(body) - 1)};
         (void)uv_try_write((uv_stream_t *)t, b, 2);
     }
-    atomic_fetch_add_explicit(&conn_metrics(srv)->refused_connections, 1, memory_order_relaxed);
+    hs->refused++;
     uv_close((uv_handle_t *)t, on_refused_closed);
 }
 
-void http_conn_accept(struct server *srv)
+void http_conn_accept(struct http_server *hs)
 {
-    if (srv->draining || srv->nconns >= srv->cfg.max_connections) {
-        conn_refuse(srv);
+    if (hs->draining || hs->nconns >= hs->limits.max_connections) {
+        conn_refuse(hs);
         return;
     }
     struct http_conn *c = zk_calloc(1, sizeof(*c));
-    c->srv = srv;
-    uv_tcp_init(srv->loop, &c->tcp);
+    c->hs = hs;
+    uv_tcp_init(hs->loop, &c->tcp);
     c->tcp.data = c;
-    if (uv_accept((uv_stream_t *)&srv->listener, (uv_stream_t *)&c->tcp) != 0) {
+    if (uv_accept((uv_stream_t *)hs->listener, (uv_stream_t *)&c->tcp) != 0) {
         uv_close((uv_handle_t *)&c->tcp, on_closed);
         return;
     }
@@ -688,29 +678,28 @@ void http_conn_accept(struct server *srv)
         else if (sa.ss_family == AF_INET6)
             uv_ip6_name((struct sockaddr_in6 *)&sa, c->peer_ip, sizeof(c->peer_ip));
     }
-    http_parse_init(&c->parse, &conn_hooks, c, &srv->parse_limits);
-    c->next = srv->conns;
-    if (srv->conns)
-        srv->conns->prev = c;
-    srv->conns = c;
-    srv->nconns++;
-    atomic_fetch_add_explicit(&conn_metrics(srv)->open_connections, 1, memory_order_relaxed);
+    http_parse_init(&c->parse, &conn_hooks, c, &hs->limits.parse);
+    c->next = hs->conns;
+    if (hs->conns)
+        hs->conns->prev = c;
+    hs->conns = c;
+    hs->nconns++;
     conn_start_reading(c);
     conn_update_timeout(c);
 }
 
-void http_conn_drain_all(struct server *srv)
+void http_conn_drain_all(struct http_server *hs)
 {
     struct http_conn *next;
-    for (struct http_conn *c = srv->conns; c != NULL; c = next) {
+    for (struct http_conn *c = hs->conns; c != NULL; c = next) {
         next = c->next; /* conn_close unlinks c but leaves next intact */
         if (c->queued == 0 && c->writing == 0 && !http_parse_in_message(&c->parse))
             conn_close(c);
     }
 }
 
-void http_conn_close_all(struct server *srv)
+void http_conn_close_all(struct http_server *hs)
 {
-    while (srv->conns != NULL)
-        conn_close(srv->conns);
+    while (hs->conns != NULL)
+        conn_close(hs->conns);
 }

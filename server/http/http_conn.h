@@ -7,8 +7,9 @@
  * strictly in request order. Reading pauses when pipeline_depth requests are
  * queued and resumes as answers drain.
  *
- * Idle connections hold no buffers: reads land in the process's one read
- * buffer and the parser copies what a request needs into its arena.
+ * Idle connections hold no buffers: reads land in the layer's one read
+ * buffer (http_server.h) and the parser copies what a request needs into its
+ * arena.
  */
 #ifndef ZK_HTTP_CONN_H
 #define ZK_HTTP_CONN_H
@@ -19,24 +20,24 @@
 #include <stdbool.h>
 #include <uv.h>
 
-struct server;
+struct http_server;
 
-/* Accepts a pending connection from srv->listener (or refuses it cheaply). */
-void http_conn_accept(struct server *srv);
+/* Accepts a pending connection from hs->listener (or refuses it cheaply). */
+void http_conn_accept(struct http_server *hs);
 
 /* Called by http_respond: the request's answer is ready to go out. */
 void http_conn_response_ready(struct http_request *req);
 
 /* Expires connections whose header/body/idle/write deadline has passed. */
-void http_conn_sweep(struct server *srv, uint64_t now);
+void http_conn_sweep(struct http_server *hs, uint64_t now);
 
 /*
  * Begins a graceful drain: idle connections close now, busy ones after their
  * queued requests are answered (with Connection: close).
  */
-void http_conn_drain_all(struct server *srv);
+void http_conn_drain_all(struct http_server *hs);
 
 /* Closes every connection at once (drain deadline passed). */
-void http_conn_close_all(struct server *srv);
+void http_conn_close_all(struct http_server *hs);
 
 #endif

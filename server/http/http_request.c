@@ -4,9 +4,8 @@
  */
 #include "http_request.h"
 #include "http_conn.h"
+#include "http_server.h"
 #include "json_util.h"
-#include "metrics.h"
-#include "server.h"
 #include "urlcode.h"
 
 #include <stdio.h>
@@ -16,17 +15,18 @@
 
 #define REQUEST_ARENA_CHUNK 4096
 
-struct http_request *http_request_new(struct server *srv)
+struct http_request *http_request_new(struct http_server *hs)
 {
     struct arena a;
     arena_init(&a, REQUEST_ARENA_CHUNK);
     struct http_request *req = arena_calloc(&a, sizeof(*req));
     req->arena = a; /* the request lives in its own arena */
-    req->srv = srv;
+    req->hs = hs;
+    req->srv = hs->app;
     req->route_index = -1;
     req->query = "";
     req->start_ns = uv_hrtime();
-    server_request_id(srv, req->id);
+    http_server_request_id(hs, req->id);
     return req;
 }
 
@@ -38,9 +38,9 @@ void http_request_free(struct http_request *req)
 
 const char *http_client_ip(const struct http_request *req)
 {
-    const char *hdr = req->srv->cfg.client_ip_header;
+    const char *hdr = req->hs->limits.client_ip_header;
     bool loopback = strcmp(req->peer_ip, "127.0.0.1") == 0 || strcmp(req->peer_ip, "::1") == 0;
-    if (hdr[0] != '\0' && loopback) {
+    if (hdr != NULL && hdr[0] != '\0' && loopback) {
         const char *v = http_header_get(req, hdr);
         if (v != NULL && v[0] != '\0' && strlen(v) < 46)
             return v;
@@ -93,10 +93,9 @@ void http_respond(struct http_request *req, int status, const char *content_type
     req->resp_content_type = content_type;
     req->resp_body = body;
     req->resp_body_len = body ? len : 0;
-    struct server *srv = req->srv;
-    if (srv->metrics != NULL)
-        metrics_record(&srv->metrics->slots[srv->metrics_slot], req->route_index, status,
-                       (uv_hrtime() - req->start_ns) / 1000);
+    struct http_server *hs = req->hs;
+    if (hs->hooks.answered != NULL)
+        hs->hooks.answered(hs->app, req->route_index, status, (uv_hrtime() - req->start_ns) / 1000);
     http_conn_response_ready(req);
 }
 

@@ -27,6 +27,7 @@
 #define HTTP_REQUEST_ID_LEN   16
 
 struct server;
+struct http_server;
 struct http_conn;
 struct route;
 
@@ -37,7 +38,8 @@ struct http_header {
 
 struct http_request {
     struct arena arena;
-    struct server *srv;
+    struct http_server *hs;    /* the HTTP layer it came through */
+    struct server *srv;        /* the application's per-process context (opaque here) */
     struct http_conn *conn;    /* NULL once the client is gone */
     struct http_request *next; /* the connection's queue, in arrival order */
 
@@ -89,7 +91,7 @@ struct http_request {
 };
 
 /* Creates an empty request with a fresh id. Never NULL. */
-struct http_request *http_request_new(struct server *srv);
+struct http_request *http_request_new(struct http_server *hs);
 /* Frees the request and everything in its arena. */
 void http_request_free(struct http_request *req);
 
