@@ -134,7 +134,7 @@ static pid_t spawn(const struct zk_config *cfg, const char *config_path, struct 
         char name[32];
         snprintf(name, sizeof(name), "server/%d", i);
         log_init(name, log_get_level());
-        exit(server_run(cfg, config_path, kids[i].fd, i, m));
+        exit(server_run(cfg, config_path, kids[i].fd, i, m, &api_server_app));
     }
     kids[i].pid = pid;
     kids[i].started = time(NULL);
@@ -364,7 +364,7 @@ int main(int argc, char **argv)
         }
     }
     if (n == 1)
-        rc = server_run(&cfg, config_path, kids[0].fd, 0, m);
+        rc = server_run(&cfg, config_path, kids[0].fd, 0, m, &api_server_app);
     else
         rc = supervise(&cfg, config_path, kids, n, m);
 out:

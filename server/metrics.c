@@ -117,6 +117,13 @@ static const char *route_label(const struct router *r, int i, struct arena *a)
     return arena_printf(a, "method=\"%s\",route=\"%s\"", rt->method, rt->pattern);
 }
 
+int64_t metrics_value_sum(const struct metrics *m, int i)
+{
+    if (i < 0 || i >= METRICS_VALUES_MAX)
+        return 0;
+    return sum_i(m, offsetof(struct metrics_slot, values) + (size_t)i * sizeof(int64_t));
+}
+
 char *metrics_render(const struct metrics *m, const struct router *r, struct arena *a, size_t *len)
 {
     struct buf b;
@@ -209,23 +216,6 @@ char *metrics_render(const struct metrics *m, const struct router *r, struct are
             sum_u(m, offsetof(struct metrics_slot, redis_timeouts)));
     COUNTER("zikao_redis_reconnects_total", "Redis reconnections.",
             sum_u(m, offsetof(struct metrics_slot, redis_reconnects)));
-    GAUGE("zikao_payment_notifications_waiting",
-          "Verified payment notifications waiting to be stored.",
-          sum_i(m, offsetof(struct metrics_slot, pay_waiting)));
-    COUNTER("zikao_payment_store_batches_total",
-            "Statements that stored payment notifications (one COMMIT each).",
-            sum_u(m, offsetof(struct metrics_slot, pay_batches)));
-    COUNTER("zikao_payment_store_notifications_total",
-            "Payment notifications sent to PostgreSQL in those statements.",
-            sum_u(m, offsetof(struct metrics_slot, pay_batch_rows)));
-    buf_printf(&b,
-               "# HELP zikao_login_password_checks_total Login password checks: of an "
-               "account, or the same work for an identifier that names nobody.\n"
-               "# TYPE zikao_login_password_checks_total counter\n"
-               "zikao_login_password_checks_total{account=\"known\"} %llu\n"
-               "zikao_login_password_checks_total{account=\"unknown\"} %llu\n",
-               (unsigned long long)sum_u(m, offsetof(struct metrics_slot, login_checks_known)),
-               (unsigned long long)sum_u(m, offsetof(struct metrics_slot, login_checks_unknown)));
 #undef GAUGE
 #undef COUNTER
     *len = b.len;

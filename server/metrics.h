@@ -16,6 +16,7 @@
 
 #define METRICS_MAX_ROUTES  128 /* + one row for unmatched requests */
 #define METRICS_LAT_BUCKETS 13
+#define METRICS_VALUES_MAX  64 /* values the api modules publish */
 
 struct router;
 struct arena;
@@ -46,11 +47,8 @@ struct metrics_slot {
     _Atomic uint64_t pg_timeouts, pg_failures;
     _Atomic int64_t redis_up;
     _Atomic uint64_t redis_timeouts, redis_reconnects;
-    _Atomic int64_t pay_waiting;                  /* notifications waiting for a batch */
-    _Atomic uint64_t pay_batches, pay_batch_rows; /* statements sent; notifications in them */
-    /* Login password checks (argon2id runs): for an account, and the equal
-     * work done for an identifier that names nobody (api/login_guard.h). */
-    _Atomic uint64_t login_checks_known, login_checks_unknown;
+    /* Values the api modules publish (api.h: struct api_metric), in module order. */
+    _Atomic int64_t values[METRICS_VALUES_MAX];
     /* For the supervisor (see server_notify.h): CLOCK_MONOTONIC ms of the
      * loop's last tick, and 1 once PostgreSQL, Redis and the schema answered. */
     _Atomic uint64_t heartbeat_ms;
@@ -72,6 +70,9 @@ uint64_t metrics_slot_requests(const struct metrics_slot *s);
 
 /* Records one answered request; route_index -1 means unmatched. */
 void metrics_record(struct metrics_slot *s, int route_index, int status, uint64_t elapsed_us);
+
+/* Value i of the modules' values, summed over every live slot. */
+int64_t metrics_value_sum(const struct metrics *m, int i);
 
 /*
  * Renders the Prometheus text exposition of all slots into the arena.

@@ -19,10 +19,8 @@
  */
 #include "server.h"
 #include "alloc.h"
-#include "api/api.h"
 #include "build_info.h"
 #include "schema_check.h"
-#include "api/captcha.h"
 #include "http/http_conn.h"
 #include "http/router.h"
 #include "log.h"
@@ -221,9 +219,6 @@ static void server_publish_gauges(struct server *srv)
         atomic_store_explicit(&s->redis_timeouts, rs.timeouts, memory_order_relaxed);
         atomic_store_explicit(&s->redis_reconnects, rs.reconnects, memory_order_relaxed);
     }
-    atomic_store_explicit(&s->pay_waiting, srv->pay_waiting, memory_order_relaxed);
-    atomic_store_explicit(&s->pay_batches, srv->pay_batch_count, memory_order_relaxed);
-    atomic_store_explicit(&s->pay_batch_rows, srv->pay_batch_rows, memory_order_relaxed);
 }
 
 static void on_tick(uv_timer_t *t)
@@ -232,7 +227,17 @@ static void on_tick(uv_timer_t *t)
     uint64_t now = uv_now(srv->loop);
     http_server_tick(&srv->http, now);
     server_publish_gauges(srv);
-    server_notify_tick(srv, server_notify_now_ms());
+    if (srv->modules_started)
+        srv->app->tick(srv);
+    struct server_notify_view view = {
+        .metrics = srv->metrics,
+        .slot = srv->metrics_slot,
+        .redis = srv->redis,
+        .draining = srv->draining,
+        .schema_ok = server_schema_ok(srv),
+        .connections = srv->http.nconns,
+    };
+    server_notify_tick(&srv->notify, &view, server_notify_now_ms());
     if (srv->draining) {
         if (srv->drain_idle_close_at != 0 && now >= srv->drain_idle_close_at) {
             srv->drain_idle_close_at = 0;
@@ -242,7 +247,7 @@ static void on_tick(uv_timer_t *t)
         if (srv->http.nconns == 0 || now >= srv->drain_deadline) {
             if (srv->http.nconns > 0 && !srv->notify.removing)
                 log_warn("drain deadline passed: closing %d connection(s)", srv->http.nconns);
-            if (server_notify_unrecord(srv))
+            if (server_notify_unrecord(&srv->notify, srv->redis))
                 server_finish(srv);
         }
         return;
@@ -278,7 +283,7 @@ static void on_connection(uv_stream_t *listener, int status)
 /* ---- run ---------------------------------------------------------------------------- */
 
 int server_run(const struct zk_config *cfg, const char *config_path, int listen_fd,
-               int worker_index, struct metrics *metrics)
+               int worker_index, struct metrics *metrics, const struct server_app *app)
 {
     struct server *srv = zk_calloc(1, sizeof(*srv));
     uv_loop_t loop;
@@ -291,6 +296,7 @@ int server_run(const struct zk_config *cfg, const char *config_path, int listen_
     srv->worker_index = worker_index;
     srv->metrics = metrics;
     srv->metrics_slot = worker_index;
+    srv->app = app;
     struct metrics_slot *slot = &metrics->slots[worker_index];
     atomic_store(&slot->pid, getpid());
     atomic_store(&slot->open_connections, 0);
@@ -299,7 +305,7 @@ int server_run(const struct zk_config *cfg, const char *config_path, int listen_
     server_notify_init(&srv->notify);
 
     char err[256];
-    srv->router = api_build_router(&srv->cfg, err, sizeof(err));
+    srv->router = app->build_router(&srv->cfg, err, sizeof(err));
     if (srv->router == NULL) {
         log_err("route table: %s", err);
         rc = EXIT_CONFIG;
@@ -347,6 +353,15 @@ int server_run(const struct zk_config *cfg, const char *config_path, int listen_
         goto out;
     }
     srv->listening = true;
+    if (app->start(srv) < 0) {
+        rc = EXIT_CONFIG;
+        srv->exit_code = rc;
+        srv->draining = true;
+        server_finish(srv);
+        uv_run(&loop, UV_RUN_DEFAULT);
+        goto out;
+    }
+    srv->modules_started = true;
 
     uv_timer_init(&loop, &srv->tick);
     srv->tick.data = srv;
@@ -367,9 +382,9 @@ int server_run(const struct zk_config *cfg, const char *config_path, int listen_
     log_notice("worker %d stopped", worker_index);
 
 out:
+    app->stop(srv); /* the loop has ended: no module work is running */
     server_notify_close(&srv->notify);
     router_free(srv->router);
-    captcha_shutdown(); /* the loop has ended: no render is running */
     if (uv_loop_close(&loop) != 0)
         log_warn("event loop closed with handles still open");
     atomic_store(&slot->pid, 0);

@@ -23,7 +23,18 @@ struct router;
 struct pg_pool;
 struct redis_client;
 struct metrics;
-struct pay_store_item;
+
+/*
+ * What the application (the api modules, api.h) gives the server: its route
+ * table, and hooks to set up, tick and release the modules' per-process
+ * state. The server core knows nothing else of it.
+ */
+struct server_app {
+    struct router *(*build_router)(const struct zk_config *cfg, char *err, size_t errsz);
+    int (*start)(struct server *srv); /* 0, or < 0 (logged): the process stops */
+    void (*tick)(struct server *srv);
+    void (*stop)(struct server *srv); /* after the loop ended */
+};
 
 struct server {
     uv_loop_t *loop;
@@ -44,13 +55,9 @@ struct server {
 
     struct http_server http; /* connections, their timeouts, the read buffer */
 
-    int hashes_in_flight;     /* password hashes queued or running on the pool */
-    int pay_crypto_in_flight; /* payment signatures queued or running (api/orders.c) */
-
-    /* Verified payment notifications waiting for a batch (api/pay_store.c). */
-    struct pay_store_item *pay_wait_head, *pay_wait_tail;
-    int pay_waiting, pay_batches;             /* waiting; statements running */
-    uint64_t pay_batch_count, pay_batch_rows; /* statements sent; notifications in them */
+    const struct server_app *app;
+    void **modules; /* each api module's per-process state (api.h: api_state) */
+    bool modules_started;
 
     bool draining;
     uint64_t drain_deadline;
@@ -71,7 +78,7 @@ struct server {
  * it is told to stop. Returns the process exit status.
  */
 int server_run(const struct zk_config *cfg, const char *config_path, int listen_fd,
-               int worker_index, struct metrics *metrics);
+               int worker_index, struct metrics *metrics, const struct server_app *app);
 
 /* True when PostgreSQL answered and the schema is recent enough. */
 bool server_schema_ok(const struct server *srv);

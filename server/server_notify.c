@@ -9,7 +9,6 @@
 #include "log.h"
 #include "metrics.h"
 #include "redis_client.h"
-#include "server.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -160,13 +159,13 @@ void server_notify_stopping(struct server_notify *sn, int connections)
 
 /* SET the record (with expiry) and refresh its index entry: every
  * INSTANCES_HEARTBEAT_MS, and at once when the state changes. */
-static void server_record(struct server *srv, uint64_t now_ms)
+static void server_record(struct server_notify *sn, const struct server_notify_view *v,
+                          uint64_t now_ms)
 {
-    struct server_notify *sn = &srv->notify;
-    const struct metrics_slot *s = &srv->metrics->slots[srv->metrics_slot];
-    const char *state = srv->draining ? "draining" : LOAD(s->ready) ? "serving" : "starting";
+    const struct metrics_slot *s = &v->metrics->slots[v->slot];
+    const char *state = v->draining ? "draining" : LOAD(s->ready) ? "serving" : "starting";
     if ((now_ms < sn->next_record_ms && state == sn->record_state) || sn->removing ||
-        srv->redis == NULL || !redis_client_connected(srv->redis))
+        v->redis == NULL || !redis_client_connected(v->redis))
         return;
     sn->next_record_ms = now_ms + INSTANCES_HEARTBEAT_MS;
     sn->record_state = state;
@@ -181,52 +180,51 @@ static void server_record(struct server *srv, uint64_t now_ms)
     gethostname(host, sizeof(host) - 1);
     json_t *o = json_pack(
         "{s:s, s:i, s:i, s:i, s:s, s:i, s:I, s:s, s:I, s:I, s:f, s:s, s:s}", "host", host, "pid",
-        (int)getpid(), "index", srv->worker_index, "processes", srv->metrics->nslots, "version",
-        ZIKAO_VERSION, "schema", ZIKAO_SCHEMA_VERSION, "started", (json_int_t)sn->started, "state",
-        state, "connections", (json_int_t)srv->http.nconns, "requests", (json_int_t)requests, "rps",
-        rps, "postgres", LOAD(s->pg_ready) > 0 ? "up" : "down", "redis", "up");
+        (int)getpid(), "index", v->slot, "processes", v->metrics->nslots, "version", ZIKAO_VERSION,
+        "schema", ZIKAO_SCHEMA_VERSION, "started", (json_int_t)sn->started, "state", state,
+        "connections", (json_int_t)v->connections, "requests", (json_int_t)requests, "rps", rps,
+        "postgres", LOAD(s->pg_ready) > 0 ? "up" : "down", "redis", "up");
     char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     if (text == NULL)
         return;
     long long score = (long long)wall_ms();
-    redis_command(srv->redis, NULL, NULL, "SET %s %s EX %d", sn->record_key, text, INSTANCES_TTL_S);
-    redis_command(srv->redis, NULL, NULL, "ZADD %s %lld %s", INSTANCES_INDEX_KEY, score,
+    redis_command(v->redis, NULL, NULL, "SET %s %s EX %d", sn->record_key, text, INSTANCES_TTL_S);
+    redis_command(v->redis, NULL, NULL, "ZADD %s %lld %s", INSTANCES_INDEX_KEY, score,
                   sn->record_member);
-    redis_command(srv->redis, NULL, NULL, "ZREMRANGEBYSCORE %s -inf %lld", INSTANCES_INDEX_KEY,
+    redis_command(v->redis, NULL, NULL, "ZREMRANGEBYSCORE %s -inf %lld", INSTANCES_INDEX_KEY,
                   score - INSTANCES_FORGET_MS);
     free(text);
 }
 
-void server_notify_tick(struct server *srv, uint64_t now_ms)
+void server_notify_tick(struct server_notify *sn, const struct server_notify_view *v,
+                        uint64_t now_ms)
 {
-    struct metrics_slot *s = &srv->metrics->slots[srv->metrics_slot];
+    struct metrics_slot *s = &v->metrics->slots[v->slot];
     atomic_store_explicit(&s->heartbeat_ms, now_ms, memory_order_relaxed);
-    if (!LOAD(s->ready) && server_schema_ok(srv) && srv->redis != NULL &&
-        redis_client_connected(srv->redis))
+    if (!LOAD(s->ready) && v->schema_ok && v->redis != NULL && redis_client_connected(v->redis))
         atomic_store_explicit(&s->ready, 1, memory_order_relaxed);
-    server_record(srv, now_ms);
-    server_notify_report(&srv->notify, srv->metrics, now_ms, srv->draining ? "draining" : NULL);
+    server_record(sn, v, now_ms);
+    server_notify_report(sn, v->metrics, now_ms, v->draining ? "draining" : NULL);
 }
 
 static void on_unrecorded(void *ud, redisReply *reply, const char *err)
 {
-    struct server *srv = ud;
+    struct server_notify *sn = ud;
     (void)reply;
     (void)err;
-    srv->notify.removed = true;
+    sn->removed = true;
 }
 
-bool server_notify_unrecord(struct server *srv)
+bool server_notify_unrecord(struct server_notify *sn, struct redis_client *redis)
 {
-    struct server_notify *sn = &srv->notify;
     if (sn->removing)
         return sn->removed;
     sn->removing = true;
-    if (srv->redis == NULL ||
-        redis_command(srv->redis, NULL, NULL, "ZREM %s %s", INSTANCES_INDEX_KEY,
-                      sn->record_member) < 0 ||
-        redis_command(srv->redis, on_unrecorded, srv, "DEL %s", sn->record_key) < 0)
+    if (redis == NULL ||
+        redis_command(redis, NULL, NULL, "ZREM %s %s", INSTANCES_INDEX_KEY, sn->record_member) <
+            0 ||
+        redis_command(redis, on_unrecorded, sn, "DEL %s", sn->record_key) < 0)
         sn->removed = true;
     return sn->removed;
 }

@@ -27,7 +27,7 @@
 #include <time.h>
 
 struct metrics;
-struct server;
+struct redis_client;
 
 struct server_notify {
     struct sdnotify sd;
@@ -59,11 +59,22 @@ void server_notify_close(struct server_notify *sn);
 void server_notify_report(struct server_notify *sn, const struct metrics *m, uint64_t now_ms,
                           const char *state);
 
+/* What the serving process's tick reports about it. */
+struct server_notify_view {
+    struct metrics *metrics;
+    int slot;                   /* its metrics slot (= its index among the processes) */
+    struct redis_client *redis; /* where its record goes (may be NULL) */
+    bool draining;
+    bool schema_ok; /* PostgreSQL answered and the schema is recent enough */
+    int connections;
+};
+
 /*
  * The serving process's tick: heartbeat and readiness into its slot, its
  * Redis record when due, and server_notify_report when it speaks for itself.
  */
-void server_notify_tick(struct server *srv, uint64_t now_ms);
+void server_notify_tick(struct server_notify *sn, const struct server_notify_view *v,
+                        uint64_t now_ms);
 
 /* Sends RELOADING=1 / READY=1 (after a reload, refused or not) / STOPPING=1. */
 void server_notify_reloading(struct server_notify *sn);
@@ -76,6 +87,6 @@ void server_notify_stopping(struct server_notify *sn, int connections);
  * could not be sent), so the caller may close the Redis client. Call it from
  * each tick until it returns true.
  */
-bool server_notify_unrecord(struct server *srv);
+bool server_notify_unrecord(struct server_notify *sn, struct redis_client *redis);
 
 #endif

@@ -105,6 +105,7 @@ static const struct config_field config_fields[] = {
     F_INT("auth", "argon2_opslimit", auth_argon2_opslimit, 1, 20, "2", true),
     F_INT("auth", "argon2_memlimit_kib", auth_argon2_memlimit_kib, 8, 4194304, "19456", true),
     F_INT("auth", "hash_queue_limit", auth_hash_queue_limit, 1, 100000, "256", true),
+    F_INT("auth", "captcha_queue_limit", auth_captcha_queue_limit, 1, 100000, "256", true),
     F_INT("auth", "login_max_failures", auth_login_max_failures, 1, 100, "5", true),
     F_INT("auth", "lockout_seconds", auth_lockout_seconds, 1, 86400, "900", true),
     F_INT("auth", "login_per_ip_minute", auth_login_per_ip_minute, 1, 100000, "60", true),

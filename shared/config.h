@@ -71,6 +71,7 @@ struct zk_config {
     int auth_argon2_opslimit;       /* argon2id t */
     int auth_argon2_memlimit_kib;   /* argon2id m */
     int auth_hash_queue_limit;      /* password hashes waiting for a thread */
+    int auth_captcha_queue_limit;   /* captcha drawings waiting for a thread */
     int auth_login_max_failures;    /* in lockout_minutes, then locked */
     int auth_lockout_seconds;       /* failure window and lock length */
     int auth_login_per_ip_minute;   /* login attempts per IP per minute */

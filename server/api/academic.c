@@ -365,4 +365,7 @@ static const struct route academic_routes[] = {
 };
 
 const struct api_module api_academic_module = {
-    "academic", academic_routes, sizeof(academic_routes) / sizeof(academic_routes[0]), false};
+    .name = "academic",
+    .routes = academic_routes,
+    .count = sizeof(academic_routes) / sizeof(academic_routes[0]),
+};

@@ -34,7 +34,6 @@
 #include "log.h"
 #include "login_guard.h"
 #include "mask.h"
-#include "metrics.h"
 #include "redis_client.h"
 #include "server.h"
 #include "validate.h"
@@ -42,7 +41,6 @@
 
 #include <inttypes.h>
 #include <sodium.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -382,9 +380,7 @@ static void login_try(struct http_request *req);
 
 static void login_count(struct http_request *req, bool known)
 {
-    struct metrics_slot *slot = &req->srv->metrics->slots[req->srv->metrics_slot];
-    atomic_fetch_add_explicit(known ? &slot->login_checks_known : &slot->login_checks_unknown, 1,
-                              memory_order_relaxed);
+    api_metric_add(req->srv, &api_accounts_module, known ? 0 : 1, 1);
 }
 
 static void answer_locked(struct http_request *req, long long ms, bool just_now)
@@ -969,5 +965,18 @@ static const struct route accounts_routes[] = {
     {"POST", "/api/v1/auth/recover/password", auth_recover_password, 2048, NULL},
 };
 
+static const struct api_metric accounts_metrics[] = {
+    {"zikao_login_password_checks_total", "account=\"known\"",
+     "Login password checks: of an account, or the same work for an identifier that names "
+     "nobody.",
+     true},
+    {"zikao_login_password_checks_total", "account=\"unknown\"", "", true},
+};
+
 const struct api_module api_accounts_module = {
-    "accounts", accounts_routes, sizeof(accounts_routes) / sizeof(accounts_routes[0]), false};
+    .name = "accounts",
+    .routes = accounts_routes,
+    .count = sizeof(accounts_routes) / sizeof(accounts_routes[0]),
+    .metrics = accounts_metrics,
+    .nmetrics = sizeof(accounts_metrics) / sizeof(accounts_metrics[0]),
+};

@@ -1,13 +1,21 @@
 /*
- * api.h - the route tables of the api/ modules and the helpers they share.
+ * api.h - how a capability plugs into zikao-server, and the helpers every
+ * handler shares.
  *
- * Each module exports one table of routes; api_build_router collects them
- * (test-only routes only when environment = test). Handlers reach the
- * per-process context through req->srv.
+ * A capability is an api module: a table of routes plus, when it needs them,
+ * hooks for its own per-process state (init after the process's database
+ * pool and Redis client exist, free after its loop ended, tick ten times a
+ * second), a check of the settings it refuses, the figures it publishes
+ * (per-process values summed over the server's processes, and figures read
+ * from PostgreSQL when /metrics is asked). A new capability is its own files
+ * plus one line in the module list (api_modules.c). Handlers reach the
+ * per-process context through req->srv and their module's state through
+ * api_state().
  */
 #ifndef ZK_API_H
 #define ZK_API_H
 
+#include "buf.h"
 #include "config.h"
 #include "http/http_request.h"
 #include "http/router.h"
@@ -15,12 +23,40 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+struct server;
+
+/* One value a module keeps per process; /metrics prints the sum over the
+ * processes (a counter only ever grows; a gauge is set). */
+struct api_metric {
+    const char *name;   /* zikao_... */
+    const char *labels; /* "" or e.g. "account=\"known\"" */
+    const char *help;   /* the HELP text (the first of a name's samples gives it) */
+    bool counter;
+};
+
+/* Figures read from PostgreSQL for /metrics: one statement without
+ * parameters; render appends Prometheus text (res NULL: the query failed). */
+struct api_scrape {
+    const char *sql;
+    void (*render)(const PGresult *res, struct buf *out);
+};
 
 struct api_module {
     const char *name;
     const struct route *routes;
     size_t count;
-    bool test_only;
+    bool test_only; /* routed only when [server] environment = test */
+    /* Refuses settings this module cannot run with (0, or < 0 with err). */
+    int (*check_config)(const struct zk_config *cfg, char *err, size_t errsz);
+    /* Per-process state: 0, or < 0 (logged) to stop the process. */
+    int (*init)(struct server *srv, void **state);
+    void (*free)(struct server *srv, void *state);
+    void (*tick)(struct server *srv, void *state);
+    const struct api_metric *metrics;
+    size_t nmetrics;
+    const struct api_scrape *scrape;
 };
 
 extern const struct api_module api_health_module;
@@ -33,11 +69,32 @@ extern const struct api_module api_me_module;
 extern const struct api_module api_identity_module;
 extern const struct api_module api_academic_module;
 
+/* The server's interface to the modules (server.h: struct server_app). */
+extern const struct server_app api_server_app;
+
 /* Builds the router from every module; NULL with err on a bad table. */
 struct router *api_build_router(const struct zk_config *cfg, char *err, size_t errsz);
 
-/* Settings the api modules refuse (e.g. test-only options in production). */
+/* Settings the modules refuse (e.g. test-only options in production). */
 int api_check_config(const struct zk_config *cfg, char *err, size_t errsz);
+
+/* A module's per-process state (what its init stored). */
+void *api_state(struct server *srv, const struct api_module *m);
+
+/* Sets or adds to a module's metric i (its index in m->metrics). */
+void api_metric_set(struct server *srv, const struct api_module *m, size_t i, int64_t value);
+void api_metric_add(struct server *srv, const struct api_module *m, size_t i, int64_t delta);
+
+/* Appends every module's metrics (summed over processes) to out. */
+void api_metrics_render(struct server *srv, struct buf *out);
+
+/* The modules' /metrics statements, in module order: a NULL-terminated
+ * array in the arena (the caller runs each and calls its render). */
+const struct api_scrape **api_metrics_scrapes(struct server *srv, struct arena *a);
+
+/* Answers 503 SERVER_BUSY "系统繁忙，请稍后再试" with Retry-After: 1: the one
+ * answer for a process that has more work queued than it takes. */
+void api_respond_busy(struct http_request *req);
 
 /*
  * Runs one statement for a request. The values are copied into the request

@@ -123,7 +123,7 @@ int api_txn_begin(struct http_request *req, api_txn_step_fn first)
     tx->next = first;
     int rc = pg_pool_acquire(req->srv->pg, on_acquired, tx);
     if (rc == -EAGAIN) {
-        http_respond_error(req, 503, "DATABASE_BUSY", "系统繁忙，请稍后再试", NULL);
+        api_respond_busy(req);
         return -1;
     }
     if (rc < 0) {

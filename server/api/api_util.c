@@ -2,6 +2,7 @@
  * api_util.c - body fields, rate limits, password hashing (see api_util.h).
  */
 #include "api_util.h"
+#include "api_offload.h"
 #include "alloc.h"
 #include "log.h"
 #include "redis_client.h"
@@ -43,11 +44,6 @@ const char *api_field_str(struct http_request *req, json_t *body, const char *na
         return api_reject(req, "FIELD_INVALID", arena_printf(&req->arena, "%s 含有非法字符", name),
                           name);
     return s;
-}
-
-void api_respond_busy(struct http_request *req)
-{
-    http_respond_error(req, 503, "SERVER_BUSY", "系统繁忙，请稍后再试", NULL);
 }
 
 /* ---- rate limits ----------------------------------------------------------- */
@@ -120,10 +116,11 @@ void api_rate_limit(struct http_request *req, const char *key, int limit, int wi
 
 /* ---- password hashing ------------------------------------------------------ */
 
+/* Passwords come from fields of at most API_PASSWORD_MAX bytes. */
+#define API_PASSWORD_MAX 64
+
 struct hash_work {
-    uv_work_t work;
-    struct http_request *req;
-    char password[64];
+    char password[API_PASSWORD_MAX + 1];
     char hash[crypto_pwhash_STRBYTES];
     unsigned long long ops;
     size_t mem;
@@ -132,9 +129,9 @@ struct hash_work {
     api_verify_cb verify_cb;
 };
 
-static void hash_run(uv_work_t *w)
+static void hash_run(void *data)
 {
-    struct hash_work *hw = w->data;
+    struct hash_work *hw = data;
     if (hw->verify && hw->hash[0] == '\0') { /* no account: the same work, never ok */
         char scratch[crypto_pwhash_STRBYTES];
         int done = crypto_pwhash_str(scratch, hw->password, strlen(hw->password), hw->ops, hw->mem);
@@ -151,42 +148,32 @@ static void hash_run(uv_work_t *w)
     sodium_memzero(hw->password, sizeof(hw->password));
 }
 
-static void hash_done(uv_work_t *w, int status)
+static void hash_free(struct hash_work *hw)
 {
-    struct hash_work *hw = w->data;
-    struct http_request *req = hw->req;
-    req->srv->hashes_in_flight--;
-    if (status != 0 || (!hw->verify && !hw->ok)) {
-        http_respond_error(req, 503, "SERVER_BUSY", "系统繁忙，请稍后再试", NULL);
-    } else if (hw->verify) {
-        hw->verify_cb(req, hw->ok, hw->needs_rehash);
-    } else {
-        hw->hash_cb(req, arena_strdup(&req->arena, hw->hash));
-    }
     sodium_memzero(hw, sizeof(*hw));
     free(hw);
 }
 
+static void hash_done(struct http_request *req, void *data)
+{
+    struct hash_work *hw = data;
+    if (!hw->verify && !hw->ok)
+        api_respond_busy(req); /* out of memory for argon2id */
+    else if (hw->verify)
+        hw->verify_cb(req, hw->ok, hw->needs_rehash);
+    else
+        hw->hash_cb(req, arena_strdup(&req->arena, hw->hash));
+    hash_free(hw);
+}
+
 static void hash_submit(struct http_request *req, struct hash_work *hw, const char *password)
 {
-    struct server *srv = req->srv;
-    if (srv->hashes_in_flight >= srv->cfg.auth_hash_queue_limit || strlen(password) > 63) {
-        free(hw);
-        http_response_header(req, "Retry-After", "1");
-        http_respond_error(req, 503, "SERVER_BUSY", "登录人数较多，请稍后再试", NULL);
-        return;
-    }
-    hw->req = req;
-    hw->ops = (unsigned long long)srv->cfg.auth_argon2_opslimit;
-    hw->mem = (size_t)srv->cfg.auth_argon2_memlimit_kib * 1024;
+    const struct zk_config *cfg = &req->srv->cfg;
+    hw->ops = (unsigned long long)cfg->auth_argon2_opslimit;
+    hw->mem = (size_t)cfg->auth_argon2_memlimit_kib * 1024;
     snprintf(hw->password, sizeof(hw->password), "%s", password);
-    hw->work.data = hw;
-    srv->hashes_in_flight++;
-    if (uv_queue_work(srv->loop, &hw->work, hash_run, hash_done) != 0) {
-        srv->hashes_in_flight--;
-        free(hw);
-        http_respond_error(req, 503, "SERVER_BUSY", "系统繁忙，请稍后再试", NULL);
-    }
+    if (api_offload(req, API_OFFLOAD_PASSWORD, hash_run, hash_done, hw) < 0)
+        hash_free(hw);
 }
 
 void api_password_hash(struct http_request *req, const char *password, api_hash_cb cb)

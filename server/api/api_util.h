@@ -38,9 +38,6 @@ typedef void (*api_next_fn)(struct http_request *req);
 void api_rate_limit(struct http_request *req, const char *key, int limit, int window_s,
                     const char *message, api_next_fn next);
 
-/* Answers 503 SERVER_BUSY "系统繁忙，请稍后再试" with Retry-After: 1. */
-void api_respond_busy(struct http_request *req);
-
 /*
  * argon2id on the libuv thread pool (never the loop), bounded by [auth]
  * hash_queue_limit: when full, answers 503 and the callback is not called.

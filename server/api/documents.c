@@ -338,4 +338,7 @@ static const struct route documents_routes[] = {
 };
 
 const struct api_module api_documents_module = {
-    "documents", documents_routes, sizeof(documents_routes) / sizeof(documents_routes[0]), false};
+    .name = "documents",
+    .routes = documents_routes,
+    .count = sizeof(documents_routes) / sizeof(documents_routes[0]),
+};

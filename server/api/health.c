@@ -100,9 +100,10 @@ struct metrics_hash {
 struct metrics_state {
     int pending;
     struct buf out;
-    PGresult *gauges;   /* owned until rendered */
-    PGresult *payments; /* owned until rendered */
+    PGresult *gauges; /* owned until rendered */
     struct metrics_hash stats[8];
+    const struct api_scrape **scrapes; /* the modules' figures from PostgreSQL */
+    PGresult **scraped;                /* their results, owned until rendered */
 };
 
 static long long metrics_hash_get(const struct metrics_hash *h, const char *field)
@@ -180,41 +181,20 @@ static void metrics_jobs_render(struct http_request *req, struct metrics_state *
     (void)req;
 }
 
-/* What an operator must be alerted to about money: payment alerts nobody
- * has resolved (amount mismatch, unknown order, paid twice, ...) and orders
- * left paying, which reconciliation should settle within minutes. */
-static void metrics_payments_render(struct metrics_state *st)
-{
-    struct buf *b = &st->out;
-    const PGresult *p = st->payments;
-    bool up = p != NULL && PQntuples(p) == 1;
-    buf_printf(b,
-               "# HELP zikao_payment_alerts_open Payment alerts not yet resolved (zikaoctl "
-               "payments alerts).\n# TYPE zikao_payment_alerts_open gauge\n"
-               "zikao_payment_alerts_open %s\n"
-               "# HELP zikao_orders_paying Orders sent to a provider and not yet settled.\n"
-               "# TYPE zikao_orders_paying gauge\nzikao_orders_paying %s\n"
-               "# HELP zikao_orders_paying_oldest_seconds Time since the oldest unsettled "
-               "order was sent to its provider.\n"
-               "# TYPE zikao_orders_paying_oldest_seconds gauge\n"
-               "zikao_orders_paying_oldest_seconds %s\n"
-               "# HELP zikao_payments_database_up 1 when the payment gauges could be read.\n"
-               "# TYPE zikao_payments_database_up gauge\nzikao_payments_database_up %d\n",
-               up ? PQgetvalue(p, 0, 0) : "0", up ? PQgetvalue(p, 0, 1) : "0",
-               up ? PQgetvalue(p, 0, 2) : "0", up);
-}
-
 static void metrics_finish(struct http_request *req)
 {
     struct metrics_state *st = req->ctx;
     if (--st->pending > 0)
         return;
     metrics_jobs_render(req, st);
-    metrics_payments_render(st);
+    api_metrics_render(req->srv, &st->out);
+    for (size_t i = 0; st->scrapes[i] != NULL; i++) {
+        st->scrapes[i]->render(st->scraped[i], &st->out);
+        if (st->scraped[i])
+            PQclear(st->scraped[i]);
+    }
     if (st->gauges)
         PQclear(st->gauges);
-    if (st->payments)
-        PQclear(st->payments);
     http_response_header(req, "Cache-Control", "no-store");
     http_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8", st->out.data, st->out.len);
 }
@@ -233,10 +213,15 @@ static void metrics_gauges_done(void *ud, const struct pg_result *r)
     metrics_keep(req, r, &((struct metrics_state *)req->ctx)->gauges);
 }
 
-static void metrics_payments_done(void *ud, const struct pg_result *r)
+struct metrics_scrape_ctx {
+    struct http_request *req;
+    size_t i;
+};
+
+static void metrics_scrape_done(void *ud, const struct pg_result *r)
 {
-    struct http_request *req = ud;
-    metrics_keep(req, r, &((struct metrics_state *)req->ctx)->payments);
+    struct metrics_scrape_ctx *c = ud;
+    metrics_keep(c->req, r, &((struct metrics_state *)c->req->ctx)->scraped[c->i]);
 }
 
 struct metrics_stats_ctx {
@@ -281,13 +266,19 @@ static void metrics_handler(struct http_request *req)
                  "FROM jobs WHERE state IN ('queued', 'running', 'dead') GROUP BY queue",
                  NULL, metrics_gauges_done, req) < 0)
         st->pending--;
-    st->pending++;
-    if (pg_query(req->srv->pg,
-                 "SELECT (SELECT count(*) FROM payment_alerts WHERE resolved_at IS NULL), "
-                 "count(*), coalesce(round(extract(epoch FROM now() - min(paying_at)))::bigint, "
-                 "0) FROM orders WHERE state = 'paying'",
-                 NULL, metrics_payments_done, req) < 0)
-        st->pending--;
+    st->scrapes = api_metrics_scrapes(req->srv, &req->arena);
+    size_t n = 0;
+    while (st->scrapes[n] != NULL)
+        n++;
+    st->scraped = arena_calloc(&req->arena, sizeof(*st->scraped) * (n + 1));
+    for (size_t i = 0; i < n; i++) {
+        struct metrics_scrape_ctx *c = arena_calloc(&req->arena, sizeof(*c));
+        c->req = req;
+        c->i = i;
+        st->pending++;
+        if (pg_query(req->srv->pg, st->scrapes[i]->sql, NULL, metrics_scrape_done, c) < 0)
+            st->pending--;
+    }
     for (size_t q = 0; q < queue_count && q < 8; q++) {
         struct metrics_stats_ctx *c = arena_calloc(&req->arena, sizeof(*c));
         c->req = req;
@@ -308,4 +299,7 @@ static const struct route health_routes[] = {
 };
 
 const struct api_module api_health_module = {
-    "health", health_routes, sizeof(health_routes) / sizeof(health_routes[0]), false};
+    .name = "health",
+    .routes = health_routes,
+    .count = sizeof(health_routes) / sizeof(health_routes[0]),
+};

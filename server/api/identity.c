@@ -625,4 +625,7 @@ static const struct route identity_routes[] = {
 };
 
 const struct api_module api_identity_module = {
-    "identity", identity_routes, sizeof(identity_routes) / sizeof(identity_routes[0]), false};
+    .name = "identity",
+    .routes = identity_routes,
+    .count = sizeof(identity_routes) / sizeof(identity_routes[0]),
+};

@@ -354,5 +354,8 @@ static const struct route me_routes[] = {
     {"GET", "/api/v1/windows", windows_get, 0, NULL},
 };
 
-const struct api_module api_me_module = {"me", me_routes, sizeof(me_routes) / sizeof(me_routes[0]),
-                                         false};
+const struct api_module api_me_module = {
+    .name = "me",
+    .routes = me_routes,
+    .count = sizeof(me_routes) / sizeof(me_routes[0]),
+};

@@ -20,4 +20,8 @@ static const struct route openapi_routes[] = {
     {"GET", "/api/v1/openapi.yaml", openapi, 0, NULL},
 };
 
-const struct api_module api_openapi_module = {"openapi", openapi_routes, 1, false};
+const struct api_module api_openapi_module = {
+    .name = "openapi",
+    .routes = openapi_routes,
+    .count = sizeof(openapi_routes) / sizeof(openapi_routes[0]),
+};

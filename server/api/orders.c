@@ -126,53 +126,6 @@ bool order_open_failed(struct api_txn *tx, const struct pg_result *r)
     return api_txn_fail(tx, r);
 }
 
-/* ---- thread pool ---- */
-
-struct offload {
-    uv_work_t work;
-    struct http_request *req;
-    pay_work_fn fn;
-    pay_after_fn after;
-    void *data;
-};
-
-static void offload_work(uv_work_t *w)
-{
-    struct offload *o = w->data;
-    o->fn(o->data);
-}
-
-static void offload_after(uv_work_t *w, int status)
-{
-    struct offload *o = w->data;
-    (void)status; /* never cancelled: uv_cancel is not used */
-    o->req->srv->pay_crypto_in_flight--;
-    o->after(o->req, o->data);
-}
-
-int pay_offload(struct http_request *req, pay_work_fn work, pay_after_fn after, void *data)
-{
-    struct server *srv = req->srv;
-    if (srv->pay_crypto_in_flight >= srv->cfg.pay_crypto_queue_limit) {
-        log_msg(LOG_LEVEL_WARNING, req->id, "payment: %d signature checks waiting: refused (503)",
-                srv->pay_crypto_in_flight);
-        http_respond_error(req, 503, "BUSY", "系统繁忙，请稍后再试", NULL);
-        return -1;
-    }
-    struct offload *o = arena_calloc(&req->arena, sizeof(*o));
-    o->req = req;
-    o->fn = work;
-    o->after = after;
-    o->data = data;
-    o->work.data = o;
-    if (uv_queue_work(srv->loop, &o->work, offload_work, offload_after) != 0) {
-        http_respond_error(req, 503, "BUSY", "系统繁忙，请稍后再试", NULL);
-        return -1;
-    }
-    srv->pay_crypto_in_flight++;
-    return 0;
-}
-
 /* ---- GET /api/v1/me/orders ---- */
 
 static void orders_listed(void *ud, const struct pg_result *r)
@@ -491,7 +444,7 @@ static void pay_selected(void *ud, const struct pg_result *r)
     snprintf(p->description, sizeof(p->description), "%s", PQgetvalue(res, 0, 3));
     p->expires = (time_t)strtoll(PQgetvalue(res, 0, ORDER_NCOLS), NULL, 10);
     req->ctx = NULL;
-    pay_offload(req, pay_prepare, pay_prepared, p);
+    api_offload(req, API_OFFLOAD_PAYMENT, pay_prepare, pay_prepared, p);
 }
 
 static void pay_select(struct http_request *req)
@@ -710,13 +663,49 @@ static const struct route orders_routes[] = {
     {"POST", "/api/v1/me/orders/{no}/cancel", order_cancel, 1024, NULL},
 };
 
+/* What an operator must be alerted to about money: payment alerts nobody
+ * has resolved (amount mismatch, unknown order, paid twice, ...) and orders
+ * left paying, which reconciliation should settle within minutes. */
+static void orders_scrape_render(const PGresult *p, struct buf *b)
+{
+    bool up = p != NULL && PQntuples(p) == 1;
+    buf_printf(b,
+               "# HELP zikao_payment_alerts_open Payment alerts not yet resolved (zikaoctl "
+               "payments alerts).\n# TYPE zikao_payment_alerts_open gauge\n"
+               "zikao_payment_alerts_open %s\n"
+               "# HELP zikao_orders_paying Orders sent to a provider and not yet settled.\n"
+               "# TYPE zikao_orders_paying gauge\nzikao_orders_paying %s\n"
+               "# HELP zikao_orders_paying_oldest_seconds Time since the oldest unsettled "
+               "order was sent to its provider.\n"
+               "# TYPE zikao_orders_paying_oldest_seconds gauge\n"
+               "zikao_orders_paying_oldest_seconds %s\n"
+               "# HELP zikao_payments_database_up 1 when the payment gauges could be read.\n"
+               "# TYPE zikao_payments_database_up gauge\nzikao_payments_database_up %d\n",
+               up ? PQgetvalue(p, 0, 0) : "0", up ? PQgetvalue(p, 0, 1) : "0",
+               up ? PQgetvalue(p, 0, 2) : "0", up);
+}
+
+static const struct api_scrape orders_scrape = {
+    "SELECT (SELECT count(*) FROM payment_alerts WHERE resolved_at IS NULL), count(*), "
+    "coalesce(round(extract(epoch FROM now() - min(paying_at)))::bigint, 0) FROM orders WHERE "
+    "state = 'paying'",
+    orders_scrape_render,
+};
+
 const struct api_module api_orders_module = {
-    "orders", orders_routes, sizeof(orders_routes) / sizeof(orders_routes[0]), false};
+    .name = "orders",
+    .routes = orders_routes,
+    .count = sizeof(orders_routes) / sizeof(orders_routes[0]),
+    .scrape = &orders_scrape,
+};
 
 static const struct route orders_test_routes[] = {
     {"POST", "/api/v1/_test/orders", test_demo_order, 1024, NULL},
 };
 
 const struct api_module api_orders_test_module = {
-    "orders-test", orders_test_routes, sizeof(orders_test_routes) / sizeof(orders_test_routes[0]),
-    true};
+    .name = "orders-test",
+    .routes = orders_test_routes,
+    .count = sizeof(orders_test_routes) / sizeof(orders_test_routes[0]),
+    .test_only = true,
+};

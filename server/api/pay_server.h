@@ -1,7 +1,8 @@
 /*
  * pay_server.h - what the server's payment files (orders.c,
  * payments_callback.c, pay_sim.c) share: the order service that later flows
- * call, order JSON, and crypto work on the libuv thread pool.
+ * call, order JSON, and the store of verified notifications. (Crypto work runs
+ * through api_offload.h.)
  *
  * The order service runs inside the caller's request transaction (api_txn),
  * so a flow that charges (graduation) opens its order in the same
@@ -11,6 +12,7 @@
 #define ZK_PAY_SERVER_H
 
 #include "api.h"
+#include "api_offload.h"
 #include "api_txn.h"
 #include "pay_proto.h"
 
@@ -73,14 +75,11 @@ struct pay_store_item {
 };
 void pay_store_submit(struct server *srv, struct pay_store_item *it);
 
-/*
- * Runs work(data) on the libuv thread pool, then after(req, data) on the
- * loop. work must not touch the request (its arena is the loop's); give it
- * its own memory. Returns 0, or answers 503 and returns -1 - also when
- * [payment] crypto_queue_limit pieces of work are already waiting or running.
- */
-typedef void (*pay_work_fn)(void *data);
-typedef void (*pay_after_fn)(struct http_request *req, void *data);
-int pay_offload(struct http_request *req, pay_work_fn work, pay_after_fn after, void *data);
+/* The store's per-process state and figures: the payments-callback module's
+ * init, free and metrics. */
+#define PAY_STORE_NMETRICS 3
+extern const struct api_metric pay_store_metrics[PAY_STORE_NMETRICS];
+int pay_store_init(struct server *srv, void **state);
+void pay_store_free(struct server *srv, void *state);
 
 #endif

@@ -174,7 +174,7 @@ static void sim_answer(struct http_request *req, struct sim *s, int status, json
     s->sign_key_path = pay_key_path(&req->arena, &req->srv->cfg,
                                     strcmp(s->provider, "alipay") == 0 ? PAY_KEY_ALIPAY_PRIVATE
                                                                        : PAY_KEY_WECHAT_PRIVATE);
-    pay_offload(req, sim_sign_work, sim_signed, s);
+    api_offload(req, API_OFFLOAD_PAYMENT, sim_sign_work, sim_signed, s);
 }
 
 /* ---- verifying our (the merchant's) requests on the pool ---- */
@@ -293,7 +293,7 @@ static void sim_alipay_page(struct http_request *req)
         return;
     }
     s->key_path = pay_key_path(&req->arena, &req->srv->cfg, PAY_KEY_ALIPAY_APP_PUBLIC);
-    pay_offload(req, sim_verify_work, alipay_page_verified, s);
+    api_offload(req, API_OFFLOAD_PAYMENT, sim_verify_work, alipay_page_verified, s);
 }
 
 /* ---- Alipay API: query, close ---- */
@@ -393,7 +393,7 @@ static void sim_alipay_api(struct http_request *req)
     }
     s->method = method;
     s->key_path = pay_key_path(&req->arena, &req->srv->cfg, PAY_KEY_ALIPAY_APP_PUBLIC);
-    pay_offload(req, sim_verify_work, alipay_api_verified, s);
+    api_offload(req, API_OFFLOAD_PAYMENT, sim_verify_work, alipay_api_verified, s);
 }
 
 /* ---- WeChat: the QR code's page, query, close ---- */
@@ -515,7 +515,7 @@ static void sim_wechat_api(struct http_request *req)
     s->len = req->body_len;
     s->mchid = req->srv->cfg.pay_wechat_mchid;
     s->key_path = pay_key_path(&req->arena, &req->srv->cfg, PAY_KEY_WECHAT_MCH_PUBLIC);
-    pay_offload(req, sim_verify_work, wechat_api_verified, s);
+    api_offload(req, API_OFFLOAD_PAYMENT, sim_verify_work, wechat_api_verified, s);
 }
 
 /* ---- WeChat Native prepay: POST /sim/wechat/v3/pay/transactions/native ---- */
@@ -597,7 +597,7 @@ static void sim_wechat_native(struct http_request *req)
     s->len = req->body_len;
     s->mchid = req->srv->cfg.pay_wechat_mchid;
     s->key_path = pay_key_path(&req->arena, &req->srv->cfg, PAY_KEY_WECHAT_MCH_PUBLIC);
-    pay_offload(req, sim_verify_work, wechat_native_verified, s);
+    api_offload(req, API_OFFLOAD_PAYMENT, sim_verify_work, wechat_native_verified, s);
 }
 
 /* ---- POST /sim/pay/{provider}/{trade_no}: the person pays ---- */
@@ -701,5 +701,20 @@ static const struct route sim_routes[] = {
     {"POST", "/sim/pay/{provider}/{trade_no}", sim_pay, 1024, NULL},
 };
 
-const struct api_module api_pay_sim_module = {"pay-sim", sim_routes,
-                                              sizeof(sim_routes) / sizeof(sim_routes[0]), false};
+static int sim_check_config(const struct zk_config *cfg, char *err, size_t errsz)
+{
+    if (config_is_production(cfg) && cfg->pay_simulator) {
+        snprintf(err, errsz,
+                 "[payment] simulator is for development and tests and is refused "
+                 "when [server] environment = production");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+const struct api_module api_pay_sim_module = {
+    .name = "pay-sim",
+    .routes = sim_routes,
+    .count = sizeof(sim_routes) / sizeof(sim_routes[0]),
+    .check_config = sim_check_config,
+};

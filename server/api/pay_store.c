@@ -13,10 +13,12 @@
  * XADD). A batch of several that the database rejects is retried one
  * notification at a time, so one bad row cannot refuse the others.
  *
- * Owns: the waiting list (in struct server) and each batch's memory (freed
- * when its statement has answered). Items live in their requests' arenas; a
+ * Owns: the waiting list (struct pay_store: the payments-callback module's
+ * per-process state) and each batch's memory (freed when its statement has
+ * answered). Items live in their requests' arenas; a
  * request whose client went away stays alive until done has answered it.
  */
+#include "alloc.h"
 #include "log.h"
 #include "pay_server.h"
 #include "queue_publish.h"
@@ -42,6 +44,36 @@
     "jsonb_build_object('kind', 'event', 'event_id', id) FROM ev RETURNING id, "                   \
     "(payload->>'event_id')::bigint AS event_id) SELECT ev.provider, ev.notify_key, job.id FROM "  \
     "ev JOIN job ON job.event_id = ev.id"
+
+struct pay_store {
+    struct pay_store_item *head, *tail; /* waiting, in arrival order */
+    int waiting, running;               /* waiting; statements running */
+    uint64_t batches, rows;             /* statements sent; notifications in them */
+};
+
+enum { PAY_STORE_M_WAITING, PAY_STORE_M_BATCHES, PAY_STORE_M_ROWS };
+
+const struct api_metric pay_store_metrics[PAY_STORE_NMETRICS] = {
+    {"zikao_payment_notifications_waiting", "",
+     "Verified payment notifications waiting to be stored.", false},
+    {"zikao_payment_store_batches_total", "",
+     "Statements that stored payment notifications (one COMMIT each).", true},
+    {"zikao_payment_store_notifications_total", "",
+     "Payment notifications sent to PostgreSQL in those statements.", true},
+};
+
+static struct pay_store *store_of(struct server *srv)
+{
+    return api_state(srv, &api_payments_callback_module);
+}
+
+static void pay_store_publish(struct server *srv, const struct pay_store *st)
+{
+    const struct api_module *m = &api_payments_callback_module;
+    api_metric_set(srv, m, PAY_STORE_M_WAITING, st->waiting);
+    api_metric_set(srv, m, PAY_STORE_M_BATCHES, (int64_t)st->batches);
+    api_metric_set(srv, m, PAY_STORE_M_ROWS, (int64_t)st->rows);
+}
 
 struct pay_store_batch {
     struct server *srv;
@@ -80,7 +112,7 @@ static void pay_store_answered(void *ud, const struct pg_result *r)
 {
     struct pay_store_batch *b = ud;
     struct server *srv = b->srv;
-    srv->pay_batches--;
+    store_of(srv)->running--;
     if (r->error == PG_ERR_QUERY && b->n > 1) {
         /* One row may be what the database refuses: each on its own. */
         log_msg(LOG_LEVEL_WARNING, NULL,
@@ -153,42 +185,58 @@ static void pay_store_run(struct server *srv, struct pay_store_item **items, int
         pay_store_finish(b, -EAGAIN);
         return;
     }
-    srv->pay_batches++;
-    srv->pay_batch_count++;
-    srv->pay_batch_rows += (uint64_t)n;
+    struct pay_store *st = store_of(srv);
+    st->running++;
+    st->batches++;
+    st->rows += (uint64_t)n;
+    pay_store_publish(srv, st);
 }
 
 /* Starts batches while there is room and something waits. */
 static void pay_store_kick(struct server *srv)
 {
-    while (srv->pay_waiting > 0 && srv->pay_batches < pay_store_max_batches(srv)) {
+    struct pay_store *st = store_of(srv);
+    while (st->waiting > 0 && st->running < pay_store_max_batches(srv)) {
         struct pay_store_item *items[PAY_STORE_MAX_ROWS];
         int n = 0;
-        while (srv->pay_wait_head != NULL && n < PAY_STORE_MAX_ROWS) {
-            struct pay_store_item *it = srv->pay_wait_head;
-            srv->pay_wait_head = it->next;
+        while (st->head != NULL && n < PAY_STORE_MAX_ROWS) {
+            struct pay_store_item *it = st->head;
+            st->head = it->next;
             it->next = NULL;
             items[n++] = it;
         }
-        if (srv->pay_wait_head == NULL)
-            srv->pay_wait_tail = NULL;
-        srv->pay_waiting -= n;
+        if (st->head == NULL)
+            st->tail = NULL;
+        st->waiting -= n;
         pay_store_run(srv, items, n);
     }
+    pay_store_publish(srv, st);
 }
 
 void pay_store_submit(struct server *srv, struct pay_store_item *it)
 {
-    if (srv->pay_waiting >= PAY_STORE_MAX_WAITING) {
+    struct pay_store *st = store_of(srv);
+    if (st->waiting >= PAY_STORE_MAX_WAITING) {
         it->done(it->req, it, -EAGAIN);
         return;
     }
     it->next = NULL;
-    if (srv->pay_wait_tail != NULL)
-        srv->pay_wait_tail->next = it;
+    if (st->tail != NULL)
+        st->tail->next = it;
     else
-        srv->pay_wait_head = it;
-    srv->pay_wait_tail = it;
-    srv->pay_waiting++;
+        st->head = it;
+    st->tail = it;
+    st->waiting++;
     pay_store_kick(srv);
+}
+
+int pay_store_init(struct server *srv, void **state)
+{
+    *state = zk_calloc(1, sizeof(struct pay_store));
+    return 0;
+}
+
+void pay_store_free(struct server *srv, void *state)
+{
+    free(state); /* nothing waits: every request was answered before the loop ended */
 }

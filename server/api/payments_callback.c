@@ -194,7 +194,7 @@ static void alipay_notify(struct http_request *req)
         return;
     }
     nt->key_path = pay_key_path(&req->arena, &req->srv->cfg, PAY_KEY_ALIPAY_PUBLIC);
-    pay_offload(req, alipay_verify, notify_verified, nt);
+    api_offload(req, API_OFFLOAD_PAYMENT, alipay_verify, notify_verified, nt);
 }
 
 /* ---- WeChat ---- */
@@ -278,7 +278,7 @@ static void wechat_notify(struct http_request *req)
     nt->len = req->body_len;
     nt->key_path = pay_key_path(&req->arena, &req->srv->cfg, PAY_KEY_WECHAT_PUBLIC);
     nt->apiv3_path = pay_key_path(&req->arena, &req->srv->cfg, PAY_KEY_WECHAT_APIV3);
-    pay_offload(req, wechat_verify, notify_verified, nt);
+    api_offload(req, API_OFFLOAD_PAYMENT, wechat_verify, notify_verified, nt);
 }
 
 static const struct route callback_routes[] = {
@@ -287,5 +287,11 @@ static const struct route callback_routes[] = {
 };
 
 const struct api_module api_payments_callback_module = {
-    "payments-callback", callback_routes, sizeof(callback_routes) / sizeof(callback_routes[0]),
-    false};
+    .name = "payments-callback",
+    .routes = callback_routes,
+    .count = sizeof(callback_routes) / sizeof(callback_routes[0]),
+    .init = pay_store_init,
+    .free = pay_store_free,
+    .metrics = pay_store_metrics,
+    .nmetrics = PAY_STORE_NMETRICS,
+};

@@ -87,4 +87,7 @@ static const struct route regions_routes[] = {
 };
 
 const struct api_module api_regions_module = {
-    "regions", regions_routes, sizeof(regions_routes) / sizeof(regions_routes[0]), false};
+    .name = "regions",
+    .routes = regions_routes,
+    .count = sizeof(regions_routes) / sizeof(regions_routes[0]),
+};

@@ -179,4 +179,8 @@ static const struct route testing_routes[] = {
 };
 
 const struct api_module api_testing_module = {
-    "testing", testing_routes, sizeof(testing_routes) / sizeof(testing_routes[0]), true};
+    .name = "testing",
+    .routes = testing_routes,
+    .count = sizeof(testing_routes) / sizeof(testing_routes[0]),
+    .test_only = true,
+};

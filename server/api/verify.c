@@ -6,6 +6,7 @@
  */
 #include "verify.h"
 #include "alloc.h"
+#include "api_offload.h"
 #include "api_auth.h"
 #include "captcha.h"
 #include "log.h"
@@ -15,6 +16,7 @@
 #include "sms_provider.h"
 #include "validate.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,8 +47,6 @@ static char *digest3(struct arena *a, const char *x, const char *y, const char *
 /* ---- captcha: issue -------------------------------------------------------- */
 
 struct captcha_work {
-    uv_work_t work;
-    struct http_request *req;
     char id[33];
     char answer[CAPTCHA_MAX + 1];
     uint32_t seed;
@@ -55,18 +55,17 @@ struct captcha_work {
     int rc;
 };
 
-static void captcha_draw(uv_work_t *w)
+static void captcha_draw(void *data)
 {
-    struct captcha_work *cw = w->data;
+    struct captcha_work *cw = data;
     cw->rc = captcha_render(cw->answer, cw->seed, &cw->png, &cw->len);
 }
 
-static void captcha_drawn(uv_work_t *w, int status)
+static void captcha_drawn(struct http_request *req, void *data)
 {
-    struct captcha_work *cw = w->data;
-    struct http_request *req = cw->req;
-    if (status != 0 || cw->rc != 0) {
-        http_respond_error(req, 503, "SERVER_BUSY", "系统繁忙，请稍后再试", NULL);
+    struct captcha_work *cw = data;
+    if (cw->rc != 0) {
+        api_respond_busy(req);
     } else {
         size_t b64len = sodium_base64_ENCODED_LEN(cw->len, sodium_base64_VARIANT_ORIGINAL);
         char *b64 = arena_alloc(&req->arena, b64len);
@@ -81,26 +80,27 @@ static void captcha_drawn(uv_work_t *w, int status)
     free(cw);
 }
 
+struct captcha_store {
+    struct http_request *req;
+    struct captcha_work *cw;
+};
+
 static void captcha_stored(void *ud, redisReply *reply, const char *err)
 {
-    struct captcha_work *cw = ud;
+    struct captcha_store *cs = ud;
     if (err != NULL) {
-        http_respond_error(cw->req, 503, "SERVER_BUSY", "系统繁忙，请稍后再试", NULL);
-        free(cw);
+        api_respond_busy(cs->req);
+        free(cs->cw);
         return;
     }
-    cw->work.data = cw;
-    if (uv_queue_work(cw->req->srv->loop, &cw->work, captcha_draw, captcha_drawn) != 0) {
-        http_respond_error(cw->req, 503, "SERVER_BUSY", "系统繁忙，请稍后再试", NULL);
-        free(cw);
-    }
+    if (api_offload(cs->req, API_OFFLOAD_CAPTCHA, captcha_draw, captcha_drawn, cs->cw) < 0)
+        free(cs->cw);
 }
 
 static void captcha_issue(struct http_request *req)
 {
     struct captcha_work *cw = zk_calloc(1, sizeof(*cw));
     unsigned char raw[16];
-    cw->req = req;
     randombytes_buf(raw, sizeof(raw));
     sodium_bin2hex(cw->id, sizeof(cw->id), raw, sizeof(raw));
     const char *fixed = req->srv->cfg.auth_captcha_fixed;
@@ -112,12 +112,15 @@ static void captcha_issue(struct http_request *req)
     char norm[CAPTCHA_MAX + 1];
     if (captcha_normalise(cw->answer, norm) < 0)
         snprintf(norm, sizeof(norm), "%s", cw->answer);
+    struct captcha_store *cs = arena_calloc(&req->arena, sizeof(*cs));
+    cs->req = req;
+    cs->cw = cw;
     char *key = arena_printf(&req->arena, "zikao:captcha:%s", cw->id);
     char *hash = digest3(&req->arena, "captcha", cw->id, norm);
-    if (redis_command(req->srv->redis, captcha_stored, cw, "SET %s %s EX %d", key, hash,
+    if (redis_command(req->srv->redis, captcha_stored, cs, "SET %s %s EX %d", key, hash,
                       CAPTCHA_TTL) < 0) {
         free(cw);
-        http_respond_error(req, 503, "SERVER_BUSY", "系统繁忙，请稍后再试", NULL);
+        api_respond_busy(req);
     }
 }
 
@@ -141,7 +144,7 @@ static void captcha_checked(void *ud, redisReply *reply, const char *err)
     struct captcha_check *cc = ud;
     struct http_request *req = cc->req;
     if (err != NULL && reply == NULL) {
-        http_respond_error(req, 503, "SERVER_BUSY", "系统繁忙，请稍后再试", NULL);
+        api_respond_busy(req);
         return;
     }
     bool ok = reply != NULL && reply->type == REDIS_REPLY_STRING &&
@@ -172,7 +175,7 @@ void verify_captcha(struct http_request *req, const char *captcha_id, const char
     /* GETDEL: consumed by the first attempt, right or wrong. */
     if (redis_command(req->srv->redis, captcha_checked, cc, "GETDEL zikao:captcha:%s", captcha_id) <
         0)
-        http_respond_error(req, 503, "SERVER_BUSY", "系统繁忙，请稍后再试", NULL);
+        api_respond_busy(req);
 }
 
 /* ---- SMS: send ------------------------------------------------------------------- */
@@ -223,7 +226,7 @@ static void sms_code_stored(void *ud, redisReply *reply, const char *err)
     if (--ss->pending > 0)
         return;
     if (ss->failed) {
-        http_respond_error(req, 503, "SERVER_BUSY", "系统繁忙，请稍后再试", NULL);
+        api_respond_busy(req);
         return;
     }
     char *body = arena_printf(&req->arena,
@@ -253,7 +256,7 @@ static void sms_generate(struct http_request *req)
             sent++;
     }
     if (sent == 0) {
-        http_respond_error(req, 503, "SERVER_BUSY", "系统繁忙，请稍后再试", NULL);
+        api_respond_busy(req);
         return;
     }
     ss->pending = sent;
@@ -278,7 +281,7 @@ static void sms_cooled(void *ud, redisReply *reply, const char *err)
     struct sms_send *ss = ud;
     struct http_request *req = ss->req;
     if (err != NULL && reply == NULL) {
-        http_respond_error(req, 503, "SERVER_BUSY", "系统繁忙，请稍后再试", NULL);
+        api_respond_busy(req);
         return;
     }
     if (reply == NULL || reply->type == REDIS_REPLY_NIL) {
@@ -299,7 +302,7 @@ static void sms_after_captcha(struct http_request *req)
     struct sms_send *ss = req->ctx;
     if (redis_command(req->srv->redis, sms_cooled, ss, "SET zikao:sms:cool:%s 1 EX %d NX",
                       ss->phone, req->srv->cfg.auth_sms_resend_seconds) < 0)
-        http_respond_error(req, 503, "SERVER_BUSY", "系统繁忙，请稍后再试", NULL);
+        api_respond_busy(req);
 }
 
 static void sms_after_ip_limit(struct http_request *req)
@@ -473,5 +476,28 @@ static const struct route verify_routes[] = {
     {"POST", "/api/v1/sms/send", sms_send, 2048, NULL},
 };
 
+static int verify_check_config(const struct zk_config *cfg, char *err, size_t errsz)
+{
+    if (config_is_production(cfg) && cfg->auth_captcha_fixed[0] != '\0') {
+        snprintf(err, errsz,
+                 "[auth] captcha_fixed_answer is for automated tests and is refused "
+                 "when [server] environment = production");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* The loop has ended: no captcha is being drawn; release the caches the
+ * first drawing filled (leak checkers then see a clean process). */
+static void verify_free(struct server *srv, void *state)
+{
+    captcha_shutdown();
+}
+
 const struct api_module api_verify_module = {
-    "verify", verify_routes, sizeof(verify_routes) / sizeof(verify_routes[0]), false};
+    .name = "verify",
+    .routes = verify_routes,
+    .count = sizeof(verify_routes) / sizeof(verify_routes[0]),
+    .check_config = verify_check_config,
+    .free = verify_free,
+};

@@ -546,7 +546,8 @@ def test_signature_checks_beyond_the_crypto_queue_limit_are_refused_with_503(
     out = server.raw(wire, timeout=10)
     assert re.findall(rb"HTTP/1\.1 (\d{3})", out) == [b"200", b"503", b"503", b"503", b"503"]
     assert q1(db, "SELECT count(*) FROM payment_events") == 1
-    assert "signature checks waiting: refused (503)" in server.log()
+    assert "payment piece(s) of work waiting: refused (503)" in server.log()
+    assert h.metric(server, 'zikao_offload_in_flight{kind="payment"}') == 0  # all done
     # The slot is free again once the first check has finished.
     r = post_alipay(server, bodies[1])
     assert (r.status, r.body) == (200, b"success")

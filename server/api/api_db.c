@@ -1,61 +1,15 @@
 /*
- * api_routes.c - collects the route tables of the api/ modules and holds the
- * database helpers every handler uses (see api.h).
+ * api_db.c - the database helpers every handler uses, the JSON body reader
+ * and the busy answer (see api.h).
  */
 #include "api.h"
 #include "log.h"
-#include "pay_server.h"
 #include "server.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-
-extern const struct api_module api_documents_module; /* documents.c */
-
-static const struct api_module *const api_modules[] = {
-    &api_health_module,      &api_openapi_module,           &api_regions_module,
-    &api_verify_module,      &api_accounts_module,          &api_me_module,
-    &api_identity_module,    &api_academic_module,          &api_orders_module,
-    &api_orders_test_module, &api_payments_callback_module, &api_pay_sim_module,
-    &api_documents_module,   &api_testing_module,
-};
-
-struct router *api_build_router(const struct zk_config *cfg, char *err, size_t errsz)
-{
-    struct router *r = router_create();
-    bool testing = strcmp(cfg->environment, "test") == 0;
-    for (size_t m = 0; m < sizeof(api_modules) / sizeof(api_modules[0]); m++) {
-        const struct api_module *mod = api_modules[m];
-        if (mod->test_only && !testing)
-            continue;
-        for (size_t i = 0; i < mod->count; i++) {
-            if (router_add(r, &mod->routes[i], err, errsz) < 0) {
-                router_free(r);
-                return NULL;
-            }
-        }
-    }
-    return r;
-}
-
-int api_check_config(const struct zk_config *cfg, char *err, size_t errsz)
-{
-    if (config_is_production(cfg) && cfg->auth_captcha_fixed[0] != '\0') {
-        snprintf(err, errsz,
-                 "[auth] captcha_fixed_answer is for automated tests and is refused "
-                 "when [server] environment = production");
-        return -EINVAL;
-    }
-    if (config_is_production(cfg) && cfg->pay_simulator) {
-        snprintf(err, errsz,
-                 "[payment] simulator is for development and tests and is refused "
-                 "when [server] environment = production");
-        return -EINVAL;
-    }
-    return 0;
-}
 
 int api_query(struct http_request *req, const char *sql, int n, const char *const *values,
               pg_result_cb cb)
@@ -88,7 +42,7 @@ int api_query_params_for(struct http_request *req, void *ud, const char *sql,
 {
     int rc = pg_query(req->srv->pg, sql, p, cb, ud);
     if (rc == -EAGAIN) {
-        http_respond_error(req, 503, "DATABASE_BUSY", "系统繁忙，请稍后再试", NULL);
+        api_respond_busy(req);
         return -1;
     }
     if (rc < 0) {
@@ -138,4 +92,10 @@ bool api_db_failed(struct http_request *req, const struct pg_result *r)
     log_msg(LOG_LEVEL_ERR, req->id, "database error %s: %s", r->sqlstate, r->message);
     http_respond_error(req, 500, "INTERNAL", "系统内部错误，请稍后再试", NULL);
     return true;
+}
+
+void api_respond_busy(struct http_request *req)
+{
+    http_response_header(req, "Retry-After", "1");
+    http_respond_error(req, 503, "SERVER_BUSY", "系统繁忙，请稍后再试", NULL);
 }
