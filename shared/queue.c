@@ -7,8 +7,16 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *const queue_names[] = {"photo", "face", "payment", "pdf", "noop"};
+const char *const queue_names[] = {QUEUE_PHOTO, QUEUE_FACE, QUEUE_PAYMENT, QUEUE_PDF, QUEUE_NOOP};
 const size_t queue_count = sizeof(queue_names) / sizeof(queue_names[0]);
+
+int queue_known(const char *name)
+{
+    for (size_t i = 0; name != NULL && i < queue_count; i++)
+        if (strcmp(queue_names[i], name) == 0)
+            return 1;
+    return 0;
+}
 
 const unsigned queue_duration_bounds_ms[QUEUE_DURATION_BUCKETS] = {
     5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000};

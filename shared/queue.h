@@ -23,9 +23,19 @@
 #define QUEUE_KEY_MAX   64
 #define QUEUE_FIELD_JOB "job"
 
-/* The queues of zikao, for metrics and operator tools. */
+/* The queues of zikao: the one list. Code names a queue by its macro; a
+ * worker's queue (workers/jobs/job_registry.c) must be one of these, and
+ * test_queue checks that every one of these has a worker's queue. */
+#define QUEUE_PHOTO   "photo"
+#define QUEUE_FACE    "face"
+#define QUEUE_PAYMENT "payment"
+#define QUEUE_PDF     "pdf"
+#define QUEUE_NOOP    "noop" /* tests and benchmarks */
 extern const char *const queue_names[];
 extern const size_t queue_count;
+
+/* True when name is one of queue_names. */
+int queue_known(const char *name);
 
 /* Writes "zikao:q:NAME" into out. Returns 0, or -EINVAL for a bad name. */
 int queue_stream_key(char *out, size_t outsz, const char *queue);

@@ -17,6 +17,7 @@
  * documents can use it when they come.
  */
 #include "api.h"
+#include "queue.h"
 #include "api_auth.h"
 #include "api_txn.h"
 #include "documents.h"
@@ -145,8 +146,8 @@ static void add_job(struct api_txn *tx)
 {
     struct http_request *req = api_txn_request(tx);
     struct doc_req *d = req->ctx;
-    api_txn_add_job(tx, "pdf", arena_printf(&req->arena, "{\"document_id\":%s}", d->document_id),
-                    job_added);
+    api_txn_add_job(tx, QUEUE_PDF,
+                    arena_printf(&req->arena, "{\"document_id\":%s}", d->document_id), job_added);
 }
 
 static void row_inserted(struct api_txn *tx, const struct pg_result *r)

@@ -15,6 +15,7 @@
  * the workers have written every result; it is never `passed` before.
  */
 #include "api.h"
+#include "queue.h"
 #include "api_auth.h"
 #include "api_txn.h"
 #include "api_util.h"
@@ -325,12 +326,12 @@ static void attempt_next_job(struct api_txn *tx, const struct pg_result *r)
     size_t total = json_object_size(photos);
     json_decref(photos);
     if (payload != NULL) {
-        api_txn_add_job(tx, "photo", payload, attempt_next_job);
+        api_txn_add_job(tx, QUEUE_PHOTO, payload, attempt_next_job);
         return;
     }
     if ((size_t)added == total) {
         char *face = arena_printf(&req->arena, "{\"attempt_id\":%" PRId64 "}", d->attempt_id);
-        api_txn_add_job(tx, "face", face, attempt_jobs_added);
+        api_txn_add_job(tx, QUEUE_FACE, face, attempt_jobs_added);
         return;
     }
     attempt_jobs_added(tx, r);

@@ -10,6 +10,7 @@
  * it is paid.
  */
 #include "alloc.h"
+#include "queue.h"
 #include "api_auth.h"
 #include "log.h"
 #include "pay_proto.h"
@@ -281,7 +282,7 @@ static void pay_updated(struct api_txn *tx, const struct pg_result *r)
         json_decref(job);
         char *payload = arena_strdup(&req->arena, text);
         free(text);
-        api_txn_add_job(tx, "payment", payload, pay_job_added);
+        api_txn_add_job(tx, QUEUE_PAYMENT, payload, pay_job_added);
         return;
     }
     api_txn_commit(tx, pay_done);
@@ -545,7 +546,7 @@ static void cancel_updated(struct api_txn *tx, const struct pg_result *r)
          * (and settle it if it was paid meanwhile). */
         char *payload =
             arena_printf(&req->arena, "{\"kind\":\"close\",\"order_no\":\"%s\"}", c->no);
-        api_txn_add_job(tx, "payment", payload, cancel_job_added);
+        api_txn_add_job(tx, QUEUE_PAYMENT, payload, cancel_job_added);
         return;
     }
     api_txn_commit(tx, cancel_committed);

@@ -24,6 +24,7 @@
  * provider does. Signing and verifying run on the thread pool.
  */
 #include "alloc.h"
+#include "queue.h"
 #include "buf.h"
 #include "log.h"
 #include "urlcode.h"
@@ -654,7 +655,7 @@ static void sim_paid(struct api_txn *tx, const struct pg_result *r)
     json_decref(payload);
     char *p = arena_strdup(&req->arena, text);
     free(text);
-    api_txn_add_job(tx, "payment", p, sim_paid_job);
+    api_txn_add_job(tx, QUEUE_PAYMENT, p, sim_paid_job);
 }
 
 static void sim_pay_begun(struct api_txn *tx, const struct pg_result *r)

@@ -21,6 +21,7 @@
 #include "alloc.h"
 #include "log.h"
 #include "pay_server.h"
+#include "queue.h"
 #include "queue_publish.h"
 #include "server.h"
 
@@ -147,7 +148,7 @@ static void pay_store_answered(void *ud, const struct pg_result *r)
         }
     }
     if (njobs > 0 && srv->redis != NULL)
-        queue_publish(srv->redis, "payment", jobs, njobs, NULL, NULL);
+        queue_publish(srv->redis, QUEUE_PAYMENT, jobs, njobs, NULL, NULL);
     pay_store_finish(b, 0);
     pay_store_kick(srv);
 }

@@ -1,6 +1,7 @@
 """Durable jobs: no job lost, none applied twice, through crashes of workers
 and of Redis; dead jobs and their revival; stopping with a job in hand."""
 import os
+import re
 import signal
 import subprocess
 import time
@@ -208,3 +209,12 @@ def test_test_jobs_endpoint_rejects_bad_input(server):
     assert r.status == 422 and r.json()["error"]["field"] == "queue"
     r = server.request("POST", "/api/v1/_test/jobs", body={"queue": "noop", "count": 65})
     assert r.status == 422 and r.json()["error"]["field"] == "count"
+
+
+def test_the_queues_workers_consume_are_the_one_list_the_server_knows(server):
+    out = subprocess.run([h.binary("zikao-worker"), "--list-queues"], capture_output=True,
+                         text=True, check=True).stdout
+    consumed = {q.strip() for q in out.split() if q.strip()}
+    metrics = server.get("/metrics").body.decode()
+    known = set(re.findall(r'^zikao_jobs_oldest_seconds\{queue="([a-z_-]+)"\}', metrics, re.M))
+    assert consumed == known and "photo" in known, (consumed, known)

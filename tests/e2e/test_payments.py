@@ -97,6 +97,7 @@ class Session:
         r = server.request("POST", "/api/v1/_test/session", body={"candidate_id": candidate_id})
         assert r.status == 201, r
         self.server = server
+        self.candidate_id = candidate_id
         self.cookie = r.header("Set-Cookie").split(";", 1)[0]
         self.csrf = r.json()["csrf_token"]
 
@@ -868,3 +869,32 @@ def test_simulator_refuses_unsigned_merchant_requests(pserver):
     assert r.status == 200
     assert json.loads(r.body)["alipay_trade_query_response"]["sub_code"] == \
         "isv.invalid-signature"
+
+
+# ---- what becomes of a subject: the flow's hooks (order_purposes) ---------------------------
+
+def test_the_purpose_registry_runs_the_flows_hooks_when_an_order_is_paid_or_closed(
+        pserver, db, keydir, pworker):
+    # A flow registers what becomes of its subject, in its own migration; here
+    # the demo purpose gets a closed hook too, recording into a table of its own.
+    q(db, "CREATE TABLE flow_log (subject text, order_no text, what text)")
+    q(db, "GRANT ALL ON flow_log TO zikao")
+    q(db, "CREATE FUNCTION flow_closed(s text, n text) RETURNS void LANGUAGE sql AS "
+          "$$ INSERT INTO flow_log VALUES (s, n, 'closed') $$")
+    q(db, "UPDATE order_purposes SET on_closed = 'flow_closed' WHERE purpose = 'demo'")
+    s, paying = paying_order(pserver, db)  # paid through the provider and the payment worker
+    body = alipay_body(load_key(os.path.join(keydir, "alipay_private.pem")), paying)
+    assert post_alipay(pserver, body).body == b"success"
+    pworker(pserver)
+    wait_state(db, paying["order_no"], "paid")
+    assert q1(db, "SELECT paid_order FROM payment_demo_subjects WHERE subject = %s",
+              paying["subject"]) == paying["order_no"]
+    o = demo_order(pserver, s.candidate_id)  # cancelled through the API before paying
+    r = s.post(f"/api/v1/me/orders/{o['order_no']}/cancel", {})
+    assert r.status == 200, r
+    assert q(db, "SELECT subject, order_no, what FROM flow_log") == \
+        [(o["subject"], o["order_no"], "closed")]
+    with pytest.raises(Exception):  # an order names a purpose someone registered
+        q(db, "INSERT INTO orders (order_no, candidate_id, purpose, subject, description, "
+              "amount_fen, refundable, expires_at) VALUES ('ZK00000000AAAAAAAAAAAAAAAA', %s, "
+              "'bogus', 'x', 'x', 1, false, now())", s.candidate_id)

@@ -16,6 +16,7 @@
  *         have no result yet, then settles the attempt (identity.h).
  */
 #include "identity.h"
+#include "queue.h"
 #include "job.h"
 #include "log.h"
 
@@ -272,7 +273,7 @@ static int face_dead(struct job_ctx *ctx, struct job *job, PGconn *conn)
 }
 
 const struct job_queue job_queue_face = {
-    .name = "face",
+    .name = QUEUE_FACE,
     .run = face_run,
     .commit = face_commit,
     .on_dead = face_dead,

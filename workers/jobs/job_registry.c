@@ -1,8 +1,10 @@
 /*
  * job_registry.c - the table of queues this zikao-worker can consume.
- * Adding a queue: define its struct job_queue in its folder and list it here.
+ * Adding a queue: name it in shared/queue.h (the one list of queue names),
+ * define its struct job_queue in its folder and list it here.
  */
 #include "job.h"
+#include "queue.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -19,7 +21,7 @@ static const struct job_queue *const job_queues[] = {
 const struct job_queue *job_queue_find(const char *name)
 {
     for (size_t i = 0; i < sizeof(job_queues) / sizeof(job_queues[0]); i++)
-        if (strcmp(job_queues[i]->name, name) == 0)
+        if (strcmp(job_queues[i]->name, name) == 0 && queue_known(name))
             return job_queues[i];
     return NULL;
 }

@@ -644,11 +644,7 @@ static void keeper_purge_files(struct worker *w)
         "files_unreferenced WHERE since < now() - make_interval(hours => $1::int) ORDER BY since "
         "LIMIT 1000 FOR UPDATE SKIP LOCKED) RETURNING file_id) "
         "DELETE FROM files f USING due WHERE f.id = due.file_id "
-        "AND NOT EXISTS (SELECT 1 FROM identity_photos x WHERE x.file_id = f.id) "
-        "AND NOT EXISTS (SELECT 1 FROM identity_photo_checks x WHERE x.file_id = f.id) "
-        "AND NOT EXISTS (SELECT 1 FROM documents x WHERE x.file_id = f.id) "
-        "AND NOT EXISTS (SELECT 1 FROM identity_attempts a, jsonb_each(a.photos) e WHERE "
-        "a.candidate_id = f.candidate_id AND e.value #>> '{}' = f.id::text)",
+        "AND NOT EXISTS (SELECT 1 FROM file_references r WHERE r.file_id = f.id)",
         1, v);
     if (p == NULL)
         return;

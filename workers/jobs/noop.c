@@ -7,6 +7,7 @@
  *           "fail_attempts": K (fail the first K attempts)}
  */
 #include "job.h"
+#include "queue.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -46,7 +47,7 @@ static int noop_commit(struct job_ctx *ctx, struct job *job, PGconn *conn)
 }
 
 const struct job_queue job_queue_noop = {
-    .name = "noop",
+    .name = QUEUE_NOOP,
     .run = noop_run,
     .commit = noop_commit,
 };

@@ -37,29 +37,6 @@ static int exec1(PGconn *c, char *err, size_t errsz, const char *sql, int n, con
     return 0;
 }
 
-/* What a paid subject becomes, per purpose, in the transaction that marks
- * its order paid. $1 subject, $2 order number. */
-static const struct {
-    const char *purpose;
-    const char *sql;
-} paid_subject_sql[] = {
-    {"demo", "UPDATE payment_demo_subjects SET paid_order = $2, paid_at = now() WHERE subject = "
-             "$1 AND paid_at IS NULL"},
-    /* graduation, course_registration: their flows add their statement here. */
-};
-
-static int subject_paid(PGconn *c, const char *purpose, const char *subject, const char *no,
-                        char *err, size_t errsz)
-{
-    for (size_t i = 0; i < sizeof(paid_subject_sql) / sizeof(paid_subject_sql[0]); i++) {
-        if (strcmp(paid_subject_sql[i].purpose, purpose) == 0) {
-            const char *v[] = {subject, no};
-            return exec1(c, err, errsz, paid_subject_sql[i].sql, 2, v);
-        }
-    }
-    return 0;
-}
-
 static int alert(PGconn *c, const char *kind, const char *order_no, const char *event_id,
                  const char *detail, char *err, size_t errsz)
 {
@@ -204,9 +181,7 @@ int pay_event_apply(PGconn *c, const struct zk_config *cfg, const char *event_id
                                 2, u);
                 if (r == NULL)
                     goto done;
-                PQclear(r);
-                if (subject_paid(c, purpose, subject, no, err, errsz) < 0)
-                    goto done;
+                PQclear(r); /* what becomes of the subject: order_purposes (0012) */
                 out = "applied";
                 if (late) {
                     snprintf(detail, sizeof(detail), "paid after the order was closed");

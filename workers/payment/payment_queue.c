@@ -21,6 +21,7 @@
  * provider client (curl). HTTP happens in run, never inside a transaction.
  */
 #include "alloc.h"
+#include "queue.h"
 #include "job.h"
 #include "job_sync.h"
 #include "log.h"
@@ -273,7 +274,7 @@ static int pay_commit(struct job_ctx *ctx, struct job *job, PGconn *conn)
 }
 
 const struct job_queue job_queue_payment = {
-    .name = "payment",
+    .name = QUEUE_PAYMENT,
     .run = pay_run,
     .commit = pay_commit,
     .max_attempts = PAY_JOB_MAX_ATTEMPTS,

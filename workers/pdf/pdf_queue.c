@@ -24,6 +24,7 @@
  * are released when the thread ends.
  */
 #include "alloc.h"
+#include "queue.h"
 #include "doc_render.h"
 #include "job.h"
 #include "job_sync.h"
@@ -262,7 +263,7 @@ static int pdf_dead(struct job_ctx *ctx, struct job *job, PGconn *conn)
 }
 
 const struct job_queue job_queue_pdf = {
-    .name = "pdf",
+    .name = QUEUE_PDF,
     .run = pdf_run,
     .commit = pdf_commit,
     .on_dead = pdf_dead,

@@ -16,6 +16,7 @@
  * dead for an operator): it is never the candidate's fault.
  */
 #include "identity.h"
+#include "queue.h"
 #include "job.h"
 #include "log.h"
 
@@ -209,7 +210,7 @@ static int photo_dead(struct job_ctx *ctx, struct job *job, PGconn *conn)
 }
 
 const struct job_queue job_queue_photo = {
-    .name = "photo",
+    .name = QUEUE_PHOTO,
     .run = photo_run,
     .commit = photo_commit,
     .on_dead = photo_dead,
