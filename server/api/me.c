@@ -31,9 +31,8 @@
 static const char *me_window_kinds(struct http_request *req)
 {
     char kinds[512];
-    if (window_kinds_join(kinds, sizeof(kinds), ",") < 0)
-        kinds[0] = '\0'; /* cannot happen with this list; shows no window rather than any */
-    return arena_printf(&req->arena, "{%s}", kinds);
+    (void)window_kinds_pg_array(kinds, sizeof(kinds), WINDOW_KINDS_KIND); /* "{}" if too long */
+    return arena_strdup(&req->arena, kinds);
 }
 
 struct me {

@@ -369,7 +369,7 @@ def test_windows_are_public_and_say_whether_open(server, db):
     assert r.status == 200
     items = {w["kind"]: w for w in r.json()["items"]}
     assert items["graduation"]["open"] is True
-    assert items["graduation"]["name"] == "毕业申请"
+    assert items["graduation"]["name"] == "2026年下半年毕业申请"  # its term's window
 
 
 # ---- enrolled candidates: activation -------------------------------------------------
