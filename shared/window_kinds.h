@@ -5,8 +5,8 @@
  * A window is an instance (the `windows` table, schema/0011): a kind, a term,
  * a name and its dates, edited with `zikaoctl windows`. Which kinds exist is
  * code: the flows that check a window name its kind, so zikaoctl refuses a
- * kind not listed here and the API shows candidates only these. The
- * database keeps the same list in the CHECK windows_kind_term
+ * kind not listed here and the API shows candidates exactly these, in this
+ * order. The database keeps the same list in the CHECK windows_kind_term
  * (schema/0011_window_instances.sql); a test proves the two agree, so a new
  * kind is one more entry in window_kinds.c and a migration that widens that
  * CHECK.

@@ -1,8 +1,9 @@
 """Business windows are instances: one row per kind and term (the sitting or
 half-year), never two of a kind at once. Migration 0011 turns 0003's one row
 per kind into the windows of their terms; `zikaoctl windows` creates, edits,
-lists and deletes them with sentences for every refusal; `zikaoctl status`
-prints the open ones."""
+lists and deletes them with sentences for every refusal; GET /api/v1/windows
+shows, per kind of the list, the window open now and the next one; `zikaoctl
+status` prints the open ones."""
 import datetime
 import os
 import re
@@ -309,6 +310,52 @@ def test_windows_set_says_what_replaced_it(ctl):
     r = ctl("windows", "set", "graduation", "2030-01-02 09:00", "2030-01-20 17:00")
     assert r.returncode == 2
     assert "windows create KIND TERM START END" in r.stderr and "windows edit ID" in r.stderr
+
+
+# ---- GET /api/v1/windows -------------------------------------------------------------------
+
+def test_windows_show_each_kind_with_the_window_open_now_and_the_next(server, db):
+    h.q(db, "DELETE FROM windows")
+    window(db, "exemption", "2098-1", "now() - interval '30 days'", "now() - interval '20 days'")
+    current = window(db, "exemption", "2098-2", "now() - interval '1 day'",
+                     "now() + interval '2 days'", name="2098年下半年免考申请")
+    following = window(db, "exemption", "2099-1", "now() + interval '10 days'",
+                       "now() + interval '20 days'")
+    window(db, "exemption", "2099-2", "now() + interval '30 days'", "now() + interval '40 days'")
+    grad = window(db, "graduation", "2099-1", "now() + interval '5 days'",
+                  "now() + interval '6 days'")
+    window(db, "ticket_printing", "2098-04", "now() - interval '3 days'",
+           "now() - interval '1 second'")  # just closed: neither current nor next
+    r = server.get("/api/v1/windows")
+    assert r.status == 200 and r.header("Cache-Control") == "no-store"
+    items = r.json()["items"]
+    assert [i["kind"] for i in items] == KINDS  # every kind of the list, in its order
+    by = {i["kind"]: i for i in items}
+    starts, ends = h.q(db, "SELECT zk_ts(starts_at), zk_ts(ends_at) FROM windows WHERE id = %s",
+                       current)[0]
+    assert by["exemption"]["name"] == "免考申请"
+    assert by["exemption"]["current"] == {
+        "id": current, "kind": "exemption", "name": "2098年下半年免考申请", "term": "2098-2",
+        "starts_at": starts, "ends_at": ends, "open": True}
+    assert ISO.match(starts) and ISO.match(ends)
+    assert by["exemption"]["next"]["id"] == following
+    assert by["exemption"]["next"]["open"] is False and by["exemption"]["next"]["term"] == "2099-1"
+    assert by["graduation"]["current"] is None and by["graduation"]["next"]["id"] == grad
+    assert by["ticket_printing"] == {"kind": "ticket_printing", "name": "准考证打印",
+                                     "current": None, "next": None}
+    assert by["results_publication"]["name"] == "当次成绩查询"
+
+
+def test_a_window_is_open_from_its_start_until_its_end(server, db):
+    h.q(db, "DELETE FROM windows")
+    w = window(db, "graduation", "2098-2", "now() - interval '1 second'",
+               "now() + interval '1 hour'")
+    by = {i["kind"]: i for i in server.get("/api/v1/windows").json()["items"]}
+    assert by["graduation"]["current"]["id"] == w and by["graduation"]["current"]["open"] is True
+    h.q(db, "UPDATE windows SET starts_at = now() - interval '1 hour', ends_at = now() "
+            "WHERE id = %s", w)
+    by = {i["kind"]: i for i in server.get("/api/v1/windows").json()["items"]}
+    assert by["graduation"]["current"] is None and by["graduation"]["next"] is None
 
 
 # ---- zikaoctl status -----------------------------------------------------------------------
