@@ -80,3 +80,9 @@ def test_demo_data_loads_twice_and_the_demo_login_works(pg, database, redis_serv
     assert r.status == 200, r
     me = c.get("/api/v1/me").json()
     assert me["name"] == "王小明" and me["identity"]["state"] == "verified"
+    # whatever the day, the demo shows windows open and windows to come
+    windows = {w["kind"]: w for w in me["windows"]}
+    assert windows["exemption"]["current"]["open"] is True
+    assert windows["graduation"]["current"]["open"] is True
+    for kind in ("theory_registration", "ticket_printing", "results_publication"):
+        assert windows[kind]["next"] is not None, kind

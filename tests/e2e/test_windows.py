@@ -3,7 +3,7 @@ half-year), never two of a kind at once. Migration 0011 turns 0003's one row
 per kind into the windows of their terms; `zikaoctl windows` creates, edits,
 lists and deletes them with sentences for every refusal; GET /api/v1/windows
 shows, per kind of the list, the window open now and the next one; `zikaoctl
-status` prints the open ones."""
+status` prints the open ones; the demo data places windows around today."""
 import datetime
 import os
 import re
@@ -373,3 +373,45 @@ def test_status_prints_the_open_windows_with_kind_and_term(pg, database, redis_s
                      r"\d{4}-\d\d-\d\d \d\d:\d\d \+08:00$", out, re.M), out
     assert re.search(r"^\s+open: 2098年下半年毕业申请 \(graduation 2098-2\) until ", out, re.M), out
     assert re.search(r"^\s+next: 2099年上半年免考申请 \(exemption 2099-1\) opens ", out, re.M), out
+
+
+# ---- demo data -----------------------------------------------------------------------------
+
+def load_demo_windows(pg, database):
+    """Runs schema/data/demo/windows.sql in a session of its own, as scripts/demo-data does."""
+    with open(os.path.join(h.SOURCE, "schema/data/demo/windows.sql")) as f:
+        sql = f.read()
+    c = pg.connect(database)
+    with c.cursor() as cur:
+        cur.execute(sql)
+    c.close()
+
+
+def test_demo_windows_open_now_and_to_come_beside_the_windows_already_there(pg, database, db):
+    h.q(db, "DELETE FROM windows")
+    kept = window(db, "exemption", "2098-1", "now() - interval '1 day'",
+                  "now() + interval '1 day'")
+    soon = window(db, "graduation", "2099-1", "now() + interval '3 days'",
+                  "now() + interval '10 days'")
+    load_demo_windows(pg, database)
+    rows = h.q(db, "SELECT id, kind, term, name, starts_at <= now() AND now() < ends_at, "
+                   "starts_at > now() FROM windows ORDER BY kind, starts_at")
+    load_demo_windows(pg, database)  # idempotent
+    assert h.q(db, "SELECT id, kind, term, name, starts_at <= now() AND now() < ends_at, "
+                   "starts_at > now() FROM windows ORDER BY kind, starts_at") == rows
+    # exemption was open already: kept as it was, no demo window beside it
+    assert [r[0] for r in rows if r[1] == "exemption"] == [kept]
+    # graduation opens now, for this half-year, and closes when the next one opens
+    today = datetime.datetime.now(BEIJING).date()
+    half = f"{today.year}-{1 if today.month <= 6 else 2}"
+    grad = [r for r in rows if r[1] == "graduation" and r[4]]
+    assert len(grad) == 1 and grad[0][2] == half, rows
+    assert grad[0][3] == f"{today.year}年{'上' if half.endswith('1') else '下'}半年毕业申请"
+    assert h.q1(db, "SELECT ends_at = (SELECT starts_at FROM windows WHERE id = %s) FROM windows "
+                    "WHERE id = %s", soon, grad[0][0]) is True
+    # the next sitting's windows are to come, named by its month
+    for kind in ("theory_registration", "practical_registration", "ticket_printing",
+                 "results_publication"):
+        future = [r for r in rows if r[1] == kind]
+        assert len(future) == 1 and future[0][5] and re.match(r"^\d{4}-(04|10)$", future[0][2]), \
+            (kind, rows)
