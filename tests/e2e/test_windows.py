@@ -237,6 +237,12 @@ def test_edit_changes_dates_and_name_by_id(ctl, db):
     assert h.q(db, "SELECT name, zk_ts(starts_at), zk_ts(ends_at), updated_at > created_at "
                    "FROM windows WHERE id = %s", wid) == [
         ("免考（延长）", "2030-02-20T09:00:00+08:00", "2030-03-15T17:00:00+08:00", True)]
+    # a new name alone leaves the times exactly as they were, to the microsecond
+    other = window(db, "graduation", "2098-1", "now() + interval '1.234567 s'",
+                   "now() + interval '1 day 0.5 s'")
+    before = h.q(db, "SELECT starts_at, ends_at FROM windows WHERE id = %s", other)
+    assert ctl("windows", "edit", str(other), "--name", "毕业申请").returncode == 0
+    assert h.q(db, "SELECT starts_at, ends_at FROM windows WHERE id = %s", other) == before
 
 
 def test_edit_refuses_an_inverted_or_overlapping_window_and_changes_nothing(ctl, db):

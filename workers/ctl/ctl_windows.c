@@ -338,9 +338,11 @@ static int windows_edit(struct ctl *ctl, int argc, char **argv)
         snprintf(c.ends, sizeof(c.ends), "%s", PQgetvalue(old, 0, 5));
     PQclear(old);
 
-    const char *v[] = {c.id, c.starts, c.ends, name};
+    /* A time not given is left exactly as it is (c's copy is for messages). */
+    const char *v[] = {c.id, start != NULL ? c.starts : NULL, end != NULL ? c.ends : NULL, name};
     PGresult *r = ctl_try(ctl,
-                          "UPDATE windows SET starts_at = $2, ends_at = $3, name = coalesce($4, "
+                          "UPDATE windows SET starts_at = coalesce($2::timestamptz, starts_at), "
+                          "ends_at = coalesce($3::timestamptz, ends_at), name = coalesce($4, "
                           "name), updated_at = now() WHERE id = $1 RETURNING " WINDOWS_COLUMNS,
                           4, v);
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
