@@ -6,8 +6,8 @@
  *   PATCH /api/v1/me            e-mail and address
  *   POST  /api/v1/me/phone      a new phone, proven by an SMS code sent to it
  *   POST  /api/v1/me/password   old + new password; ends the other sessions
- *   GET   /api/v1/windows       the windows: kind, name, start, end, open now (only
- *                               the kinds of shared/window_kinds.c)
+ *   GET   /api/v1/windows       per kind of shared/window_kinds.c: the window open now
+ *                               and the next one (id, name, term, start, end, open)
  */
 #include "api.h"
 #include "api_auth.h"
@@ -20,20 +20,44 @@
 #include <inttypes.h>
 #include <string.h>
 
-/* The windows of the listed kinds (window_kinds.h); KINDS is the parameter
- * ("$3") that holds me_window_kinds(). */
-#define WINDOWS_JSON_SQL(KINDS)                                                                    \
-    "coalesce((SELECT json_agg(json_build_object('kind', kind, 'name', name, 'starts_at', "        \
-    "zk_ts(starts_at), 'ends_at', zk_ts(ends_at), 'open', now() >= starts_at AND now() < "         \
-    "ends_at) ORDER BY starts_at, kind) FROM windows WHERE kind = ANY (" KINDS "::text[])), '[]')"
+/* A row w of windows as the API shows a window. */
+#define WINDOW_JSON_SQL                                                                            \
+    "json_build_object('id', w.id, 'kind', w.kind, 'name', w.name, 'term', w.term, 'starts_at', "  \
+    "zk_ts(w.starts_at), 'ends_at', zk_ts(w.ends_at), 'open', w.starts_at <= now() AND now() < "   \
+    "w.ends_at)"
 
-/* The window kinds as a PostgreSQL text[] literal, in the request's arena. */
-static const char *me_window_kinds(struct http_request *req)
+/* The window of kind k.kind open now: as windows of one kind never overlap,
+ * the last to have started, if it has not ended. Null if none. */
+#define WINDOW_CURRENT_SQL                                                                         \
+    "(SELECT " WINDOW_JSON_SQL " FROM (SELECT * FROM windows l WHERE l.kind = k.kind AND "         \
+    "l.starts_at <= now() ORDER BY l.starts_at DESC LIMIT 1) w WHERE w.ends_at > now())"
+
+/* The window of kind k.kind that opens next. Null if none. */
+#define WINDOW_NEXT_SQL                                                                            \
+    "(SELECT " WINDOW_JSON_SQL " FROM windows w WHERE w.kind = k.kind AND w.starts_at > now() "    \
+    "ORDER BY w.starts_at LIMIT 1)"
+
+/*
+ * The windows candidates see (GET /windows, GET /me): for each kind of the
+ * list (window_kinds.h), in its order, {kind, name, current, next}. KINDS
+ * and NAMES are the parameters ("$3", "$4") that hold me_window_kinds()'s
+ * arrays. current and next are one probe of windows_kind_starts_idx each.
+ */
+#define WINDOWS_JSON_SQL(KINDS, NAMES)                                                             \
+    "coalesce((SELECT json_agg(json_build_object('kind', k.kind, 'name', k.name, "                 \
+    "'current', " WINDOW_CURRENT_SQL ", 'next', " WINDOW_NEXT_SQL                                  \
+    ") ORDER BY k.pos) FROM unnest(" KINDS "::text[], " NAMES                                      \
+    "::text[]) WITH ORDINALITY AS k (kind, name, pos)), '[]')"
+
+/* The listed window kinds' identifiers and names as PostgreSQL text[]
+ * literals, in the request's arena. */
+static void me_window_kinds(struct http_request *req, const char **kinds, const char **names)
 {
-    char kinds[512];
-    if (window_kinds_join(kinds, sizeof(kinds), ",") < 0)
-        kinds[0] = '\0'; /* cannot happen with this list; shows no window rather than any */
-    return arena_printf(&req->arena, "{%s}", kinds);
+    char buf[1024];
+    (void)window_kinds_pg_array(buf, sizeof(buf), WINDOW_KINDS_KIND); /* "{}" if too long */
+    *kinds = arena_strdup(&req->arena, buf);
+    (void)window_kinds_pg_array(buf, sizeof(buf), WINDOW_KINDS_NAME);
+    *names = arena_strdup(&req->arena, buf);
 }
 
 struct me {
@@ -75,14 +99,14 @@ static void me_loaded(void *ud, const struct pg_result *r)
     http_respond_json(req, 200, obj);
 }
 
-#define ME_WINDOWS_SQL WINDOWS_JSON_SQL("$3")
+#define ME_WINDOWS_SQL WINDOWS_JSON_SQL("$3", "$4")
 
 static void me_get_authed(struct http_request *req, const struct api_session *s)
 {
     struct me *m = me_of(req, s);
     const char *reveal = http_query_get(req, "reveal");
-    const char *values[] = {m->idtext, reveal && strcmp(reveal, "1") == 0 ? "t" : "f",
-                            me_window_kinds(req)};
+    const char *values[] = {m->idtext, reveal && strcmp(reveal, "1") == 0 ? "t" : "f", NULL, NULL};
+    me_window_kinds(req, &values[2], &values[3]);
     api_query(
         req,
         "SELECT json_build_object("
@@ -106,7 +130,7 @@ static void me_get_authed(struct http_request *req, const struct api_session *s)
         " 'windows', " ME_WINDOWS_SQL ")::text "
         "FROM candidates c JOIN regions d ON d.code = c.district "
         "LEFT JOIN regions p ON p.code = d.parent WHERE c.id = $1",
-        3, values, me_loaded);
+        4, values, me_loaded);
 }
 
 static void me_get(struct http_request *req)
@@ -341,9 +365,10 @@ static void windows_loaded(void *ud, const struct pg_result *r)
 
 static void windows_get(struct http_request *req)
 {
-    const char *values[] = {me_window_kinds(req)};
-    api_query(req, "SELECT json_build_object('items', " WINDOWS_JSON_SQL("$1") ")::text", 1, values,
-              windows_loaded);
+    const char *values[2];
+    me_window_kinds(req, &values[0], &values[1]);
+    api_query(req, "SELECT json_build_object('items', " WINDOWS_JSON_SQL("$1", "$2") ")::text", 2,
+              values, windows_loaded);
 }
 
 static const struct route me_routes[] = {

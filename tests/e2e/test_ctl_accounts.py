@@ -1,5 +1,5 @@
-"""Operator commands for accounts: windows, importing enrolled candidates,
-manual verification, and the demo data script."""
+"""Operator commands for accounts: importing enrolled candidates, manual
+verification, and the demo data script (windows: test_windows.py)."""
 import os
 import re
 import subprocess
@@ -13,91 +13,6 @@ def ctl(pg, database, redis_server, *args, stdin=None):
                 "ZIKAO_REDIS_PORT": str(redis_server.port)})
     return subprocess.run([h.binary("zikaoctl"), *args], env=env, capture_output=True, text=True,
                           input=stdin)
-
-
-def windows_seen(server):
-    return {w["kind"]: w for w in server.get("/api/v1/windows").json()["items"]}
-
-
-def test_windows_set_and_list(pg, database, redis_server, server):
-    r = ctl(pg, database, redis_server, "windows", "set", "graduation", "2030-01-02 09:00",
-            "2030-01-20 17:00")
-    assert r.returncode == 0 and "2030-01-02T09:00:00+08:00" in r.stdout
-    r = ctl(pg, database, redis_server, "windows", "set", "exemption", "2030-02-01T01:00:00Z",
-            "2030-02-02", "--name", "2030年免考申请")
-    assert r.returncode == 0
-    items = windows_seen(server)
-    assert items["graduation"]["starts_at"] == "2030-01-02T09:00:00+08:00"
-    assert items["exemption"]["name"] == "2030年免考申请" and items["exemption"]["open"] is False
-    assert items["exemption"]["starts_at"] == "2030-02-01T09:00:00+08:00"
-    assert items["exemption"]["ends_at"] == "2030-02-02T00:00:00+08:00"  # a date is Beijing's
-    r = ctl(pg, database, redis_server, "windows", "list")
-    assert r.returncode == 0 and "2030年免考申请" in r.stdout
-    assert "not a window kind" not in r.stdout  # the seeded windows are the listed kinds
-
-
-def test_windows_set_refuses_a_kind_not_in_the_list_and_names_the_kinds(pg, database,
-                                                                        redis_server, server):
-    r = ctl(pg, database, redis_server, "windows", "set", "bogus", "2030-02-01 09:00",
-            "2030-02-02 09:00")
-    assert r.returncode == 2
-    assert "bogus" in r.stderr and "graduation" in r.stderr and "theory_registration" in r.stderr
-    assert "bogus" not in windows_seen(server)
-
-
-def test_windows_set_with_the_end_before_the_start_says_so_in_a_sentence(pg, database,
-                                                                         redis_server, server):
-    before = windows_seen(server)["graduation"]
-    r = ctl(pg, database, redis_server, "windows", "set", "graduation", "2030-02-02 09:00",
-            "2030-02-01 09:00")
-    assert r.returncode == 2
-    assert "must end after it starts" in r.stderr and "constraint" not in r.stderr, r.stderr
-    r = ctl(pg, database, redis_server, "windows", "set", "graduation", "2030-02-31 09:00",
-            "2030-03-01 09:00")
-    assert r.returncode == 2
-    assert "'2030-02-31 09:00' is not a time" in r.stderr and "syntax" not in r.stderr, r.stderr
-    assert windows_seen(server)["graduation"] == before
-
-
-def test_windows_delete_removes_a_window_nothing_refers_to(pg, database, redis_server, server):
-    r = ctl(pg, database, redis_server, "windows", "delete", "exemption")
-    assert r.returncode == 0, r.stderr
-    assert "exemption" not in windows_seen(server)
-    r = ctl(pg, database, redis_server, "windows", "delete", "exemption")
-    assert r.returncode == 1 and "no window exemption" in r.stderr
-    # set again, it takes its name from the list
-    r = ctl(pg, database, redis_server, "windows", "set", "exemption", "2030-09-01 09:00",
-            "2030-09-10 17:00")
-    assert r.returncode == 0
-    assert windows_seen(server)["exemption"]["name"] == "免考申请"
-
-
-def test_windows_delete_refuses_a_window_that_rows_refer_to(pg, database, redis_server, server):
-    c = pg.connect(database)
-    with c.cursor() as cur:  # as applications will when they name their window
-        cur.execute("CREATE TABLE window_users (kind text REFERENCES windows (kind))")
-        cur.execute("INSERT INTO window_users VALUES ('graduation')")
-    c.close()
-    r = ctl(pg, database, redis_server, "windows", "delete", "graduation")
-    assert r.returncode == 1
-    assert "cannot be deleted" in r.stderr and "window_users" in r.stderr, r.stderr
-    assert "violates" not in r.stderr
-    assert "graduation" in windows_seen(server)
-
-
-def test_a_window_of_an_unlisted_kind_is_not_shown_and_can_be_deleted(pg, database, redis_server,
-                                                                      server):
-    c = pg.connect(database)
-    with c.cursor() as cur:  # left by an older zikaoctl that took any kind
-        cur.execute("INSERT INTO windows (kind, name, starts_at, ends_at) VALUES ('bogus', "
-                    "'bogus', now() - interval '1 day', now() + interval '1 day')")
-    c.close()
-    assert "bogus" not in windows_seen(server)
-    r = ctl(pg, database, redis_server, "windows", "list")
-    assert re.search(r"^bogus .*not a window kind", r.stdout, re.M), r.stdout
-    r = ctl(pg, database, redis_server, "windows", "delete", "bogus")
-    assert r.returncode == 0, r.stderr
-    assert "bogus" not in ctl(pg, database, redis_server, "windows", "list").stdout
 
 
 def test_import_reports_every_rejected_line_and_writes_nothing(pg, database, redis_server,
@@ -165,3 +80,9 @@ def test_demo_data_loads_twice_and_the_demo_login_works(pg, database, redis_serv
     assert r.status == 200, r
     me = c.get("/api/v1/me").json()
     assert me["name"] == "王小明" and me["identity"]["state"] == "verified"
+    # whatever the day, the demo shows windows open and windows to come
+    windows = {w["kind"]: w for w in me["windows"]}
+    assert windows["exemption"]["current"]["open"] is True
+    assert windows["graduation"]["current"]["open"] is True
+    for kind in ("theory_registration", "ticket_printing", "results_publication"):
+        assert windows[kind]["next"] is not None, kind

@@ -20,7 +20,7 @@ struct ctl_command {
 static const struct ctl_command ctl_commands[] = {
     {"migrate", ctl_migrate, "apply pending schema migrations (--status: list them)"},
     {"academic", ctl_academic, "import --kind KIND FILE [--dry-run] | audit --candidate ID ..."},
-    {"windows", ctl_windows, "list | set KIND START END [--name NAME] | delete KIND: windows"},
+    {"windows", ctl_windows, "kinds | list | create KIND TERM START END | edit ID | delete ID"},
     {"candidates", ctl_candidates, "import FILE [--dry-run] | verify ID | set-password ID"},
     {"jobs", ctl_jobs, "stats | list --state S | show ID | retry ID|--all-dead | enqueue Q"},
     {"status", ctl_status, "servers, workers and queues, PostgreSQL, Redis, open windows"},

@@ -3,7 +3,7 @@
  * glance. Server processes (the records they keep in Redis, instances.h),
  * workers and depth per queue (the consumer group from XINFO CONSUMERS, the
  * jobs table through ctl_jobs_queue_stats), PostgreSQL, Redis, and the
- * business windows open now.
+ * business windows open now (each with its kind and term), or the next one.
  *
  * Every part is read independently: with PostgreSQL or Redis down the rest
  * is still shown. Lines that need attention start with "!". Exit status: 0,
@@ -444,12 +444,13 @@ static void status_windows(struct status *st)
         printf("no windows table yet\n");
         return;
     }
-    PGresult *r = ctl_exec(
-        st->ctl,
-        "SELECT kind, name, to_char(starts_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'),"
-        " to_char(ends_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'),"
-        " starts_at <= now() FROM windows WHERE ends_at > now() ORDER BY starts_at, kind",
-        0, NULL);
+    PGresult *r =
+        ctl_exec(st->ctl,
+                 "SELECT kind || ' ' || term, name,"
+                 " to_char(starts_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'),"
+                 " to_char(ends_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'),"
+                 " starts_at <= now() FROM windows WHERE ends_at > now() ORDER BY starts_at, kind",
+                 0, NULL);
     if (r == NULL)
         return;
     int open = 0;
