@@ -25,6 +25,7 @@
 #include "captcha.h"
 #include "http/http_conn.h"
 #include "http/router.h"
+#include "http/static_files.h"
 #include "log.h"
 #include "metrics.h"
 #include "pg_pool.h"
@@ -106,6 +107,7 @@ static void server_reload(struct server *srv)
                  fixed);
     else
         log_notice("configuration reloaded");
+    static_files_reload(srv->www, &srv->cfg);
     server_notify_reloaded(&srv->notify);
 }
 
@@ -319,6 +321,10 @@ int server_run(const struct zk_config *cfg, const char *config_path, int listen_
         rc = EXIT_CONFIG;
         goto out;
     }
+    if (static_files_open(&srv->www, &loop, &srv->cfg) < 0) {
+        rc = EXIT_CONFIG;
+        goto out;
+    }
 
     struct pg_pool_options po = {
         .conninfo = srv->cfg.db_conninfo,
@@ -381,6 +387,7 @@ int server_run(const struct zk_config *cfg, const char *config_path, int listen_
 out:
     server_notify_close(&srv->notify);
     router_free(srv->router);
+    static_files_close(srv->www);
     captcha_shutdown(); /* the loop has ended: no render is running */
     if (uv_loop_close(&loop) != 0)
         log_warn("event loop closed with handles still open");

@@ -25,6 +25,7 @@ struct redis_client;
 struct metrics;
 struct http_conn;
 struct pay_store_item;
+struct static_files;
 
 #define SERVER_READ_BUF_SIZE 65536
 
@@ -40,6 +41,7 @@ struct server {
     uv_signal_t sig_term, sig_int, sig_hup;
 
     struct router *router;
+    struct static_files *www; /* [server] www_dir (http/static_files.h) */
     struct pg_pool *pg;
     struct redis_client *redis;
     struct metrics *metrics;

@@ -36,7 +36,8 @@ extern const struct api_module api_academic_module;
 /* Builds the router from every module; NULL with err on a bad table. */
 struct router *api_build_router(const struct zk_config *cfg, char *err, size_t errsz);
 
-/* Settings the api modules refuse (e.g. test-only options in production). */
+/* Settings the api modules refuse (e.g. test-only options in production), and a
+ * [server] www_dir that cannot be loaded (it is loaded and dropped). */
 int api_check_config(const struct zk_config *cfg, char *err, size_t errsz);
 
 /*

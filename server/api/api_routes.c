@@ -3,6 +3,7 @@
  * database helpers every handler uses (see api.h).
  */
 #include "api.h"
+#include "http/static_files.h"
 #include "log.h"
 #include "pay_server.h"
 #include "server.h"
@@ -37,6 +38,7 @@ struct router *api_build_router(const struct zk_config *cfg, char *err, size_t e
             }
         }
     }
+    router_set_fallback(r, &static_files_route); /* every other path: [server] www_dir */
     return r;
 }
 
@@ -54,7 +56,7 @@ int api_check_config(const struct zk_config *cfg, char *err, size_t errsz)
                  "when [server] environment = production");
         return -EINVAL;
     }
-    return 0;
+    return static_files_check(cfg, err, errsz);
 }
 
 int api_query(struct http_request *req, const char *sql, int n, const char *const *values,
