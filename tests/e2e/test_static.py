@@ -5,6 +5,7 @@ import gzip
 import hashlib
 import os
 import signal
+import time
 
 import pytest
 
@@ -315,3 +316,21 @@ def test_a_broken_reload_keeps_serving_the_files_loaded_before(make_server, www)
     r = server.get("/index.html")
     assert r.body == INDEX and r.header("ETag") == before.header("ETag")
     assert server.get("/huge.bin").status == 404
+
+
+def test_an_answer_being_written_during_a_reload_completes_with_the_old_bytes(static_server,
+                                                                              www):
+    big = os.urandom(1024) * (16 * 1024)  # 16 MiB: more than the socket buffers hold
+    write(os.path.join(www, "big.bin"), big)
+    static_server.send_signal(signal.SIGHUP)
+    h.wait_until(lambda: static_server.get("/big.bin").status == 200, what="big.bin loaded")
+    with static_server.connect(timeout=20) as s:
+        s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        time.sleep(0.3)  # the server has written what the socket takes; the rest waits
+        write(os.path.join(www, "big.bin"), b"replaced\n")
+        loads = static_server.log().count("www: serving")
+        static_server.send_signal(signal.SIGHUP)
+        h.wait_until(lambda: static_server.log().count("www: serving") > loads, what="reload")
+        [r] = h.split_responses(h.read_all(s, timeout=20))
+    assert r.status == 200 and r.body == big
+    assert static_server.get("/big.bin").body == b"replaced\n"
