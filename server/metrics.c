@@ -113,7 +113,7 @@ static const char *route_label(const struct router *r, int i, struct arena *a)
 {
     if (i == METRICS_MAX_ROUTES)
         return "method=\"\",route=\"unmatched\"";
-    const struct route *rt = router_get(r, i);
+    const struct route *rt = i < router_count(r) ? router_get(r, i) : router_fallback(r);
     return arena_printf(a, "method=\"%s\",route=\"%s\"", rt->method, rt->pattern);
 }
 
@@ -128,7 +128,7 @@ char *metrics_render(const struct metrics *m, const struct router *r, struct are
 {
     struct buf b;
     buf_init(&b, a, 16384);
-    int nroutes = router_count(r);
+    int nroutes = router_count(r) + (router_fallback(r) != NULL); /* its row follows the table */
     if (nroutes > METRICS_MAX_ROUTES)
         nroutes = METRICS_MAX_ROUTES;
 

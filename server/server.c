@@ -94,6 +94,7 @@ static void server_reload(struct server *srv)
                  fixed);
     else
         log_notice("configuration reloaded");
+    srv->app->reload(srv);
     server_notify_reloaded(&srv->notify);
 }
 

@@ -33,7 +33,8 @@ struct server_app {
     struct router *(*build_router)(const struct zk_config *cfg, char *err, size_t errsz);
     int (*start)(struct server *srv); /* 0, or < 0 (logged): the process stops */
     void (*tick)(struct server *srv);
-    void (*stop)(struct server *srv); /* after the loop ended */
+    void (*reload)(struct server *srv); /* after SIGHUP loaded a new srv->cfg */
+    void (*stop)(struct server *srv);   /* after the loop ended */
 };
 
 struct server {

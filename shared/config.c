@@ -61,7 +61,9 @@ static const struct config_field config_fields[] = {
     F_INT("server", "max_connections", max_connections, 1, 1000000, "20000", true),
     F_ENUM("server", "environment", environment, "development|test|production", "development",
            false),
-    F_STR("server", "www_dir", www_dir, "", false),
+    F_STR("server", "www_dir", www_dir, "auto", false),
+    F_SIZE("server", "www_max_bytes", www_max_bytes, 0, 1 << 30, "64m", true),
+    F_INT("server", "www_max_files", www_max_files, 0, 1000000, "4096", true),
     F_STR("server", "client_ip_header", client_ip_header, "", true),
 
     F_SIZE("limits", "header_bytes", header_bytes, 1024, 1 << 20, "16k", true),

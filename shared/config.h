@@ -23,7 +23,10 @@ struct zk_config {
     int workers;                 /* 0 = one per core ("auto") */
     int max_connections;         /* per process */
     char environment[32];        /* development | test | production */
+    /* static files (web pages): a folder, "auto" or "" (none); what a process may hold */
     char www_dir[CONFIG_STR_MAX];
+    int www_max_bytes;
+    int www_max_files;
     char client_ip_header[64]; /* e.g. X-Real-IP, honoured from a loopback peer only */
 
     /* [limits] */

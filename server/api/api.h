@@ -54,6 +54,9 @@ struct api_module {
     int (*init)(struct server *srv, void **state);
     void (*free)(struct server *srv, void *state);
     void (*tick)(struct server *srv, void *state);
+    void (*reload)(struct server *srv, void *state); /* after SIGHUP loaded srv->cfg */
+    /* The route for every path no module's table has (one module may). */
+    const struct route *fallback;
     const struct api_metric *metrics;
     size_t nmetrics;
     const struct api_scrape *scrape;
@@ -75,7 +78,8 @@ extern const struct server_app api_server_app;
 /* Builds the router from every module; NULL with err on a bad table. */
 struct router *api_build_router(const struct zk_config *cfg, char *err, size_t errsz);
 
-/* Settings the modules refuse (e.g. test-only options in production). */
+/* Settings the modules refuse (e.g. test-only options in production, a
+ * [server] www_dir that cannot be loaded). */
 int api_check_config(const struct zk_config *cfg, char *err, size_t errsz);
 
 /* A module's per-process state (what its init stored). */

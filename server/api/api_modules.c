@@ -21,6 +21,7 @@ extern const struct api_module api_orders_test_module;       /* orders.c (enviro
 extern const struct api_module api_payments_callback_module; /* payments_callback.c */
 extern const struct api_module api_pay_sim_module;           /* pay_sim.c */
 extern const struct api_module api_documents_module;         /* documents.c */
+extern const struct api_module api_static_module;            /* static_files.c: web pages */
 
 static const struct api_module *const api_modules[] = {
     &api_offload_module, &api_health_module,      &api_openapi_module,
@@ -28,6 +29,7 @@ static const struct api_module *const api_modules[] = {
     &api_me_module,      &api_identity_module,    &api_academic_module,
     &api_orders_module,  &api_orders_test_module, &api_payments_callback_module,
     &api_pay_sim_module, &api_documents_module,   &api_testing_module,
+    &api_static_module,
 };
 #define API_NMODULES (sizeof(api_modules) / sizeof(api_modules[0]))
 
@@ -51,6 +53,8 @@ struct router *api_build_router(const struct zk_config *cfg, char *err, size_t e
                 return NULL;
             }
         }
+        if (mod->fallback != NULL)
+            router_set_fallback(r, mod->fallback);
     }
     if (values > METRICS_VALUES_MAX) {
         snprintf(err, errsz, "the api modules publish %zu metric values; at most %d fit", values,
@@ -167,6 +171,13 @@ static void api_tick(struct server *srv)
             api_modules[m]->tick(srv, srv->modules[m]);
 }
 
+static void api_reload(struct server *srv)
+{
+    for (size_t m = 0; m < API_NMODULES; m++)
+        if (api_modules[m]->reload != NULL && module_in(api_modules[m], &srv->cfg))
+            api_modules[m]->reload(srv, srv->modules[m]);
+}
+
 static void api_stop(struct server *srv)
 {
     if (srv->modules == NULL)
@@ -178,4 +189,5 @@ static void api_stop(struct server *srv)
     srv->modules = NULL;
 }
 
-const struct server_app api_server_app = {api_build_router, api_start, api_tick, api_stop};
+const struct server_app api_server_app = {api_build_router, api_start, api_tick, api_reload,
+                                          api_stop};

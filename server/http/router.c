@@ -29,6 +29,7 @@ struct router {
     struct router_node root;
     const struct route **table;
     int count, cap;
+    const struct route *fallback;
 };
 
 static int method_index(const char *m)
@@ -137,6 +138,29 @@ int router_add(struct router *r, const struct route *route, char *err, size_t er
     return 0;
 }
 
+void router_set_fallback(struct router *r, const struct route *route)
+{
+    r->fallback = route;
+}
+
+const struct route *router_fallback(const struct router *r)
+{
+    return r->fallback;
+}
+
+/* True when the first segment of path (after its '/') is the literal first
+ * segment of some pattern: the path lies in the table's namespace. */
+static bool router_owns_prefix(const struct router *r, const char *path)
+{
+    const char *s = path + 1;
+    const char *slash = strchr(s, '/');
+    size_t len = slash ? (size_t)(slash - s) : strlen(s);
+    for (int i = 0; i < r->root.nkids; i++)
+        if (r->root.kids[i]->len == len && memcmp(r->root.kids[i]->segment, s, len) == 0)
+            return true;
+    return r->root.param != NULL && len > 0;
+}
+
 /* Matches the segments from s on; fills m->params; returns the end node. */
 static const struct router_node *node_match(const struct router_node *n, const char *s,
                                             struct router_match *m)
@@ -188,8 +212,14 @@ enum router_result router_match(const struct router *r, const char *method, cons
     if (path[0] != '/')
         return ROUTER_NOT_FOUND;
     const struct router_node *n = node_match(&r->root, path + 1, m);
-    if (n == NULL || !node_has_routes(n))
-        return ROUTER_NOT_FOUND;
+    if (n == NULL || !node_has_routes(n)) {
+        m->nparams = 0;
+        if (r->fallback == NULL || router_owns_prefix(r, path))
+            return ROUTER_NOT_FOUND;
+        m->route = r->fallback;
+        m->index = r->count;
+        return ROUTER_FOUND;
+    }
     int mi = method_index(method);
     if (mi == M_HEAD && n->routes[M_HEAD] == NULL)
         mi = M_GET;

@@ -6,6 +6,12 @@
  * are literals or parameters in braces ("/api/v1/orders/{no}"). A literal
  * segment wins over a parameter at the same place; matching backtracks, so
  * "/a/b/c" and "/a/{x}/d" can coexist. HEAD is served by GET routes.
+ *
+ * An optional fallback route takes, whatever their method, the requests whose
+ * path lies outside every pattern's first segment: with patterns under
+ * "/api", "/healthz" and "/sim", a request for "/index.html" or "/" reaches
+ * the fallback, while "/api/v1/nothing" stays the table's (404, or 405 with
+ * Allow). The fallback's handler answers 404 and 405 itself.
  */
 #ifndef ZK_ROUTER_H
 #define ZK_ROUTER_H
@@ -52,6 +58,17 @@ void router_free(struct router *r);
  * the reason in err.
  */
 int router_add(struct router *r, const struct route *route, char *err, size_t errsz);
+
+/*
+ * Sets the fallback route (see above; the struct must outlive the router).
+ * Its pattern is only its name in metrics ("static"): it is matched by no
+ * path of its own. It is not part of the table (router_count), and its
+ * match index is router_count(r), the row after the table's.
+ */
+void router_set_fallback(struct router *r, const struct route *route);
+
+/* The fallback route, or NULL. */
+const struct route *router_fallback(const struct router *r);
 
 enum router_result router_match(const struct router *r, const char *method, const char *path,
                                 struct router_match *m);

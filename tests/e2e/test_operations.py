@@ -182,6 +182,11 @@ def test_install_puts_binaries_config_schema_and_units_in_place(installed):
     schema_dir = dest + build_info("ZIKAO_INSTALL_SCHEMA_DIR")
     wanted = sorted(f for f in os.listdir(os.path.join(h.SOURCE, "schema")) if f.endswith(".sql"))
     assert wanted and sorted(f for f in os.listdir(schema_dir) if f.endswith(".sql")) == wanted
+    # [server] www_dir = auto serves the pages from ZIKAO_INSTALL_WWW_DIR in production.
+    www_dir = dest + build_info("ZIKAO_INSTALL_WWW_DIR")
+    with open(os.path.join(h.SOURCE, "server", "www", "index.html"), "rb") as f:
+        with open(os.path.join(www_dir, "index.html"), "rb") as g:
+            assert g.read() == f.read()
     for u in ("zikao-server.service", "zikao-server.socket", "zikao-worker@.service",
               "zikao.target"):
         assert os.path.isfile(os.path.join(unitdir, u)), u

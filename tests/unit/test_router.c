@@ -135,6 +135,38 @@ static void test_router_index_is_table_position(void **state)
     router_free(r);
 }
 
+static void test_router_fallback_takes_paths_outside_the_tables_first_segments(void **state)
+{
+    struct router *r = build();
+    struct route fallback = {"GET", "static", h, 0, NULL};
+    router_set_fallback(r, &fallback);
+    struct router_match m;
+    assert_int_equal(router_match(r, "GET", "/index.html", &m), ROUTER_FOUND);
+    assert_ptr_equal(m.route, &fallback);
+    assert_int_equal(m.index, router_count(r)); /* the row after the table's */
+    assert_int_equal(router_match(r, "POST", "/css/app.css", &m), ROUTER_FOUND);
+    assert_ptr_equal(m.route, &fallback);
+    assert_int_equal(m.nparams, 0);
+    assert_ptr_equal(router_fallback(r), &fallback);
+    assert_int_equal(router_count(r), 8);
+    router_free(r);
+}
+
+static void test_router_fallback_leaves_the_tables_namespaces_alone(void **state)
+{
+    struct router *r = build();
+    struct route fallback = {"GET", "static", h, 0, NULL};
+    router_set_fallback(r, &fallback);
+    struct router_match m;
+    assert_int_equal(router_match(r, "GET", "/api/v1/nothing", &m), ROUTER_NOT_FOUND);
+    assert_int_equal(router_match(r, "GET", "/api/v1/orders/1/x", &m), ROUTER_NOT_FOUND);
+    assert_int_equal(router_match(r, "GET", "/healthz/", &m), ROUTER_NOT_FOUND);
+    assert_int_equal(router_match(r, "POST", "/healthz", &m), ROUTER_METHOD_NOT_ALLOWED);
+    assert_int_equal(router_match(r, "GET", "/", &m), ROUTER_FOUND);
+    assert_ptr_equal(m.route, &routes[7]);
+    router_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -146,6 +178,8 @@ int main(void)
         cmocka_unit_test(test_router_head_uses_get),
         cmocka_unit_test(test_router_rejects_bad_tables),
         cmocka_unit_test(test_router_index_is_table_position),
+        cmocka_unit_test(test_router_fallback_takes_paths_outside_the_tables_first_segments),
+        cmocka_unit_test(test_router_fallback_leaves_the_tables_namespaces_alone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
