@@ -16,8 +16,10 @@
 #ifndef ZK_INSTANCES_H
 #define ZK_INSTANCES_H
 
-#define INSTANCES_INDEX_KEY    "zikao:servers"
-#define INSTANCES_KEY_PREFIX   "zikao:server:"
+#include "redis_keys.h"
+
+#define INSTANCES_INDEX_KEY    RK_SERVERS
+#define INSTANCES_KEY_PREFIX   RK_SERVER_PREFIX
 #define INSTANCES_TTL_S        10
 #define INSTANCES_HEARTBEAT_MS 2000
 /* Index members older than this are removed by the writers. */

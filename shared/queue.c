@@ -2,6 +2,7 @@
  * queue.c - queue naming and retry backoff (see queue.h).
  */
 #include "queue.h"
+#include "redis_keys.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -38,7 +39,7 @@ static int queue_key(char *out, size_t outsz, const char *queue, const char *suf
 {
     if (!queue_name_valid(queue))
         return -EINVAL;
-    int n = snprintf(out, outsz, "zikao:q:%s%s", queue, suffix);
+    int n = snprintf(out, outsz, RK_QUEUE_PREFIX "%s%s", queue, suffix);
     return n < 0 || (size_t)n >= outsz ? -ENAMETOOLONG : 0;
 }
 

@@ -28,6 +28,8 @@
  * struct account in req->ctx.
  */
 #include "api.h"
+#include "redis_keys.h"
+#include "bjtime.h"
 #include "api_auth.h"
 #include "api_util.h"
 #include "idcard.h"
@@ -78,14 +80,6 @@ struct account {
     bool verified;
 };
 
-static int beijing_today(void)
-{
-    time_t now = time(NULL) + 8 * 3600;
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
-}
-
 /* Reads and checks an ID number field, normalised (X upper-case). */
 static const char *field_id_number(struct http_request *req, json_t *body)
 {
@@ -93,7 +87,7 @@ static const char *field_id_number(struct http_request *req, json_t *body)
     if (v == NULL)
         return NULL;
     char *norm = arena_alloc(&req->arena, 19);
-    enum idcard_error e = idcard_check(v, beijing_today(), norm);
+    enum idcard_error e = idcard_check(v, bj_date(time(NULL)), norm);
     if (e != IDCARD_OK)
         return api_reject(req, "ID_NUMBER_INVALID", idcard_error_message(e), "id_number");
     return norm;
@@ -386,9 +380,8 @@ static void login_count(struct http_request *req, bool known)
 static void answer_locked(struct http_request *req, long long ms, bool just_now)
 {
     const struct zk_config *cfg = &req->srv->cfg;
-    time_t bj = time(NULL) + (time_t)((ms + 999) / 1000) + 8 * 3600;
     struct tm tm;
-    gmtime_r(&bj, &tm);
+    bj_tm(time(NULL) + (time_t)((ms + 999) / 1000), &tm);
     char *msg = just_now ? arena_printf(&req->arena,
                                         "密码连续错误 %d 次，账号已锁定至 %02d:%02d（北京时间），"
                                         "请届时再试或使用“找回密码”",
@@ -614,7 +607,7 @@ static void activate_check_ok(struct http_request *req)
     char *text = json_dumps(who, JSON_COMPACT);
     json_decref(who);
     int rc = text ? redis_command(req->srv->redis, activate_token_stored, req,
-                                  "SET zikao:activate:%s %s EX %d", token, text, ACTIVATE_TTL)
+                                  "SET " RK_ACTIVATION " %s EX %d", token, text, ACTIVATE_TTL)
                   : -1;
     free(text);
     if (rc < 0)
@@ -660,7 +653,7 @@ static void activate_claimed(void *ud, const struct pg_result *r)
         answer_already_activated(req);
         return;
     }
-    (void)redis_command(req->srv->redis, NULL, NULL, "DEL zikao:activate:%s", a->token);
+    (void)redis_command(req->srv->redis, NULL, NULL, "DEL " RK_ACTIVATION, a->token);
     log_msg(LOG_LEVEL_NOTICE, req->id, "enrolled candidate %" PRId64 " claimed by %s%s",
             a->record_id, PQgetvalue(r->res, 0, 0),
             a->claim_id ? " (replacing the claim from the same phone)" : "");
@@ -783,8 +776,8 @@ static void auth_activate(struct http_request *req)
         answer_activation_expired(req);
         return;
     }
-    if (redis_command(req->srv->redis, activate_token_found, req, "GET zikao:activate:%s",
-                      a->token) < 0)
+    if (redis_command(req->srv->redis, activate_token_found, req, "GET " RK_ACTIVATION, a->token) <
+        0)
         api_respond_busy(req);
 }
 

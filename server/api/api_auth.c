@@ -6,6 +6,7 @@
  * enough for the loop (unlike password hashing, which runs on the pool).
  */
 #include "api_auth.h"
+#include "redis_keys.h"
 #include "alloc.h"
 #include "log.h"
 #include "redis_client.h"
@@ -51,7 +52,7 @@ static char *session_key(struct http_request *req, const char *token)
     char hex[2 * crypto_hash_sha256_BYTES + 1];
     crypto_hash_sha256(h, (const unsigned char *)token, strlen(token));
     sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
-    return arena_printf(&req->arena, "zikao:sess:%s", hex);
+    return arena_printf(&req->arena, RK_SESSION, hex);
 }
 
 static bool method_changes_state(const struct http_request *req)
@@ -111,7 +112,7 @@ static void on_account(void *ud, const struct pg_result *r)
         struct redis_client *rc = req->srv->redis;
         (void)redis_command(rc, NULL, NULL, "HSET %s cand %" PRId64 " ok 1", lk->s.key, account);
         if (account != lk->s.candidate_id) { /* a claim merged into its record */
-            char *set = arena_printf(&req->arena, "zikao:cand:%" PRId64 ":sess", account);
+            char *set = arena_printf(&req->arena, RK_CANDIDATE_SESSIONS, (long long)account);
             (void)redis_command(rc, NULL, NULL, "SADD %s %s", set, lk->s.key);
             (void)redis_command(rc, NULL, NULL, "EXPIRE %s %d", set,
                                 req->srv->cfg.auth_session_max_hours * 3600);
@@ -251,7 +252,7 @@ void api_session_create(struct http_request *req, int64_t candidate_id, int cred
     sn->req = req;
     char *cand = arena_printf(&req->arena, "%" PRId64, candidate_id);
     char *now = arena_printf(&req->arena, "%lld", (long long)time(NULL));
-    char *set = arena_printf(&req->arena, "zikao:cand:%s:sess", cand);
+    char *set = arena_printf(&req->arena, RK_CANDIDATE_SESSIONS, (long long)candidate_id);
     int idle = cfg->auth_session_idle_minutes * 60, max = cfg->auth_session_max_hours * 3600;
     struct redis_client *r = req->srv->redis;
     /* Only the replies of commands actually sent finish the creation: the
@@ -292,7 +293,7 @@ void api_session_create(struct http_request *req, int64_t candidate_id, int cred
 
 void api_session_end(struct http_request *req, const struct api_session *s)
 {
-    char *set = arena_printf(&req->arena, "zikao:cand:%" PRId64 ":sess", s->candidate_id);
+    char *set = arena_printf(&req->arena, RK_CANDIDATE_SESSIONS, (long long)s->candidate_id);
     (void)redis_command(req->srv->redis, NULL, NULL, "DEL %s", s->key);
     (void)redis_command(req->srv->redis, NULL, NULL, "SREM %s %s", set, s->key);
     http_response_header(req, "Set-Cookie",
@@ -327,7 +328,7 @@ void api_session_end_all(struct http_request *req, int64_t candidate_id, const c
     struct end_all *ea = arena_calloc(&req->arena, sizeof(*ea));
     ea->req = req;
     ea->done = done;
-    char *set = arena_printf(&req->arena, "zikao:cand:%" PRId64 ":sess", candidate_id);
+    char *set = arena_printf(&req->arena, RK_CANDIDATE_SESSIONS, (long long)candidate_id);
     int rc = redis_command(req->srv->redis, done ? on_ended : NULL, done ? ea : NULL,
                            "EVAL %s 1 %s %s", END_ALL_LUA, set, keep ? keep : "");
     if (rc < 0) {

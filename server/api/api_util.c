@@ -2,6 +2,7 @@
  * api_util.c - body fields, rate limits, password hashing (see api_util.h).
  */
 #include "api_util.h"
+#include "redis_keys.h"
 #include "api_offload.h"
 #include "alloc.h"
 #include "log.h"
@@ -93,7 +94,7 @@ void api_rate_limit(struct http_request *req, const char *key, int limit, int wi
     rs->next = next;
     rs->pending = 3;
     rs->req = req;
-    char *k = arena_printf(&req->arena, "zikao:%s", key);
+    char *k = arena_printf(&req->arena, RK_RATE, key);
     struct redis_client *r = req->srv->redis;
     /* SET NX EX first: the counter always carries its expiry. Only replies of
      * commands actually sent finish the check (they point into the request). */

@@ -8,6 +8,7 @@
  *   zikao:login:P:dev     the browsers P logged in from (set of D)
  */
 #include "login_guard.h"
+#include "redis_keys.h"
 #include "api_auth.h"
 #include "api_util.h"
 #include "log.h"
@@ -100,9 +101,9 @@ void login_guard_reserve(struct http_request *req, const char *person_id, login_
     rs->cb = cb;
     rs->g.person = digest(&req->arena, "person", person_id);
     rs->g.device = device_of(req);
-    char *any = arena_printf(&req->arena, "zikao:login:%s:any", rs->g.person);
-    char *set = arena_printf(&req->arena, "zikao:login:%s:dev", rs->g.person);
-    char *mine = arena_printf(&req->arena, "zikao:login:%s:d:%s", rs->g.person,
+    char *any = arena_printf(&req->arena, RK_LOGIN_ANY, rs->g.person);
+    char *set = arena_printf(&req->arena, RK_LOGIN_DEVICES, rs->g.person);
+    char *mine = arena_printf(&req->arena, RK_LOGIN_DEVICE, rs->g.person,
                               rs->g.device[0] ? rs->g.device : "-");
     if (redis_command(req->srv->redis, on_reserved, rs, "EVAL %s 3 %s %s %s %s %d %d", RESERVE_LUA,
                       any, set, mine, rs->g.device, cfg->auth_login_max_failures,
@@ -128,7 +129,7 @@ void login_guard_succeeded(struct http_request *req, const struct login_guard *g
                                           token, DEVICE_DAYS * 86400,
                                           req->srv->cfg.auth_cookie_secure ? "; Secure" : ""));
     }
-    char *set = arena_printf(&req->arena, "zikao:login:%s:dev", g->person);
+    char *set = arena_printf(&req->arena, RK_LOGIN_DEVICES, g->person);
     (void)redis_command(r, NULL, NULL, "SADD %s %s", set, device);
     (void)redis_command(r, NULL, NULL, "EXPIRE %s %d", set, DEVICE_DAYS * 86400);
 }
@@ -137,6 +138,6 @@ void login_guard_clear(struct http_request *req, const char *person_id)
 {
     const char *person = digest(&req->arena, "person", person_id);
     const char *device = device_of(req);
-    (void)redis_command(req->srv->redis, NULL, NULL, "DEL zikao:login:%s:any zikao:login:%s:d:%s",
+    (void)redis_command(req->srv->redis, NULL, NULL, "DEL " RK_LOGIN_ANY " " RK_LOGIN_DEVICE,
                         person, person, device[0] ? device : "-");
 }

@@ -24,6 +24,7 @@
  * provider does. Signing and verifying run on the thread pool.
  */
 #include "alloc.h"
+#include "bjtime.h"
 #include "queue.h"
 #include "buf.h"
 #include "log.h"
@@ -256,9 +257,8 @@ static void alipay_page_verified(struct http_request *req, void *data)
     }
     s->out_trade_no = arena_strdup(&req->arena, no);
     char trade_no[29];
-    time_t bj = time(NULL) + 8 * 3600;
     struct tm tm;
-    gmtime_r(&bj, &tm);
+    bj_tm(time(NULL), &tm);
     strftime(trade_no, 14, "%Y%m%d22001", &tm);
     for (int i = 13; i < 28; i++)
         trade_no[i] = (char)('0' + randombytes_uniform(10));
@@ -561,9 +561,8 @@ static void wechat_native_verified(struct http_request *req, void *data)
         return;
     }
     char trade_no[29];
-    time_t bj = time(NULL) + 8 * 3600;
     struct tm tm;
-    gmtime_r(&bj, &tm);
+    bj_tm(time(NULL), &tm);
     strftime(trade_no, 13, "4200%Y%m%d", &tm);
     for (int i = 12; i < 28; i++)
         trade_no[i] = (char)('0' + randombytes_uniform(10));

@@ -5,6 +5,8 @@
  * rest. Captcha images are drawn on the thread pool.
  */
 #include "verify.h"
+#include "redis_keys.h"
+#include "bjtime.h"
 #include "alloc.h"
 #include "api_offload.h"
 #include "api_auth.h"
@@ -115,7 +117,7 @@ static void captcha_issue(struct http_request *req)
     struct captcha_store *cs = arena_calloc(&req->arena, sizeof(*cs));
     cs->req = req;
     cs->cw = cw;
-    char *key = arena_printf(&req->arena, "zikao:captcha:%s", cw->id);
+    char *key = arena_printf(&req->arena, RK_CAPTCHA, cw->id);
     char *hash = digest3(&req->arena, "captcha", cw->id, norm);
     if (redis_command(req->srv->redis, captcha_stored, cs, "SET %s %s EX %d", key, hash,
                       CAPTCHA_TTL) < 0) {
@@ -173,8 +175,7 @@ void verify_captcha(struct http_request *req, const char *captcha_id, const char
     cc->next = next;
     cc->expect = digest3(&req->arena, "captcha", captcha_id, norm);
     /* GETDEL: consumed by the first attempt, right or wrong. */
-    if (redis_command(req->srv->redis, captcha_checked, cc, "GETDEL zikao:captcha:%s", captcha_id) <
-        0)
+    if (redis_command(req->srv->redis, captcha_checked, cc, "GETDEL " RK_CAPTCHA, captcha_id) < 0)
         api_respond_busy(req);
 }
 
@@ -246,7 +247,7 @@ static void sms_generate(struct http_request *req)
 {
     struct sms_send *ss = req->ctx;
     snprintf(ss->code, sizeof(ss->code), "%06u", (unsigned)randombytes_uniform(1000000));
-    char *key = arena_printf(&req->arena, "zikao:sms:%s:%s", ss->purpose, ss->phone);
+    char *key = arena_printf(&req->arena, RK_SMS_CODE, ss->purpose, ss->phone);
     char *hash = digest3(&req->arena, ss->code, ss->phone, ss->purpose);
     struct redis_client *r = req->srv->redis;
     int sent = 0;
@@ -266,14 +267,13 @@ static void sms_generate(struct http_request *req)
 static void sms_per_day(struct http_request *req)
 {
     struct sms_send *ss = req->ctx;
-    time_t now = time(NULL) + 8 * 3600; /* the day in Beijing */
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    char *key = arena_printf(&req->arena, "rl:sms:day:%s:%04d%02d%02d", ss->phone,
-                             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    time_t now = time(NULL);
+    /* The day in Beijing; the count ends (and Retry-After points) at its midnight. */
+    char *key = arena_printf(&req->arena, "rl:sms:day:%s:%d", ss->phone, bj_date(now));
     char *msg = arena_printf(&req->arena, "该手机号今天获取验证码已达 %d 次上限，请明天再试",
                              req->srv->cfg.auth_sms_per_phone_day);
-    api_rate_limit(req, key, req->srv->cfg.auth_sms_per_phone_day, 86400, msg, sms_generate);
+    api_rate_limit(req, key, req->srv->cfg.auth_sms_per_phone_day, (int)bj_seconds_to_midnight(now),
+                   msg, sms_generate);
 }
 
 static void sms_cooled(void *ud, redisReply *reply, const char *err)
@@ -300,7 +300,7 @@ static void sms_cooled(void *ud, redisReply *reply, const char *err)
 static void sms_after_captcha(struct http_request *req)
 {
     struct sms_send *ss = req->ctx;
-    if (redis_command(req->srv->redis, sms_cooled, ss, "SET zikao:sms:cool:%s 1 EX %d NX",
+    if (redis_command(req->srv->redis, sms_cooled, ss, "SET " RK_SMS_COOLDOWN " 1 EX %d NX",
                       ss->phone, req->srv->cfg.auth_sms_resend_seconds) < 0)
         api_respond_busy(req);
 }
@@ -428,7 +428,7 @@ static void sms_check(struct http_request *req, const char *phone, const char *p
     struct sms_check *sc = arena_calloc(&req->arena, sizeof(*sc));
     sc->req = req;
     sc->next = next;
-    sc->key = arena_printf(&req->arena, "zikao:sms:%s:%s", purpose, phone);
+    sc->key = arena_printf(&req->arena, RK_SMS_CODE, purpose, phone);
     sc->expect = digest3(&req->arena, code, phone, purpose);
     if (redis_command(req->srv->redis, sms_checked, sc, "EVAL %s 1 %s %s %d %s", SMS_CHECK_LUA,
                       sc->key, sc->expect, SMS_TRIES, consume ? "1" : "0") < 0)
@@ -467,7 +467,7 @@ void verify_sms_code_consume(struct http_request *req, const char *phone, const 
     struct sms_check *sc = arena_calloc(&req->arena, sizeof(*sc));
     sc->req = req;
     sc->next = next;
-    if (redis_command(req->srv->redis, sms_consumed, sc, "DEL zikao:sms:%s:%s", purpose, phone) < 0)
+    if (redis_command(req->srv->redis, sms_consumed, sc, "DEL " RK_SMS_CODE, purpose, phone) < 0)
         api_respond_busy(req);
 }
 

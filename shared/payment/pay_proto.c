@@ -4,6 +4,7 @@
  * Owns nothing: results live in the caller's arena.
  */
 #include "pay_proto.h"
+#include "bjtime.h"
 #include "alloc.h"
 #include "buf.h"
 #include "urlcode.h"
@@ -20,9 +21,8 @@ static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 void pay_order_no_new(char out[PAY_ORDER_NO_LEN + 1])
 {
-    time_t bj = time(NULL) + 8 * 3600;
     struct tm tm;
-    gmtime_r(&bj, &tm);
+    bj_tm(time(NULL), &tm);
     strftime(out, 11, "ZK%Y%m%d", &tm);
     unsigned char rnd[16];
     randombytes_buf(rnd, sizeof(rnd));
@@ -150,9 +150,8 @@ char *pay_amount_format(struct arena *a, long long fen)
 
 char *pay_time_rfc3339(struct arena *a, time_t t)
 {
-    time_t bj = t + 8 * 3600;
     struct tm tm;
-    gmtime_r(&bj, &tm);
+    bj_tm(t, &tm);
     char out[40];
     strftime(out, sizeof(out), "%Y-%m-%dT%H:%M:%S+08:00", &tm);
     return arena_strdup(a, out);
@@ -160,9 +159,8 @@ char *pay_time_rfc3339(struct arena *a, time_t t)
 
 char *pay_time_alipay(struct arena *a, time_t t)
 {
-    time_t bj = t + 8 * 3600;
     struct tm tm;
-    gmtime_r(&bj, &tm);
+    bj_tm(t, &tm);
     char out[40];
     strftime(out, sizeof(out), "%Y-%m-%d %H:%M:%S", &tm);
     return arena_strdup(a, out);

@@ -22,6 +22,7 @@
  *       candidate's sessions end at their expiry.
  */
 #include "ctl.h"
+#include "bjtime.h"
 #include "idcard.h"
 #include "mask.h"
 #include "validate.h"
@@ -52,18 +53,10 @@ static int csv_split(char *line, char *fields[], int max)
     return strchr(p, ',') ? -1 : n;
 }
 
-static int today(void)
-{
-    time_t now = time(NULL) + 8 * 3600;
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
-}
-
 /* Checks one row; returns NULL or the reason. norm receives the ID number. */
 static const char *candidates_check(char *f[], char norm[19])
 {
-    enum idcard_error e = idcard_check(f[0], today(), norm);
+    enum idcard_error e = idcard_check(f[0], bj_date(time(NULL)), norm);
     if (e != IDCARD_OK)
         return idcard_error_message(e);
     const char *why = validate_name(f[1]);

@@ -5,6 +5,7 @@
  * Beijing time, yuan from fen, amounts in Chinese capitals.
  */
 #include "pdf.h"
+#include "bjtime.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -30,8 +31,6 @@ const char *pdf_doc_type_name(enum pdf_doc_type type)
 {
     return (unsigned)type < DOCNO_TYPES ? doc_type_name[type] : NULL;
 }
-
-#define BEIJING_OFFSET (8 * 3600)
 
 char pdf_iso7064_mod11_2(const char *digits)
 {
@@ -64,8 +63,8 @@ static char docno_check(const char prefix[2], const char digits16[16])
 
 static int beijing_tm(int64_t t, struct tm *tm)
 {
-    time_t bt = (time_t)(t + BEIJING_OFFSET);
-    return gmtime_r(&bt, tm) ? 0 : -EINVAL;
+    bj_tm((time_t)t, tm);
+    return 0;
 }
 
 int pdf_docno_make(char out[PDF_DOCNO_LEN + 1], enum pdf_doc_type type, int64_t generated_at,
