@@ -158,7 +158,7 @@ static void server_finish(struct server *srv)
         uv_close((uv_handle_t *)&srv->listener, on_handle_closed);
         srv->listening = false;
     }
-    http_server_close(&srv->http);
+    http_conn_close_all(&srv->http);
     if (!uv_is_closing((uv_handle_t *)&srv->tick)) {
         uv_close((uv_handle_t *)&srv->tick, on_handle_closed);
         uv_close((uv_handle_t *)&srv->sig_term, on_handle_closed);
@@ -226,7 +226,8 @@ static void on_tick(uv_timer_t *t)
 {
     struct server *srv = t->data;
     uint64_t now = uv_now(srv->loop);
-    http_server_tick(&srv->http, now);
+    http_server_update_date(&srv->http);
+    http_conn_sweep(&srv->http, now);
     server_publish_gauges(srv);
     if (srv->modules_started)
         srv->app->tick(srv);
@@ -344,7 +345,7 @@ int server_run(const struct zk_config *cfg, const char *config_path, int listen_
         log_err("cannot listen: %s", uv_strerror(e));
         rc = 1;
         srv->draining = true;
-        http_server_close(&srv->http);
+        http_conn_close_all(&srv->http);
         uv_close((uv_handle_t *)&srv->listener, on_handle_closed);
         pg_pool_close(srv->pg, on_pool_closed, srv);
         redis_client_close(srv->redis, on_pool_closed, srv);

@@ -106,12 +106,28 @@ static void conn_log_request(const struct http_request *req)
 
 /* ---- parser hooks ------------------------------------------------------------ */
 
+static void conn_answered(struct http_request *req);
+
+/* A request of this connection: where it came from, its id, its answer's way out. */
+static struct http_request *conn_request_new(struct http_conn *c)
+{
+    struct http_server *hs = c->hs;
+    struct http_request *req = http_request_new();
+    req->hs = hs;
+    req->srv = hs->app;
+    req->conn = c;
+    req->on_answer = conn_answered;
+    if (hs->limits.client_ip_header != NULL)
+        req->client_ip_header = hs->limits.client_ip_header;
+    http_server_request_id(hs, req->id);
+    memcpy(req->peer_ip, c->peer_ip, sizeof(req->peer_ip));
+    return req;
+}
+
 static struct http_request *hook_request_new(void *owner)
 {
     struct http_conn *c = owner;
-    struct http_request *req = http_request_new(c->hs);
-    req->conn = (struct http_conn *)c;
-    memcpy(req->peer_ip, c->peer_ip, sizeof(req->peer_ip));
+    struct http_request *req = conn_request_new(c);
     c->msg_seq++;
     return req;
 }
@@ -228,10 +244,8 @@ static void conn_start_reading(struct http_conn *c)
 static void conn_fail(struct http_conn *c, int status, const char *code, const char *message)
 {
     struct http_request *req = http_parse_take_request(&c->parse);
-    if (req == NULL) {
-        req = http_request_new(c->hs);
-        req->conn = c;
-    }
+    if (req == NULL)
+        req = conn_request_new(c);
     c->failed = true;
     conn_stop_reading(c);
     req->close_after = true;
@@ -506,8 +520,13 @@ static void conn_flush(struct http_conn *c)
     conn_update_timeout(c);
 }
 
-void http_conn_response_ready(struct http_request *req)
+/* The handler answered: count it, and write it when its turn has come. */
+static void conn_answered(struct http_request *req)
 {
+    struct http_server *hs = req->hs;
+    if (hs->hooks.answered != NULL)
+        hs->hooks.answered(hs->app, req->route_index, req->status,
+                           (uv_hrtime() - req->start_ns) / 1000);
     struct http_conn *c = req->conn;
     if (c == NULL) { /* the client went away while the handler worked */
         conn_log_request(req);
@@ -698,8 +717,15 @@ void http_conn_drain_all(struct http_server *hs)
     }
 }
 
+static void on_idle_closed(uv_handle_t *h)
+{
+    (void)h;
+}
+
 void http_conn_close_all(struct http_server *hs)
 {
     while (hs->conns != NULL)
         conn_close(hs->conns);
+    if (!uv_is_closing((uv_handle_t *)&hs->written_idle))
+        uv_close((uv_handle_t *)&hs->written_idle, on_idle_closed);
 }

@@ -25,9 +25,6 @@ struct http_server;
 /* Accepts a pending connection from hs->listener (or refuses it cheaply). */
 void http_conn_accept(struct http_server *hs);
 
-/* Called by http_respond: the request's answer is ready to go out. */
-void http_conn_response_ready(struct http_request *req);
-
 /* Expires connections whose header/body/idle/write deadline has passed. */
 void http_conn_sweep(struct http_server *hs, uint64_t now);
 
@@ -37,7 +34,8 @@ void http_conn_sweep(struct http_server *hs, uint64_t now);
  */
 void http_conn_drain_all(struct http_server *hs);
 
-/* Closes every connection at once (drain deadline passed). */
+/* Closes every connection at once (drain deadline passed, or the process
+ * stops) and the layer's idle handle: the loop can end. */
 void http_conn_close_all(struct http_server *hs);
 
 #endif

@@ -3,8 +3,6 @@
  * (see http_request.h).
  */
 #include "http_request.h"
-#include "http_conn.h"
-#include "http_server.h"
 #include "json_util.h"
 #include "urlcode.h"
 
@@ -15,18 +13,16 @@
 
 #define REQUEST_ARENA_CHUNK 4096
 
-struct http_request *http_request_new(struct http_server *hs)
+struct http_request *http_request_new(void)
 {
     struct arena a;
     arena_init(&a, REQUEST_ARENA_CHUNK);
     struct http_request *req = arena_calloc(&a, sizeof(*req));
     req->arena = a; /* the request lives in its own arena */
-    req->hs = hs;
-    req->srv = hs->app;
     req->route_index = -1;
     req->query = "";
+    req->client_ip_header = "";
     req->start_ns = uv_hrtime();
-    http_server_request_id(hs, req->id);
     return req;
 }
 
@@ -38,7 +34,7 @@ void http_request_free(struct http_request *req)
 
 const char *http_client_ip(const struct http_request *req)
 {
-    const char *hdr = req->hs->limits.client_ip_header;
+    const char *hdr = req->client_ip_header;
     bool loopback = strcmp(req->peer_ip, "127.0.0.1") == 0 || strcmp(req->peer_ip, "::1") == 0;
     if (hdr != NULL && hdr[0] != '\0' && loopback) {
         const char *v = http_header_get(req, hdr);
@@ -93,10 +89,8 @@ void http_respond(struct http_request *req, int status, const char *content_type
     req->resp_content_type = content_type;
     req->resp_body = body;
     req->resp_body_len = body ? len : 0;
-    struct http_server *hs = req->hs;
-    if (hs->hooks.answered != NULL)
-        hs->hooks.answered(hs->app, req->route_index, status, (uv_hrtime() - req->start_ns) / 1000);
-    http_conn_response_ready(req);
+    if (req->on_answer != NULL)
+        req->on_answer(req);
 }
 
 void http_respond_json(struct http_request *req, int status, json_t *obj)

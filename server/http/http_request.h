@@ -38,10 +38,15 @@ struct http_header {
 
 struct http_request {
     struct arena arena;
-    struct http_server *hs;    /* the HTTP layer it came through */
+    struct http_server *hs;    /* the HTTP layer it came through (opaque here) */
     struct server *srv;        /* the application's per-process context (opaque here) */
     struct http_conn *conn;    /* NULL once the client is gone */
     struct http_request *next; /* the connection's queue, in arrival order */
+    /* Set by the connection that parsed it: called once the answer is
+     * complete (to write it), and the header trusted for the client's
+     * address from a loopback proxy ("" none). */
+    void (*on_answer)(struct http_request *req);
+    const char *client_ip_header;
 
     /* What the client sent. */
     int method;              /* llhttp_method_t */
@@ -90,8 +95,9 @@ struct http_request {
     void *ctx;
 };
 
-/* Creates an empty request with a fresh id. Never NULL. */
-struct http_request *http_request_new(struct http_server *hs);
+/* Creates an empty request (the connection fills in where it came from and
+ * its id). Never NULL. */
+struct http_request *http_request_new(void);
 /* Frees the request and everything in its arena. */
 void http_request_free(struct http_request *req);
 

@@ -1,10 +1,9 @@
 /*
  * http_server.c - the HTTP layer's per-process state: set-up, limits, the
- * Date header, request ids and shutdown (see http_server.h; connections
- * themselves are http_conn.c).
+ * Date header and request ids (see http_server.h; the connections and
+ * their shutdown are http_conn.c).
  */
 #include "http_server.h"
-#include "http_conn.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -12,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static void http_server_update_date(struct http_server *hs)
+void http_server_update_date(struct http_server *hs)
 {
     time_t now = time(NULL);
     if ((uint64_t)now == hs->date_sec)
@@ -57,12 +56,6 @@ void http_server_set_limits(struct http_server *hs, const struct http_server_lim
     hs->tq_linger.timeout_ms = limits->linger_ms;
 }
 
-void http_server_tick(struct http_server *hs, uint64_t now)
-{
-    http_server_update_date(hs);
-    http_conn_sweep(hs, now);
-}
-
 void http_server_request_id(struct http_server *hs, char out[17])
 {
     snprintf(out, 17, "%08x%08x", hs->reqid_prefix, (unsigned)(hs->reqid_counter++));
@@ -71,16 +64,4 @@ void http_server_request_id(struct http_server *hs, char out[17])
 void http_server_begin_drain(struct http_server *hs)
 {
     hs->draining = true;
-}
-
-static void on_closed(uv_handle_t *h)
-{
-    (void)h;
-}
-
-void http_server_close(struct http_server *hs)
-{
-    http_conn_close_all(hs);
-    if (!uv_is_closing((uv_handle_t *)&hs->written_idle))
-        uv_close((uv_handle_t *)&hs->written_idle, on_closed);
 }

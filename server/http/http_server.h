@@ -80,8 +80,8 @@ void http_server_init(struct http_server *hs, uv_loop_t *loop, uv_tcp_t *listene
 /* Applies limits (also on reload: connections keep their place in the queues). */
 void http_server_set_limits(struct http_server *hs, const struct http_server_limits *limits);
 
-/* Refreshes the Date header and expires connections past a deadline. */
-void http_server_tick(struct http_server *hs, uint64_t now);
+/* Refreshes the Date header (each tick; connections expire in http_conn_sweep). */
+void http_server_update_date(struct http_server *hs);
 
 /* Writes a fresh request id (16 hex characters) into out. */
 void http_server_request_id(struct http_server *hs, char out[17]);
@@ -89,8 +89,5 @@ void http_server_request_id(struct http_server *hs, char out[17]);
 /* Draining: from now on answers close their connection and nothing is
  * accepted; http_conn_drain_all later closes the idle ones. */
 void http_server_begin_drain(struct http_server *hs);
-
-/* Closes every connection and the layer's handles (the loop can end). */
-void http_server_close(struct http_server *hs);
 
 #endif

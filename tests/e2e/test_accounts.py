@@ -7,6 +7,7 @@ import time
 import pytest
 
 import zikao_harness as h
+from zikao_harness import q, sms_code
 
 CAPTCHA = "TEST7"
 ACCOUNT_ENV = {
@@ -21,26 +22,6 @@ ACCOUNT_ENV = {
 @pytest.fixture
 def server(make_server):
     return make_server(env=ACCOUNT_ENV)
-
-
-@pytest.fixture
-def db(pg, database):
-    c = pg.connect(database)
-    yield c
-    c.close()
-
-
-def q(db, sql, *args):
-    with db.cursor() as cur:
-        cur.execute(sql, args)
-        return cur.fetchall() if cur.description else []
-
-
-def sms_code(db, phone, purpose):
-    rows = q(db, "SELECT body FROM sms_outbox WHERE phone = %s AND purpose = %s "
-                 "ORDER BY id DESC LIMIT 1", phone, purpose)
-    assert rows, f"no SMS to {phone} for {purpose}"
-    return rows[0][0].split("验证码为 ")[1][:6]
 
 
 def send_sms(c, phone, purpose):

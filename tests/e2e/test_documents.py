@@ -17,6 +17,7 @@ import urllib.parse
 import pytest
 
 import zikao_harness as h
+from zikao_harness import q, q1
 
 NAME = "欧阳明华"
 EXAM_ID = "010518000777"
@@ -27,28 +28,10 @@ TRADE_NO = "4200002026112312345678901234"
 # ---- fixtures and helpers ------------------------------------------------------------------
 
 @pytest.fixture
-def db(pg, database):
-    c = pg.connect(database)
-    yield c
-    c.close()
-
-
-@pytest.fixture
 def pdf_worker(make_worker):
     def factory(env=None, concurrency=1):
         return make_worker("pdf", concurrency, env)
     return factory
-
-
-def q(db, sql, *args):
-    with db.cursor() as cur:
-        cur.execute(sql, args)
-        return cur.fetchall() if cur.description else []
-
-
-def q1(db, sql, *args):
-    rows = q(db, sql, *args)
-    return rows[0][0] if rows else None
 
 
 _seq = [100]

@@ -9,6 +9,7 @@ import zlib
 import pytest
 
 import zikao_harness as h
+from zikao_harness import q
 
 ENV = {"ZIKAO_AUTH_CAPTCHA_FIXED_ANSWER": "TEST7", "ZIKAO_AUTH_ARGON2_MEMLIMIT_KIB": "8192"}
 
@@ -26,19 +27,6 @@ def png_bytes(w=2, h=2):
 @pytest.fixture
 def server(make_server):
     return make_server(env=ENV)
-
-
-@pytest.fixture
-def db(pg, database):
-    c = pg.connect(database)
-    yield c
-    c.close()
-
-
-def q(db, sql, *args):
-    with db.cursor() as cur:
-        cur.execute(sql, args)
-        return cur.fetchall() if cur.description else []
 
 
 def candidate(server, db, kind="new", seq="001"):

@@ -24,16 +24,10 @@ import uuid
 import pytest
 
 import zikao_harness as h
+from zikao_harness import q, q1
 
 SHANXI_DISTRICT = "140105"   # 太原市小店区: issued exam IDs start 0105YY
 TIANJIN_DISTRICT = "120101"
-
-
-@pytest.fixture
-def db(pg, database):
-    c = pg.connect(database)
-    yield c
-    c.close()
 
 
 @pytest.fixture
@@ -45,17 +39,6 @@ def workers(make_worker):
         e.update(env or {})
         return make_worker(queue, concurrency, e)
     return start
-
-
-def q(db, sql, *args):
-    with db.cursor() as cur:
-        cur.execute(sql, args)
-        return cur.fetchall()
-
-
-def q1(db, sql, *args):
-    rows = q(db, sql, *args)
-    return rows[0][0] if rows else None
 
 
 def new_candidate(db, kind="new", district=SHANXI_DISTRICT):

@@ -9,13 +9,7 @@ import time
 import pytest
 
 import zikao_harness as h
-
-
-@pytest.fixture
-def db(pg, database):
-    c = pg.connect(database)
-    yield c
-    c.close()
+from zikao_harness import q1
 
 
 @pytest.fixture
@@ -23,12 +17,6 @@ def workers(make_worker):
     def factory(n=1, concurrency=2, env=None):
         return [make_worker("noop", concurrency, env) for _ in range(n)]
     return factory
-
-
-def q1(db, sql, *args):
-    with db.cursor() as cur:
-        cur.execute(sql, args)
-        return cur.fetchone()[0]
 
 
 def add_jobs(server, n, payload):

@@ -22,19 +22,13 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 import zikao_harness as h
+from zikao_harness import metric, q, q1
 
 ALIPAY_NOTIFY = "/api/v1/payments/alipay/notify"
 WECHAT_NOTIFY = "/api/v1/payments/wechat/notify"
 
 
 # ---- fixtures and helpers ------------------------------------------------------------------
-
-@pytest.fixture
-def db(pg, database):
-    c = pg.connect(database)
-    yield c
-    c.close()
-
 
 @pytest.fixture
 def keydir(pg, database, redis_server, tmpdir_path):
@@ -73,17 +67,6 @@ def ctl(pg, database, redis_server, *args, env=None):
     r = subprocess.run([h.binary("zikaoctl"), *args], env=e, capture_output=True, text=True)
     assert r.returncode == 0, f"zikaoctl {args}: {r.returncode} {r.stdout} {r.stderr}"
     return r
-
-
-def q(db, sql, *args):
-    with db.cursor() as cur:
-        cur.execute(sql, args)
-        return cur.fetchall() if cur.description else []
-
-
-def q1(db, sql, *args):
-    rows = q(db, sql, *args)
-    return rows[0][0] if rows else None
 
 
 def new_candidate(db):
@@ -416,12 +399,6 @@ def test_callbacks_are_answered_only_after_commit_and_503_without_database(
 
 
 # ---- callbacks: many per COMMIT -----------------------------------------------------------------
-
-def metric(server, name):
-    for line in server.get("/metrics").body.decode().splitlines():
-        if line.startswith(name + " "):
-            return int(line.split()[1])
-    raise AssertionError(f"{name} not in /metrics")
 
 
 class HeldStore:
