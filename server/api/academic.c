@@ -106,7 +106,7 @@ struct audit_req {
     size_t nchoices;
     bool precheck; /* else: the scores view with 是否使用 */
     PGresult *plan, *rules;
-    json_t *scores; /* scores view: the list being built */
+    json_t *scores; /* scores view: the list being built (the request owns it) */
 };
 
 static void audit_finish(struct http_request *req, const struct pg_result *passes_r)
@@ -138,8 +138,7 @@ static void audit_finish(struct http_request *req, const struct pg_result *passe
                                       "verdict", json_object_get(result, "verdict")));
         json_object_set(ar->scores, "passed", json_object_get(result, "passes"));
         json_decref(result);
-        http_respond_json(req, 200, ar->scores);
-        ar->scores = NULL;
+        http_respond_json(req, 200, json_incref(ar->scores));
         return;
     }
     json_t *refusals = json_object_get(result, "refusals");
@@ -163,24 +162,16 @@ static void audit_finish(struct http_request *req, const struct pg_result *passe
 static void audit_passes_loaded(void *ud, const struct pg_result *r)
 {
     struct http_request *req = ud;
-    struct audit_req *ar = req->ctx;
-    if (api_db_failed(req, r)) {
-        json_decref(ar->scores);
-        ar->scores = NULL;
-        return;
-    }
-    audit_finish(req, r);
+    if (!api_db_failed(req, r))
+        audit_finish(req, r);
 }
 
 static void audit_rules_loaded(void *ud, const struct pg_result *r)
 {
     struct http_request *req = ud;
     struct audit_req *ar = req->ctx;
-    if (api_db_failed(req, r)) {
-        json_decref(ar->scores);
-        ar->scores = NULL;
+    if (api_db_failed(req, r))
         return;
-    }
     /* Kept past this callback (the pool clears r->res): a copy freed with the request. */
     ar->rules = PQcopyResult(r->res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
     arena_defer(&req->arena, pg_result_free, ar->rules);
@@ -192,20 +183,10 @@ static void audit_plan_loaded(void *ud, const struct pg_result *r)
 {
     struct http_request *req = ud;
     struct audit_req *ar = req->ctx;
-    if (api_db_failed(req, r)) {
-        json_decref(ar->scores);
-        ar->scores = NULL;
+    const char *none = arena_printf(&req->arena, "专业 %s 没有%s专业计划", ar->major,
+                                    strcmp(ar->version, "old") == 0 ? "旧" : "新");
+    if (!api_db_row(req, r, 404, "PLAN_NOT_FOUND", none, "version"))
         return;
-    }
-    if (PQntuples(r->res) == 0) {
-        json_decref(ar->scores);
-        ar->scores = NULL;
-        http_respond_error(req, 404, "PLAN_NOT_FOUND",
-                           arena_printf(&req->arena, "专业 %s 没有%s专业计划", ar->major,
-                                        strcmp(ar->version, "old") == 0 ? "旧" : "新"),
-                           "version");
-        return;
-    }
     ar->plan = PQcopyResult(r->res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
     arena_defer(&req->arena, pg_result_free, ar->plan);
     const char *values[] = {ar->major, ar->version};
@@ -216,17 +197,8 @@ static void audit_major_loaded(void *ud, const struct pg_result *r)
 {
     struct http_request *req = ud;
     struct audit_req *ar = req->ctx;
-    if (api_db_failed(req, r)) {
-        json_decref(ar->scores);
-        ar->scores = NULL;
+    if (!api_db_row(req, r, 404, "MAJOR_NOT_FOUND", "没有这个专业", "major"))
         return;
-    }
-    if (PQntuples(r->res) == 0) {
-        json_decref(ar->scores);
-        ar->scores = NULL;
-        http_respond_error(req, 404, "MAJOR_NOT_FOUND", "没有这个专业", "major");
-        return;
-    }
     ar->major_name = arena_strdup(&req->arena, PQgetvalue(r->res, 0, 0));
     if (ar->version == NULL) /* the new plan when there is one */
         ar->version = arena_strdup(&req->arena, PQgetvalue(r->res, 0, 1));
@@ -294,6 +266,11 @@ static void precheck(struct http_request *req)
 
 /* ---- GET /me/scores --------------------------------------------------------------------- */
 
+static void scores_free(void *scores)
+{
+    json_decref(scores);
+}
+
 static void scores_loaded(void *ud, const struct pg_result *r)
 {
     struct http_request *req = ud;
@@ -306,9 +283,9 @@ static void scores_loaded(void *ud, const struct pg_result *r)
         http_respond_error(req, 500, "INTERNAL", "系统内部错误，请稍后再试", NULL);
         return;
     }
+    arena_defer(&req->arena, scores_free, ar->scores); /* the request owns it */
     if (ar->major == NULL) {
-        http_respond_json(req, 200, ar->scores);
-        ar->scores = NULL;
+        http_respond_json(req, 200, json_incref(ar->scores));
         return;
     }
     audit_start(req); /* replaces "passed" with the audit's view (是否使用) */
@@ -364,8 +341,4 @@ static const struct route academic_routes[] = {
     {"POST", "/api/v1/me/graduation/precheck", precheck, 8192, NULL},
 };
 
-const struct api_module api_academic_module = {
-    .name = "academic",
-    .routes = academic_routes,
-    .count = sizeof(academic_routes) / sizeof(academic_routes[0]),
-};
+const struct api_module api_academic_module = {.name = "academic", API_ROUTES(academic_routes)};

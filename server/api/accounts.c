@@ -213,15 +213,12 @@ static void register_inserted(void *ud, const struct pg_result *r)
 {
     struct http_request *req = ud;
     struct account *a = req->ctx;
-    if (api_db_failed(req, r))
+    /* No row: the claim it replaced lost meanwhile. */
+    if (!api_db_row(req, r, 409, "ID_NUMBER_REGISTERED",
+                    "该身份证号已注册并通过身份认证，请直接登录；如不是您本人注册的，"
+                    "请携带身份证到考籍管理区县处理",
+                    "id_number"))
         return;
-    if (PQntuples(r->res) == 0) { /* the claim it replaced lost meanwhile */
-        http_respond_error(req, 409, "ID_NUMBER_REGISTERED",
-                           "该身份证号已注册并通过身份认证，请直接登录；如不是您本人注册的，"
-                           "请携带身份证到考籍管理区县处理",
-                           "id_number");
-        return;
-    }
     char masked[32];
     log_msg(LOG_LEVEL_NOTICE, req->id, "candidate %s registered (%s)%s", PQgetvalue(r->res, 0, 0),
             mask_id_number(masked, sizeof(masked), a->id_number),
@@ -896,15 +893,11 @@ static void recover_password_found(void *ud, const struct pg_result *r)
 {
     struct http_request *req = ud;
     struct account *a = req->ctx;
-    if (api_db_failed(req, r))
+    if (!api_db_row(req, r, 422, "IDENTITY_NOT_FOUND",
+                    "身份证号、准考证号与手机号不相符；请核对后重试（短信验证码仍可使用），"
+                    "或联系考籍管理区县",
+                    "id_number"))
         return;
-    if (PQntuples(r->res) == 0) {
-        api_reject(req, "IDENTITY_NOT_FOUND",
-                   "身份证号、准考证号与手机号不相符；请核对后重试（短信验证码仍可使用），"
-                   "或联系考籍管理区县",
-                   "id_number");
-        return;
-    }
     a->candidate_id = strtoll(PQgetvalue(r->res, 0, 0), NULL, 10);
     verify_sms_code_consume(req, a->phone, "reset_password", recover_password_consumed);
 }
@@ -968,8 +961,6 @@ static const struct api_metric accounts_metrics[] = {
 
 const struct api_module api_accounts_module = {
     .name = "accounts",
-    .routes = accounts_routes,
-    .count = sizeof(accounts_routes) / sizeof(accounts_routes[0]),
-    .metrics = accounts_metrics,
-    .nmetrics = sizeof(accounts_metrics) / sizeof(accounts_metrics[0]),
+    API_ROUTES(accounts_routes),
+    API_METRICS(accounts_metrics),
 };

@@ -62,6 +62,10 @@ struct api_module {
     const struct api_scrape *scrape;
 };
 
+/* A module's routes and metrics, from their arrays. */
+#define API_ROUTES(table)  .routes = (table), .count = sizeof(table) / sizeof((table)[0])
+#define API_METRICS(table) .metrics = (table), .nmetrics = sizeof(table) / sizeof((table)[0])
+
 extern const struct api_module api_health_module;
 extern const struct api_module api_openapi_module;
 extern const struct api_module api_regions_module;
@@ -126,6 +130,19 @@ int api_query_params_for(struct http_request *req, void *ud, const char *sql,
  * returns true. Handlers call it first thing in their callbacks.
  */
 bool api_db_failed(struct http_request *req, const struct pg_result *r);
+
+/* What the pool said when asked (pg_query, pg_pool_acquire): 0 as is; a
+ * refusal is answered (busy: 503 SERVER_BUSY, else DATABASE_UNAVAILABLE)
+ * and gives -1. */
+int api_db_refused(struct http_request *req, int rc);
+
+/*
+ * The usual start of a statement's callback: false after answering when r
+ * failed (as api_db_failed) or has no row (status, code, message, field:
+ * e.g. 404 NOT_FOUND); true when there is a row to read.
+ */
+bool api_db_row(struct http_request *req, const struct pg_result *r, int status, const char *code,
+                const char *message, const char *field);
 
 /*
  * Parses the request body as a JSON object. On failure answers (415 when the

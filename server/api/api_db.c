@@ -40,17 +40,17 @@ int api_query_params(struct http_request *req, const char *sql, const struct pg_
 int api_query_params_for(struct http_request *req, void *ud, const char *sql,
                          const struct pg_params *p, pg_result_cb cb)
 {
-    int rc = pg_query(req->srv->pg, sql, p, cb, ud);
-    if (rc == -EAGAIN) {
+    return api_db_refused(req, pg_query(req->srv->pg, sql, p, cb, ud));
+}
+
+int api_db_refused(struct http_request *req, int rc)
+{
+    if (rc == -EAGAIN)
         api_respond_busy(req);
-        return -1;
-    }
-    if (rc < 0) {
+    else if (rc < 0)
         http_respond_error(req, 503, "DATABASE_UNAVAILABLE", "系统暂时无法访问数据库，请稍后再试",
                            NULL);
-        return -1;
-    }
-    return 0;
+    return rc < 0 ? -1 : 0;
 }
 
 json_t *api_json_body(struct http_request *req)
@@ -91,6 +91,18 @@ bool api_db_failed(struct http_request *req, const struct pg_result *r)
     }
     log_msg(LOG_LEVEL_ERR, req->id, "database error %s: %s", r->sqlstate, r->message);
     http_respond_error(req, 500, "INTERNAL", "系统内部错误，请稍后再试", NULL);
+    return true;
+}
+
+bool api_db_row(struct http_request *req, const struct pg_result *r, int status, const char *code,
+                const char *message, const char *field)
+{
+    if (api_db_failed(req, r))
+        return false;
+    if (PQntuples(r->res) == 0) {
+        http_respond_error(req, status, code, message, field);
+        return false;
+    }
     return true;
 }
 

@@ -121,17 +121,7 @@ int api_txn_begin(struct http_request *req, api_txn_step_fn first)
     struct api_txn *tx = arena_calloc(&req->arena, sizeof(*tx));
     tx->req = req;
     tx->next = first;
-    int rc = pg_pool_acquire(req->srv->pg, on_acquired, tx);
-    if (rc == -EAGAIN) {
-        api_respond_busy(req);
-        return -1;
-    }
-    if (rc < 0) {
-        http_respond_error(req, 503, "DATABASE_UNAVAILABLE", "系统暂时无法访问数据库，请稍后再试",
-                           NULL);
-        return -1;
-    }
-    return 0;
+    return api_db_refused(req, pg_pool_acquire(req->srv->pg, on_acquired, tx));
 }
 
 /* After COMMIT: publish the added jobs, one batch per queue. */

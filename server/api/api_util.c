@@ -47,6 +47,24 @@ const char *api_field_str(struct http_request *req, json_t *body, const char *na
     return s;
 }
 
+char *api_digest(struct arena *a, size_t bytes, const char *const *parts, size_t n)
+{
+    crypto_hash_sha256_state st;
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_init(&st);
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            crypto_hash_sha256_update(&st, (const unsigned char *)"|", 1);
+        crypto_hash_sha256_update(&st, (const unsigned char *)parts[i], strlen(parts[i]));
+    }
+    crypto_hash_sha256_final(&st, h);
+    if (bytes > sizeof(h))
+        bytes = sizeof(h);
+    char *hex = arena_alloc(a, 2 * bytes + 1);
+    sodium_bin2hex(hex, 2 * bytes + 1, h, bytes);
+    return hex;
+}
+
 /* ---- rate limits ----------------------------------------------------------- */
 
 struct rate_state {

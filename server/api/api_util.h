@@ -30,6 +30,10 @@ void *api_reject(struct http_request *req, const char *code, const char *message
 
 typedef void (*api_next_fn)(struct http_request *req);
 
+/* Hex of the first `bytes` (at most 32) bytes of sha256(parts joined by "|"),
+ * into the arena: how secrets (codes, answers, device cookies) are kept. */
+char *api_digest(struct arena *a, size_t bytes, const char *const *parts, size_t n);
+
 /*
  * Counts one event against key (e.g. "rl:login:ip:1.2.3.4") in a window of
  * window_s seconds. Over limit: answers 429 RATE_LIMITED with Retry-After and

@@ -338,8 +338,4 @@ static const struct route documents_routes[] = {
     {"GET", "/api/v1/me/orders/{no}/receipt.pdf", receipt_get, 0, NULL},
 };
 
-const struct api_module api_documents_module = {
-    .name = "documents",
-    .routes = documents_routes,
-    .count = sizeof(documents_routes) / sizeof(documents_routes[0]),
-};
+const struct api_module api_documents_module = {.name = "documents", API_ROUTES(documents_routes)};

@@ -298,8 +298,4 @@ static const struct route health_routes[] = {
     {"GET", "/metrics", metrics_handler, 0, NULL},
 };
 
-const struct api_module api_health_module = {
-    .name = "health",
-    .routes = health_routes,
-    .count = sizeof(health_routes) / sizeof(health_routes[0]),
-};
+const struct api_module api_health_module = {.name = "health", API_ROUTES(health_routes)};

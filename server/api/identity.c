@@ -245,12 +245,8 @@ static void photo_put(struct http_request *req)
 static void photo_loaded(void *ud, const struct pg_result *r)
 {
     struct http_request *req = ud;
-    if (api_db_failed(req, r))
+    if (!api_db_row(req, r, 404, "PHOTO_NOT_FOUND", "尚未上传这种照片", "kind"))
         return;
-    if (PQntuples(r->res) == 0) {
-        http_respond_error(req, 404, "PHOTO_NOT_FOUND", "尚未上传这种照片", "kind");
-        return;
-    }
     size_t len = (size_t)PQgetlength(r->res, 0, 1);
     char *data = arena_alloc(&req->arena, len ? len : 1);
     memcpy(data, PQgetvalue(r->res, 0, 1), len);
@@ -499,12 +495,8 @@ static void attempt_kind_loaded(void *ud, const struct pg_result *r)
 {
     struct http_request *req = ud;
     struct ident *d = req->ctx;
-    if (api_db_failed(req, r))
+    if (!api_db_row(req, r, 401, "NOT_LOGGED_IN", "请先登录", NULL))
         return;
-    if (PQntuples(r->res) == 0) {
-        http_respond_error(req, 401, "NOT_LOGGED_IN", "请先登录", NULL);
-        return;
-    }
     d->required = required_array(req, PQgetvalue(r->res, 0, 0));
     api_txn_begin(req, attempt_begun);
 }
@@ -552,12 +544,8 @@ static void identity_kind_loaded(void *ud, const struct pg_result *r)
 {
     struct http_request *req = ud;
     struct ident *d = req->ctx;
-    if (api_db_failed(req, r))
+    if (!api_db_row(req, r, 401, "NOT_LOGGED_IN", "请先登录", NULL))
         return;
-    if (PQntuples(r->res) == 0) {
-        http_respond_error(req, 401, "NOT_LOGGED_IN", "请先登录", NULL);
-        return;
-    }
     d->required = required_array(req, PQgetvalue(r->res, 0, 0));
     const char *values[] = {
         d->idtext, d->required,
@@ -625,8 +613,4 @@ static const struct route identity_routes[] = {
     {"GET", "/api/v1/me/identity", identity_get, 0, NULL},
 };
 
-const struct api_module api_identity_module = {
-    .name = "identity",
-    .routes = identity_routes,
-    .count = sizeof(identity_routes) / sizeof(identity_routes[0]),
-};
+const struct api_module api_identity_module = {.name = "identity", API_ROUTES(identity_routes)};

@@ -41,16 +41,8 @@
 /* hex of the first 16 bytes of sha256(tag "|" value), into the arena. */
 static char *digest(struct arena *a, const char *tag, const char *value)
 {
-    crypto_hash_sha256_state st;
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_init(&st);
-    crypto_hash_sha256_update(&st, (const unsigned char *)tag, strlen(tag));
-    crypto_hash_sha256_update(&st, (const unsigned char *)"|", 1);
-    crypto_hash_sha256_update(&st, (const unsigned char *)value, strlen(value));
-    crypto_hash_sha256_final(&st, h);
-    char *hex = arena_alloc(a, 33);
-    sodium_bin2hex(hex, 33, h, 16);
-    return hex;
+    const char *parts[] = {tag, value};
+    return api_digest(a, 16, parts, 2);
 }
 
 /* The device cookie's digest, or "" when the browser sent none (or junk). */

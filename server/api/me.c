@@ -83,12 +83,9 @@ static void me_loaded(void *ud, const struct pg_result *r)
 {
     struct http_request *req = ud;
     struct me *m = req->ctx;
-    if (api_db_failed(req, r))
+    /* No row: the account is gone, the session is stale. */
+    if (!api_db_row(req, r, 401, "NOT_LOGGED_IN", "请先登录", NULL))
         return;
-    if (PQntuples(r->res) == 0) { /* the account is gone: the session is stale */
-        http_respond_error(req, 401, "NOT_LOGGED_IN", "请先登录", NULL);
-        return;
-    }
     json_error_t e;
     json_t *obj = json_loads(PQgetvalue(r->res, 0, 0), 0, &e);
     if (obj == NULL) {
@@ -262,12 +259,9 @@ static void me_password_stored(void *ud, const struct pg_result *r)
 {
     struct http_request *req = ud;
     struct me_pw *pw = req->ctx;
-    if (api_db_failed(req, r))
+    /* No row: the claim lost meanwhile. */
+    if (!api_db_row(req, r, 401, "SESSION_ENDED", "登录已失效，请重新登录", NULL))
         return;
-    if (PQntuples(r->res) == 0) { /* the claim lost meanwhile */
-        http_respond_error(req, 401, "SESSION_ENDED", "登录已失效，请重新登录", NULL);
-        return;
-    }
     /* This session stays, made with the new credentials. */
     api_session_set_cred(req, pw->s->key, atoi(PQgetvalue(r->res, 0, 0)));
     api_session_end_all(req, pw->m.id, pw->s->key, me_password_others_ended);
@@ -379,8 +373,4 @@ static const struct route me_routes[] = {
     {"GET", "/api/v1/windows", windows_get, 0, NULL},
 };
 
-const struct api_module api_me_module = {
-    .name = "me",
-    .routes = me_routes,
-    .count = sizeof(me_routes) / sizeof(me_routes[0]),
-};
+const struct api_module api_me_module = {.name = "me", API_ROUTES(me_routes)};

@@ -20,8 +20,4 @@ static const struct route openapi_routes[] = {
     {"GET", "/api/v1/openapi.yaml", openapi, 0, NULL},
 };
 
-const struct api_module api_openapi_module = {
-    .name = "openapi",
-    .routes = openapi_routes,
-    .count = sizeof(openapi_routes) / sizeof(openapi_routes[0]),
-};
+const struct api_module api_openapi_module = {.name = "openapi", API_ROUTES(openapi_routes)};

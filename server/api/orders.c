@@ -213,7 +213,7 @@ static void order_get(struct http_request *req)
 /* ---- POST /api/v1/me/orders/{no}/pay ---- */
 
 struct pay_req {
-    const char *no;
+    const char *no; /* first: struct order_step */
     const char *cand;
     const char *provider;
     int rounds;
@@ -242,21 +242,28 @@ static void pay_reread(void *ud, const struct pg_result *r)
     http_respond_json(req, 200, order_json(r->res, 0));
 }
 
-static void pay_done(struct api_txn *tx, const struct pg_result *r)
+/* Pay and cancel keep the order number first in their state (struct
+ * pay_req, struct cancel_req): after their COMMIT the order is read again
+ * and answered as it now is. */
+struct order_step {
+    const char *no;
+};
+
+static void order_committed(struct api_txn *tx, const struct pg_result *r)
 {
     if (api_txn_fail(tx, r))
         return;
     struct http_request *req = api_txn_request(tx);
-    struct pay_req *p = req->ctx;
-    const char *v[] = {p->no};
+    const struct order_step *o = req->ctx;
+    const char *v[] = {o->no};
     api_query(req, "SELECT " ORDER_COLUMNS " FROM orders WHERE order_no = $1", 1, v, pay_reread);
 }
 
-static void pay_job_added(struct api_txn *tx, const struct pg_result *r)
+static void order_job_added(struct api_txn *tx, const struct pg_result *r)
 {
     if (api_txn_fail(tx, r))
         return;
-    api_txn_commit(tx, pay_done);
+    api_txn_commit(tx, order_committed);
 }
 
 static void pay_updated(struct api_txn *tx, const struct pg_result *r)
@@ -282,10 +289,10 @@ static void pay_updated(struct api_txn *tx, const struct pg_result *r)
         json_decref(job);
         char *payload = arena_strdup(&req->arena, text);
         free(text);
-        api_txn_add_job(tx, QUEUE_PAYMENT, payload, pay_job_added);
+        api_txn_add_job(tx, QUEUE_PAYMENT, payload, order_job_added);
         return;
     }
-    api_txn_commit(tx, pay_done);
+    api_txn_commit(tx, order_committed);
 }
 
 static void pay_begun(struct api_txn *tx, const struct pg_result *r)
@@ -494,27 +501,10 @@ static void order_pay(struct http_request *req)
 /* ---- POST /api/v1/me/orders/{no}/cancel ---- */
 
 struct cancel_req {
-    const char *no;
+    const char *no; /* first: struct order_step */
     const char *cand;
     bool was_paying;
 };
-
-static void cancel_committed(struct api_txn *tx, const struct pg_result *r)
-{
-    if (api_txn_fail(tx, r))
-        return;
-    struct http_request *req = api_txn_request(tx);
-    struct cancel_req *c = req->ctx;
-    const char *v[] = {c->no};
-    api_query(req, "SELECT " ORDER_COLUMNS " FROM orders WHERE order_no = $1", 1, v, pay_reread);
-}
-
-static void cancel_job_added(struct api_txn *tx, const struct pg_result *r)
-{
-    if (api_txn_fail(tx, r))
-        return;
-    api_txn_commit(tx, cancel_committed);
-}
 
 static void cancel_updated(struct api_txn *tx, const struct pg_result *r)
 {
@@ -546,10 +536,10 @@ static void cancel_updated(struct api_txn *tx, const struct pg_result *r)
          * (and settle it if it was paid meanwhile). */
         char *payload =
             arena_printf(&req->arena, "{\"kind\":\"close\",\"order_no\":\"%s\"}", c->no);
-        api_txn_add_job(tx, QUEUE_PAYMENT, payload, cancel_job_added);
+        api_txn_add_job(tx, QUEUE_PAYMENT, payload, order_job_added);
         return;
     }
-    api_txn_commit(tx, cancel_committed);
+    api_txn_commit(tx, order_committed);
 }
 
 static void cancel_begun(struct api_txn *tx, const struct pg_result *r)
@@ -695,8 +685,7 @@ static const struct api_scrape orders_scrape = {
 
 const struct api_module api_orders_module = {
     .name = "orders",
-    .routes = orders_routes,
-    .count = sizeof(orders_routes) / sizeof(orders_routes[0]),
+    API_ROUTES(orders_routes),
     .scrape = &orders_scrape,
 };
 
@@ -705,8 +694,4 @@ static const struct route orders_test_routes[] = {
 };
 
 const struct api_module api_orders_test_module = {
-    .name = "orders-test",
-    .routes = orders_test_routes,
-    .count = sizeof(orders_test_routes) / sizeof(orders_test_routes[0]),
-    .test_only = true,
-};
+    .name = "orders-test", API_ROUTES(orders_test_routes), .test_only = true};

@@ -714,7 +714,6 @@ static int sim_check_config(const struct zk_config *cfg, char *err, size_t errsz
 
 const struct api_module api_pay_sim_module = {
     .name = "pay-sim",
-    .routes = sim_routes,
-    .count = sizeof(sim_routes) / sizeof(sim_routes[0]),
+    API_ROUTES(sim_routes),
     .check_config = sim_check_config,
 };

@@ -288,8 +288,7 @@ static const struct route callback_routes[] = {
 
 const struct api_module api_payments_callback_module = {
     .name = "payments-callback",
-    .routes = callback_routes,
-    .count = sizeof(callback_routes) / sizeof(callback_routes[0]),
+    API_ROUTES(callback_routes),
     .init = pay_store_init,
     .free = pay_store_free,
     .metrics = pay_store_metrics,

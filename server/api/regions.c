@@ -20,12 +20,8 @@ static bool region_code_valid(const char *code)
 static void region_row(void *ud, const struct pg_result *r)
 {
     struct http_request *req = ud;
-    if (api_db_failed(req, r))
+    if (!api_db_row(req, r, 404, "REGION_NOT_FOUND", "没有这个行政区划代码", "code"))
         return;
-    if (PQntuples(r->res) == 0) {
-        http_respond_error(req, 404, "REGION_NOT_FOUND", "没有这个行政区划代码", "code");
-        return;
-    }
     const PGresult *res = r->res;
     json_t *obj = json_pack("{s:s, s:s, s:s, s:o}", "code", PQgetvalue(res, 0, 0), "name",
                             PQgetvalue(res, 0, 1), "level", PQgetvalue(res, 0, 2), "parent",
@@ -86,8 +82,4 @@ static const struct route regions_routes[] = {
     {"GET", "/api/v1/regions/{code}/children", region_children, 0, NULL},
 };
 
-const struct api_module api_regions_module = {
-    .name = "regions",
-    .routes = regions_routes,
-    .count = sizeof(regions_routes) / sizeof(regions_routes[0]),
-};
+const struct api_module api_regions_module = {.name = "regions", API_ROUTES(regions_routes)};

@@ -127,12 +127,8 @@ static void test_session_made(struct http_request *req, const struct api_session
 static void test_session_found(void *ud, const struct pg_result *r)
 {
     struct http_request *req = ud;
-    if (api_db_failed(req, r))
+    if (!api_db_row(req, r, 404, "NOT_FOUND", "no such candidate", "candidate_id"))
         return;
-    if (PQntuples(r->res) == 0) {
-        http_respond_error(req, 404, "NOT_FOUND", "no such candidate", "candidate_id");
-        return;
-    }
     api_session_create(req, strtoll(PQgetvalue(r->res, 0, 0), NULL, 10),
                        atoi(PQgetvalue(r->res, 0, 1)), strcmp(PQgetvalue(r->res, 0, 2), "t") == 0,
                        test_session_made);
@@ -179,8 +175,4 @@ static const struct route testing_routes[] = {
 };
 
 const struct api_module api_testing_module = {
-    .name = "testing",
-    .routes = testing_routes,
-    .count = sizeof(testing_routes) / sizeof(testing_routes[0]),
-    .test_only = true,
-};
+    .name = "testing", API_ROUTES(testing_routes), .test_only = true};

@@ -29,21 +29,11 @@
 #define SMS_TTL     300
 #define SMS_TRIES   5
 
-/* hex(sha256(a "|" b "|" c)) into the arena. */
+/* hex(sha256(x "|" y "|" z)) into the arena. */
 static char *digest3(struct arena *a, const char *x, const char *y, const char *z)
 {
-    crypto_hash_sha256_state st;
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_init(&st);
-    crypto_hash_sha256_update(&st, (const unsigned char *)x, strlen(x));
-    crypto_hash_sha256_update(&st, (const unsigned char *)"|", 1);
-    crypto_hash_sha256_update(&st, (const unsigned char *)y, strlen(y));
-    crypto_hash_sha256_update(&st, (const unsigned char *)"|", 1);
-    crypto_hash_sha256_update(&st, (const unsigned char *)z, strlen(z));
-    crypto_hash_sha256_final(&st, h);
-    char *hex = arena_alloc(a, 2 * sizeof(h) + 1);
-    sodium_bin2hex(hex, 2 * sizeof(h) + 1, h, sizeof(h));
-    return hex;
+    const char *parts[] = {x, y, z};
+    return api_digest(a, 32, parts, 3);
 }
 
 /* ---- captcha: issue -------------------------------------------------------- */
@@ -496,8 +486,7 @@ static void verify_free(struct server *srv, void *state)
 
 const struct api_module api_verify_module = {
     .name = "verify",
-    .routes = verify_routes,
-    .count = sizeof(verify_routes) / sizeof(verify_routes[0]),
+    API_ROUTES(verify_routes),
     .check_config = verify_check_config,
     .free = verify_free,
 };

@@ -16,6 +16,26 @@ def pytest_runtest_makereport(item, call):
     setattr(item, "rep_" + rep.when, rep)
 
 
+def stop_all(request, procs, name):
+    """Stops every process a test started. Each must stop cleanly: exit 0 on
+    SIGTERM and no report from AddressSanitizer / LeakSanitizer / UBSan in
+    its log. A failed test prints their logs instead."""
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    problems = []
+    for p in procs:
+        running = p.proc is not None and p.proc.poll() is None
+        rc = p.stop()
+        log = p.log()
+        if failed:
+            print(f"\n--- {name(p)} log ({p.log_path}) ---\n{log[-6000:]}")
+        if running and rc != 0:
+            problems.append(f"{name(p)} exited with {rc} on SIGTERM")
+        if any(m in log for m in h.SANITIZER_MARKERS):
+            problems.append(f"sanitizer report in the {name(p)} log:\n{log[-4000:]}")
+    if problems and not failed:
+        pytest.fail("; ".join(problems))
+
+
 @pytest.fixture
 def tmpdir_path():
     d = tempfile.mkdtemp(prefix="zikao-e2e-")
@@ -63,24 +83,7 @@ def make_server(request, pg, database, redis_server, tmpdir_path):
         return s
 
     yield factory
-    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
-    problems = []
-    for s in servers:
-        was_running = s.proc is not None and s.proc.poll() is None
-        rc = s.stop()
-        log = s.log()
-        if failed:
-            print(f"\n--- zikao-server log ({s.log_path}) ---\n{log[-6000:]}")
-        # Every server must stop cleanly: exit 0 on SIGTERM, and no report
-        # from AddressSanitizer / LeakSanitizer / UBSan in its log.
-        if was_running and rc != 0:
-            problems.append(f"zikao-server exited with {rc} on SIGTERM")
-        for marker in h.SANITIZER_MARKERS:
-            if marker in log:
-                problems.append(f"sanitizer report in the server log: {marker}\n{log[-4000:]}")
-                break
-    if problems and not failed:
-        pytest.fail("; ".join(problems))
+    stop_all(request, servers, lambda s: "zikao-server")
 
 
 @pytest.fixture
@@ -102,20 +105,7 @@ def make_worker(request, pg, database, redis_server, tmpdir_path):
         return w.start()
 
     yield factory
-    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
-    problems = []
-    for w in workers:
-        running = w.proc is not None and w.proc.poll() is None
-        rc = w.stop()
-        log = w.log()
-        if failed:
-            print(f"\n--- zikao-worker --queue {w.queue} log ({w.log_path}) ---\n{log[-6000:]}")
-        if running and rc != 0:
-            problems.append(f"zikao-worker --queue {w.queue} exited with {rc} on SIGTERM")
-        if any(m in log for m in h.SANITIZER_MARKERS):
-            problems.append(f"sanitizer report in a worker log:\n{log[-4000:]}")
-    if problems and not failed:
-        pytest.fail("; ".join(problems))
+    stop_all(request, workers, lambda w: f"zikao-worker --queue {w.queue}")
 
 
 @pytest.fixture(scope="module")
