@@ -53,5 +53,7 @@ page(async ({ me }) => {
   windows.replaceChildren(windowList(me.windows, {
     link: (kind) => (verified && ENTRY_PAGES[kind] ? el('a', { href: ENTRY_PAGES[kind] }, '去办理') : null),
   }));
-  if (!verified) windows.prepend(el('p', { class: 'muted' }, '完成身份认证后才能办理以下业务。'));
+  if (!verified && windows.querySelector('.windows')) {
+    windows.prepend(el('p', { class: 'muted' }, '完成身份认证后才能办理以下业务。'));
+  }
 }, { login: true });
