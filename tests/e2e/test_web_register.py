@@ -75,3 +75,13 @@ def test_an_id_number_with_an_account_is_told_after_the_sms_code(web, web_server
     web.check("id-number-registered")
     web.click("去登录")
     web.wait_text("考生登录")
+
+
+def test_tianjin_offers_its_own_districts_and_names_its_office(make_server, make_web):
+    from zikao_browser import WEB_ENV
+    server = make_server(env=dict(WEB_ENV, ZIKAO_PROFILE_PROVINCE="tianjin"))
+    web = make_web(server)
+    web.open("/register.html")
+    web.select("考籍管理区县", "滨海新区")                 # a district of 天津市, not of Shanxi
+    assert web.sees("天津市教育招生考试院")
+    assert "和平区" in web.options("考籍管理区县") and "小店区" not in web.options("考籍管理区县")

@@ -138,6 +138,11 @@ class Web:
         Select(el).select_by_visible_text(option)
         return el
 
+    def options(self, label):
+        """The texts of the options of the list labelled `label`."""
+        from selenium.webdriver.support.ui import Select
+        return [o.text.strip() for o in Select(self.field(label)).options]
+
     def click(self, text):
         """Presses the visible, enabled button (or else link) whose text is `text`."""
         el = self.wait(lambda: self._clickable(text), f"a button or link {text!r} to press")
