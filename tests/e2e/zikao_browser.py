@@ -16,7 +16,7 @@ Checks made for every test, so a test cannot forget them:
     violation fails the test, naming the rule, the elements and the help;
     the others are listed in the screenshots folder (axe.txt);
   * each check saves screenshots of the whole page at 360x800 (a phone) and
-    1280x900 (a desktop) under tests/artifacts/screenshots/<test>/, named
+    1280x900 (a desktop) under tests/artifacts/screenshots/<file>/<test>/, named
     NN-<page>-<step>-<width>.png; a failing test adds its last screen;
   * a script error or a Content-Security-Policy refusal in the console fails
     the test (answers with an error status, which the pages show, do not).
