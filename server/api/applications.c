@@ -38,6 +38,7 @@ struct app_req {
     const char *kind;   /* POST: the kind asked for */
     const char *action; /* POST .../{action} */
     const char *data, *version;
+    bool prepared; /* a flow prepared this submit: the version must still hold */
     struct app_submit submit;
 };
 
@@ -250,10 +251,12 @@ static void app_draft(struct http_request *req)
 
 /* ---- POST /me/applications/{id}/{action} ---------------------------------------------
  *
- * app_action_authed   the transaction: lock the application (the candidate's)
- * app_action_locked   a submit: the flow's own checks first
- * app_action_checked  the transition (idempotent), and the kind's payment rule
- * app_action_moved    pays at submit: open the order in the same transaction
+ * app_action_authed   read the application (the candidate's)
+ * app_action_read     a submit from a draft: the flow prepares it (audit ...)
+ * app_action_prepared the transaction: lock, the draft unchanged since it was read
+ * app_action_locked   the transition (idempotent) with the flow's detail
+ * app_action_moved    the flow's system step (an automatic approval), if any
+ * app_action_stepped  the order the province's rules make due now (application_order_due)
  * app_action_ordered  COMMIT
  * app_action_done     answer the application as it now is
  */
@@ -271,11 +274,72 @@ static void app_action_done(struct api_txn *tx, const struct pg_result *r)
               2, values, app_loaded);
 }
 
+/* ---- the order a transition makes due ------------------------------------------------ */
+
+struct app_due {
+    void *caller_ctx;
+    api_txn_step_fn next;
+    const char *app_id;
+};
+
+static void app_due_done(struct api_txn *tx, const struct pg_result *r)
+{
+    struct http_request *req = api_txn_request(tx);
+    struct app_due *d = req->ctx;
+    req->ctx = d->caller_ctx;
+    d->next(tx, r);
+}
+
+static void app_due_checked(struct api_txn *tx, const struct pg_result *r)
+{
+    struct http_request *req = api_txn_request(tx);
+    struct app_due *d = req->ctx;
+    if (r->error != PG_OK || PQntuples(r->res) != 1 || strcmp(PQgetvalue(r->res, 0, 2), "t") != 0) {
+        app_due_done(tx, r);
+        return;
+    }
+    order_open(tx, strtoll(PQgetvalue(r->res, 0, 0), NULL, 10),
+               arena_strdup(&req->arena, PQgetvalue(r->res, 0, 1)), d->app_id, app_due_done);
+}
+
+void application_order_due(struct api_txn *tx, const char *app_id, const char *transition,
+                           api_txn_step_fn next)
+{
+    struct http_request *req = api_txn_request(tx);
+    struct app_due *d = arena_calloc(&req->arena, sizeof(*d));
+    d->caller_ctx = req->ctx;
+    d->next = next;
+    d->app_id = app_id;
+    req->ctx = d;
+    const char *values[] = {app_id, transition};
+    api_txn_query(tx,
+                  "SELECT a.candidate_id, a.kind, (r.pays = 'submit' AND $2 = 'submit') OR "
+                  "(r.pays = 'approval' AND a.state = 'approved') FROM applications a JOIN "
+                  "application_rules r ON r.kind = a.kind AND r.province = a.province "
+                  "WHERE a.id = $1::bigint",
+                  2, values, app_due_checked);
+}
+
+/* ---- POST /me/applications/{id}/{action} (continued) ---------------------------------- */
+
 static void app_action_ordered(struct api_txn *tx, const struct pg_result *r)
 {
     if (order_open_failed(tx, r))
         return;
     api_txn_commit(tx, app_action_done);
+}
+
+static void app_action_stepped(struct api_txn *tx, const struct pg_result *r)
+{
+    struct http_request *req = api_txn_request(tx);
+    struct app_req *a = req->ctx;
+    if (r->error != PG_OK && app_refused(req, r)) {
+        api_txn_rollback(tx);
+        return;
+    }
+    if (api_txn_fail(tx, r))
+        return;
+    application_order_due(tx, a->id, a->action, app_action_ordered);
 }
 
 static void app_action_moved(struct api_txn *tx, const struct pg_result *r)
@@ -288,26 +352,14 @@ static void app_action_moved(struct api_txn *tx, const struct pg_result *r)
     }
     if (api_txn_fail(tx, r))
         return;
-    bool pays_now = strcmp(a->action, "submit") == 0 && strcmp(PQgetvalue(r->res, 0, 0), "t") == 0;
-    if (pays_now) {
-        order_open(tx, strtoll(a->cand, NULL, 10), a->submit.kind, a->id, app_action_ordered);
+    if (a->submit.auto_step == NULL) {
+        app_action_stepped(tx, r);
         return;
     }
-    api_txn_commit(tx, app_action_done);
-}
-
-static void app_action_checked(struct api_txn *tx, const struct pg_result *r)
-{
-    struct http_request *req = api_txn_request(tx);
-    struct app_req *a = req->ctx;
-    if (api_txn_fail(tx, r))
-        return;
-    const char *values[] = {a->id, a->action, a->cand};
+    const char *values[] = {a->id, a->submit.auto_step, a->submit.reason};
     api_txn_query(tx,
-                  "SELECT r.pays = 'submit' FROM application_transition($1::bigint, $2, "
-                  "'candidate', $3::bigint, NULL, NULL) a JOIN application_rules r ON r.kind = "
-                  "a.kind AND r.province = a.province",
-                  3, values, app_action_moved);
+                  "SELECT id FROM application_transition($1::bigint, $2, 'system', NULL, $3, NULL)",
+                  3, values, app_action_stepped);
 }
 
 static void app_action_locked(struct api_txn *tx, const struct pg_result *r)
@@ -321,18 +373,18 @@ static void app_action_locked(struct api_txn *tx, const struct pg_result *r)
         http_respond_error(req, 404, "APPLICATION_NOT_FOUND", "没有这份申请", NULL);
         return;
     }
-    a->submit.application_id = strtoll(a->id, NULL, 10);
-    a->submit.candidate_id = strtoll(a->cand, NULL, 10);
-    a->submit.kind = arena_strdup(&req->arena, PQgetvalue(r->res, 0, 0));
-    a->submit.data = arena_strdup(&req->arena, PQgetvalue(r->res, 0, 1));
-    const struct app_flow *flow = app_flow_find(a->submit.kind);
-    bool submitting =
-        strcmp(a->action, "submit") == 0 && strcmp(PQgetvalue(r->res, 0, 2), "draft") == 0;
-    if (submitting && flow != NULL && flow->check_submit != NULL) {
-        flow->check_submit(tx, &a->submit, app_action_checked);
+    if (a->prepared && atoi(PQgetvalue(r->res, 0, 0)) != a->submit.version) {
+        api_txn_rollback(tx);
+        http_respond_error(req, 409, "APPLICATION_CHANGED",
+                           "提交时申请已在别处修改（例如另一个浏览器窗口），请刷新页面核对后再提交",
+                           "version");
         return;
     }
-    app_action_checked(tx, r);
+    const char *values[] = {a->id, a->action, a->cand, a->submit.detail};
+    api_txn_query(tx,
+                  "SELECT id FROM application_transition($1::bigint, $2, 'candidate', $3::bigint, "
+                  "NULL, $4::jsonb)",
+                  4, values, app_action_moved);
 }
 
 static void app_action_begun(struct api_txn *tx, const struct pg_result *r)
@@ -343,9 +395,36 @@ static void app_action_begun(struct api_txn *tx, const struct pg_result *r)
         return;
     const char *values[] = {a->id, a->cand};
     api_txn_query(tx,
-                  "SELECT kind, data::text, state FROM applications WHERE id = $1::bigint AND "
-                  "candidate_id = $2::bigint FOR UPDATE",
+                  "SELECT version FROM applications WHERE id = $1::bigint AND candidate_id = "
+                  "$2::bigint FOR UPDATE",
                   2, values, app_action_locked);
+}
+
+static void app_action_prepared(struct http_request *req)
+{
+    api_txn_begin(req, app_action_begun);
+}
+
+static void app_action_read(void *ud, const struct pg_result *r)
+{
+    struct http_request *req = ud;
+    struct app_req *a = req->ctx;
+    if (!api_db_row(req, r, 404, "APPLICATION_NOT_FOUND", "没有这份申请", NULL))
+        return;
+    a->submit.application_id = strtoll(a->id, NULL, 10);
+    a->submit.candidate_id = strtoll(a->cand, NULL, 10);
+    a->submit.kind = arena_strdup(&req->arena, PQgetvalue(r->res, 0, 0));
+    a->submit.data = arena_strdup(&req->arena, PQgetvalue(r->res, 0, 1));
+    a->submit.version = atoi(PQgetvalue(r->res, 0, 3));
+    const struct app_flow *flow = app_flow_find(a->submit.kind);
+    bool submitting =
+        strcmp(a->action, "submit") == 0 && strcmp(PQgetvalue(r->res, 0, 2), "draft") == 0;
+    if (submitting && flow != NULL && flow->prepare_submit != NULL) {
+        a->prepared = true;
+        flow->prepare_submit(req, &a->submit, app_action_prepared);
+        return;
+    }
+    app_action_prepared(req);
 }
 
 static void app_action_authed(struct http_request *req, const struct api_session *s)
@@ -358,7 +437,11 @@ static void app_action_authed(struct http_request *req, const struct api_session
         http_respond_error(req, 404, "ACTION_UNKNOWN", "没有这项操作", NULL);
         return;
     }
-    api_txn_begin(req, app_action_begun);
+    const char *values[] = {a->id, a->cand};
+    api_query(req,
+              "SELECT kind, data::text, state, version FROM applications WHERE id = $1::bigint "
+              "AND candidate_id = $2::bigint",
+              2, values, app_action_read);
 }
 
 static void app_action(struct http_request *req)

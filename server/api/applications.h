@@ -16,37 +16,58 @@
  *                                                 cancel ...): idempotent
  *
  * A flow (graduation, exemption ...) registers a struct app_flow in
- * applications.c's table: what it checks inside the submit's transaction.
- * A draft's JSON holds at most 64 KiB (413 beyond). When the province's rules make a
- * kind pay at submit (application_rules.pays = 'submit'), the engine opens
- * the order (purpose = kind, subject = the application id) in that same
- * transaction; its payment moves the application on (order_purposes).
+ * applications.c's table: what it checks before a submit, and a system step
+ * (an automatic approval) made right after it in the same transaction.
+ * A draft's JSON holds at most 64 KiB (413 beyond). The province's rules
+ * (application_rules.pays) say when the order opens (purpose = kind, subject
+ * = the application id): 'submit' in the submit's transaction, 'approval'
+ * in the transaction that makes the application 'approved' (the automatic
+ * step here; a staff review calls application_order_due()). Its
+ * payment moves the application on (order_purposes).
  */
 #ifndef ZK_APPLICATIONS_H
 #define ZK_APPLICATIONS_H
 
 #include "api.h"
 #include "api_txn.h"
+#include "api_util.h"
 
 #include <stdint.h>
 
-/* What a submit step gets: the application, locked in the transaction. */
+/* A submit as a flow sees it. The flow fills in what the engine records. */
 struct app_submit {
     int64_t application_id;
     int64_t candidate_id;
     const char *kind;
     const char *data; /* the draft's JSON text */
+    int version;      /* the draft's version the flow checked */
+    /* Set by the flow: */
+    const char *detail;    /* JSON for the submit's timeline line (e.g. the audit), or NULL */
+    const char *auto_step; /* a system transition made right after the submit, or NULL */
+    const char *reason;    /* the auto step's line for the candidate, or NULL */
 };
 
 struct app_flow {
     const char *kind;
     /*
-     * Inside the submit's transaction, before the transition: checks the
-     * draft; calls next(tx, r) with r a success to go on, or answers (422
-     * naming the field), rolls back and does not call next. NULL: nothing.
+     * Before the submit's transaction: checks the draft (it may query, run the
+     * audit ...) and fills in detail / auto_step. Calls next(req) to go on,
+     * or answers (422 naming the field) and does not. The transaction then
+     * refuses the submit if the draft changed meanwhile (409
+     * APPLICATION_CHANGED). NULL: nothing to check.
      */
-    void (*check_submit)(struct api_txn *tx, const struct app_submit *s, api_txn_step_fn next);
+    void (*prepare_submit)(struct http_request *req, struct app_submit *s, api_next_fn next);
 };
+
+/*
+ * Inside a transaction, right after transition `transition` of application
+ * app_id: opens the order the province's rules make due now (pays 'submit'
+ * and this is the submit, or pays 'approval' and the application is now
+ * 'approved'), else nothing. next gets order_open's result or a success;
+ * req->ctx is the caller's again when it runs (check with order_open_failed).
+ */
+void application_order_due(struct api_txn *tx, const char *app_id, const char *transition,
+                           api_txn_step_fn next);
 
 extern const struct api_module api_applications_module;
 
