@@ -411,3 +411,9 @@ bool config_is_production(const struct zk_config *cfg)
 {
     return strcmp(cfg->environment, "production") == 0;
 }
+
+const char *config_province_region(const struct zk_config *cfg)
+{
+    return strcmp(cfg->province, "tianjin") == 0 ? "120000"
+                                                 : "140000"; /* the enum admits no other */
+}

@@ -147,4 +147,8 @@ int config_listen_split(const struct zk_config *cfg, char *host, size_t hostsz, 
 
 bool config_is_production(const struct zk_config *cfg);
 
+/* The region code of the [profile] province ("140000", "120000"); its
+ * districts' codes start with the same two digits. */
+const char *config_province_region(const struct zk_config *cfg);
+
 #endif

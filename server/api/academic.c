@@ -31,10 +31,7 @@ static void json_text_answer(void *ud, const struct pg_result *r)
         http_respond_error(req, 404, "MAJOR_NOT_FOUND", "没有这个专业", "code");
         return;
     }
-    size_t len = (size_t)PQgetlength(r->res, 0, 0);
-    char *body = arena_strndup(&req->arena, PQgetvalue(r->res, 0, 0), len);
-    http_response_header(req, "Cache-Control", "no-store");
-    http_respond(req, 200, "application/json; charset=utf-8", body, len);
+    api_db_json_text(req, r, 200);
 }
 
 /* ---- public: majors and plans ---------------------------------------------- */
@@ -98,24 +95,9 @@ struct audit_req {
 static void precheck_audited(struct http_request *req, void *ud,
                              const struct academic_audit_run *run)
 {
-    json_t *result = run->result;
-    json_t *refusals = json_object_get(result, "refusals");
-    if (json_array_size(refusals) > 0) {
-        /* A substitution the rules do not allow: name it. */
-        json_t *first = json_array_get(refusals, 0);
-        json_int_t idx = json_integer_value(json_object_get(first, "choice"));
-        const char *rule =
-            idx >= 0 && (size_t)idx < run->nchoices ? run->choices[idx].rule_id : NULL;
-        const char *msg = json_string_value(json_object_get(first, "message"));
-        char *text = arena_printf(&req->arena, "顶替规则 %s 不能使用：%s", rule ? rule : "?",
-                                  msg ? msg : "不符合规则");
-        http_respond_json(req, 422,
-                          json_pack("{s:{s:s, s:s, s:s}, s:O}", "error", "code",
-                                    "SUBSTITUTION_REFUSED", "message", text, "field",
-                                    "substitutions", "audit", result));
-        return;
-    }
-    http_respond_json(req, 200, json_incref(result));
+    (void)ud;
+    if (!academic_audit_refused(req, run))
+        http_respond_json(req, 200, json_incref(run->result));
 }
 
 /* The scores view with the audit's 是否使用. */

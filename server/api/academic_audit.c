@@ -37,6 +37,23 @@ bool academic_major_code_valid(const char *code)
     return true;
 }
 
+bool academic_audit_refused(struct http_request *req, const struct academic_audit_run *run)
+{
+    json_t *refusals = json_object_get(run->result, "refusals");
+    if (json_array_size(refusals) == 0)
+        return false;
+    json_t *first = json_array_get(refusals, 0);
+    json_int_t idx = json_integer_value(json_object_get(first, "choice"));
+    const char *rule = idx >= 0 && (size_t)idx < run->nchoices ? run->choices[idx].rule_id : NULL;
+    const char *msg = json_string_value(json_object_get(first, "message"));
+    char *text = arena_printf(&req->arena, "顶替规则 %s 不能使用：%s", rule ? rule : "?",
+                              msg ? msg : "不符合规则");
+    http_respond_json(req, 422,
+                      json_pack("{s:{s:s, s:s, s:s}, s:O}", "error", "code", "SUBSTITUTION_REFUSED",
+                                "message", text, "field", "substitutions", "audit", run->result));
+    return true;
+}
+
 /* Kept past the callback (the pool clears r->res): a copy freed with the request. */
 static PGresult *audit_keep(struct http_request *req, const struct pg_result *r)
 {

@@ -37,6 +37,13 @@ void academic_audit(struct http_request *req, int64_t candidate, const char *maj
                     const char *version, const struct audit_choice *choices, size_t nchoices,
                     academic_audit_cb done, void *ud);
 
+/*
+ * When the audit refused one of the candidate's substitution choices:
+ * answers 422 SUBSTITUTION_REFUSED naming the rule (field "substitutions",
+ * the audit beside the error) and returns true; false otherwise.
+ */
+bool academic_audit_refused(struct http_request *req, const struct academic_audit_run *run);
+
 /* A major code as the records write it: 6 digits, then up to 2 capitals. */
 bool academic_major_code_valid(const char *code);
 

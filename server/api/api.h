@@ -144,6 +144,10 @@ int api_db_refused(struct http_request *req, int rc);
 bool api_db_row(struct http_request *req, const struct pg_result *r, int status, const char *code,
                 const char *message, const char *field);
 
+/* Answers status with the JSON text the statement built in row 0, column 0
+ * (never cached). */
+void api_db_json_text(struct http_request *req, const struct pg_result *r, int status);
+
 /*
  * Parses the request body as a JSON object. On failure answers (415 when the
  * Content-Type is not JSON, 400 when the body is not a JSON object) and

@@ -106,6 +106,14 @@ bool api_db_row(struct http_request *req, const struct pg_result *r, int status,
     return true;
 }
 
+void api_db_json_text(struct http_request *req, const struct pg_result *r, int status)
+{
+    size_t len = (size_t)PQgetlength(r->res, 0, 0);
+    char *body = arena_strndup(&req->arena, PQgetvalue(r->res, 0, 0), len);
+    http_response_header(req, "Cache-Control", "no-store");
+    http_respond(req, status, "application/json; charset=utf-8", body, len);
+}
+
 void api_respond_busy(struct http_request *req)
 {
     http_response_header(req, "Retry-After", "1");

@@ -2,7 +2,7 @@
  * applications.c - the application engine's routes (see applications.h).
  *
  * Owns nothing past a request. The engine's SQL functions raise SQLSTATEs
- * ZKA00-ZKA05 (schema/0020_applications.sql); app_refused() turns each into
+ * ZKA00-ZKA05 (schema/0020_applications.sql); application_refused() turns each into
  * the answer a candidate can act on.
  */
 #include "applications.h"
@@ -13,6 +13,7 @@
 #include "server.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,26 +22,28 @@
 
 /* The flows that add checks of their own (one line each). */
 static const struct app_flow *const app_flows[] = {
-    NULL, /* graduation, exemption, transfer ... register here */
+    &app_flow_graduation, /* exemption, transfer ... register here */
 };
 
 static const struct app_flow *app_flow_find(const char *kind)
 {
     for (size_t i = 0; i < sizeof(app_flows) / sizeof(app_flows[0]); i++)
-        if (app_flows[i] != NULL && strcmp(app_flows[i]->kind, kind) == 0)
+        if (strcmp(app_flows[i]->kind, kind) == 0)
             return app_flows[i];
     return NULL;
 }
 
 struct app_req {
-    const char *cand;   /* the candidate's id, as text */
-    const char *id;     /* the application's id (path), as text */
-    const char *kind;   /* POST: the kind asked for */
-    const char *action; /* POST .../{action} */
+    struct app_step step; /* first: a flow's prepare reads req->ctx as the step */
+    const char *cand;     /* the candidate's id, as text */
+    const char *id;       /* the application's id (path), as text */
+    const char *kind;     /* POST: the kind asked for */
+    const char *action;   /* POST .../{action} */
     const char *data, *version;
-    bool prepared; /* a flow prepared this submit: the version must still hold */
-    struct app_submit submit;
+    bool prepared; /* a flow prepared this step: the version must still hold */
 };
+
+_Static_assert(offsetof(struct app_req, step) == 0, "a flow reads req->ctx as its step");
 
 static struct app_req *app_of(struct http_request *req, const struct api_session *s)
 {
@@ -50,8 +53,7 @@ static struct app_req *app_of(struct http_request *req, const struct api_session
     return a;
 }
 
-/* The answer to an engine refusal; false when r is not one. */
-static bool app_refused(struct http_request *req, const struct pg_result *r)
+bool application_refused(struct http_request *req, const struct pg_result *r)
 {
     if (r->error != PG_ERR_QUERY || strncmp(r->sqlstate, "ZKA", 3) != 0) {
         if (r->error == PG_ERR_QUERY && strcmp(r->sqlstate, "P0002") == 0) { /* no such kind */
@@ -106,23 +108,14 @@ static bool app_refused(struct http_request *req, const struct pg_result *r)
     return true;
 }
 
-/* Answers one row's JSON text (column 0) with status. */
-static void app_answer(struct http_request *req, const struct pg_result *r, int status)
-{
-    size_t len = (size_t)PQgetlength(r->res, 0, 0);
-    char *body = arena_strndup(&req->arena, PQgetvalue(r->res, 0, 0), len);
-    http_response_header(req, "Cache-Control", "no-store");
-    http_respond(req, status, "application/json; charset=utf-8", body, len);
-}
-
 static void app_loaded(void *ud, const struct pg_result *r)
 {
     struct http_request *req = ud;
-    if (app_refused(req, r))
+    if (application_refused(req, r))
         return;
     if (!api_db_row(req, r, 404, "APPLICATION_NOT_FOUND", "没有这份申请", NULL))
         return;
-    app_answer(req, r, 200);
+    api_db_json_text(req, r, 200);
 }
 
 /* ---- GET /me/applications --------------------------------------------------------- */
@@ -154,9 +147,9 @@ static void apps_list(struct http_request *req)
 static void app_opened(void *ud, const struct pg_result *r)
 {
     struct http_request *req = ud;
-    if (app_refused(req, r) || api_db_failed(req, r))
+    if (application_refused(req, r) || api_db_failed(req, r))
         return;
-    app_answer(req, r, strcmp(PQgetvalue(r->res, 0, 1), "t") == 0 ? 201 : 200);
+    api_db_json_text(req, r, strcmp(PQgetvalue(r->res, 0, 1), "t") == 0 ? 201 : 200);
 }
 
 static void app_open_authed(struct http_request *req, const struct api_session *s)
@@ -183,7 +176,7 @@ static void app_open(struct http_request *req)
 
 /* ---- GET /me/applications/{id} ------------------------------------------------------ */
 
-static bool app_id_ok(struct http_request *req)
+bool application_id_ok(struct http_request *req)
 {
     const char *id = http_param(req, 0);
     size_t n = id ? strlen(id) : 0;
@@ -206,7 +199,7 @@ static void app_get_authed(struct http_request *req, const struct api_session *s
 
 static void app_get(struct http_request *req)
 {
-    if (app_id_ok(req))
+    if (application_id_ok(req))
         api_auth_require_verified(req, app_get_authed);
 }
 
@@ -245,17 +238,18 @@ static void app_draft_authed(struct http_request *req, const struct api_session 
 
 static void app_draft(struct http_request *req)
 {
-    if (app_id_ok(req))
+    if (application_id_ok(req))
         api_auth_require_verified(req, app_draft_authed);
 }
 
 /* ---- POST /me/applications/{id}/{action} ---------------------------------------------
  *
  * app_action_authed   read the application (the candidate's)
- * app_action_read     a submit from a draft: the flow prepares it (audit ...)
- * app_action_prepared the transaction: lock, the draft unchanged since it was read
+ * app_action_read     the kind's flow prepares the step (the audit at submit ...)
+ * app_action_prepared the transaction: lock, the application unchanged since it was read
  * app_action_locked   the transition (idempotent) with the flow's detail
- * app_action_moved    the flow's system step (an automatic approval), if any
+ * app_action_moved    the flow's own statement, if any
+ * app_action_then     the flow's system step (an automatic approval), if any
  * app_action_stepped  the order the province's rules make due now (application_order_due)
  * app_action_ordered  COMMIT
  * app_action_done     answer the application as it now is
@@ -302,8 +296,7 @@ static void app_due_checked(struct api_txn *tx, const struct pg_result *r)
                arena_strdup(&req->arena, PQgetvalue(r->res, 0, 1)), d->app_id, app_due_done);
 }
 
-void application_order_due(struct api_txn *tx, const char *app_id, const char *transition,
-                           api_txn_step_fn next)
+void application_order_due(struct api_txn *tx, const char *app_id, api_txn_step_fn next)
 {
     struct http_request *req = api_txn_request(tx);
     struct app_due *d = arena_calloc(&req->arena, sizeof(*d));
@@ -311,13 +304,13 @@ void application_order_due(struct api_txn *tx, const char *app_id, const char *t
     d->next = next;
     d->app_id = app_id;
     req->ctx = d;
-    const char *values[] = {app_id, transition};
+    const char *values[] = {app_id};
     api_txn_query(tx,
-                  "SELECT a.candidate_id, a.kind, (r.pays = 'submit' AND $2 = 'submit') OR "
-                  "(r.pays = 'approval' AND a.state = 'approved') FROM applications a JOIN "
-                  "application_rules r ON r.kind = a.kind AND r.province = a.province "
+                  "SELECT a.candidate_id, a.kind, EXISTS (SELECT 1 FROM application_transitions t "
+                  "WHERE t.kind = a.kind AND t.province IN (a.province, '*') AND t.from_state = "
+                  "a.state AND t.name = 'pay' AND t.actor = 'provider') FROM applications a "
                   "WHERE a.id = $1::bigint",
-                  2, values, app_due_checked);
+                  1, values, app_due_checked);
 }
 
 /* ---- POST /me/applications/{id}/{action} (continued) ---------------------------------- */
@@ -333,33 +326,49 @@ static void app_action_stepped(struct api_txn *tx, const struct pg_result *r)
 {
     struct http_request *req = api_txn_request(tx);
     struct app_req *a = req->ctx;
-    if (r->error != PG_OK && app_refused(req, r)) {
+    if (r->error != PG_OK && application_refused(req, r)) {
         api_txn_rollback(tx);
         return;
     }
     if (api_txn_fail(tx, r))
         return;
-    application_order_due(tx, a->id, a->action, app_action_ordered);
+    application_order_due(tx, a->id, app_action_ordered);
 }
 
+/* The flow's system step (an automatic approval), if any. */
+static void app_action_then(struct api_txn *tx, const struct pg_result *r)
+{
+    struct http_request *req = api_txn_request(tx);
+    struct app_req *a = req->ctx;
+    if (api_txn_fail(tx, r))
+        return;
+    if (a->step.auto_step == NULL) {
+        app_action_stepped(tx, r);
+        return;
+    }
+    const char *values[] = {a->id, a->step.auto_step, a->step.reason};
+    api_txn_query(tx,
+                  "SELECT id FROM application_transition($1::bigint, $2, 'system', NULL, $3, NULL)",
+                  3, values, app_action_stepped);
+}
+
+/* The flow's own statement, if any. */
 static void app_action_moved(struct api_txn *tx, const struct pg_result *r)
 {
     struct http_request *req = api_txn_request(tx);
     struct app_req *a = req->ctx;
-    if (r->error != PG_OK && app_refused(req, r)) {
+    if (r->error != PG_OK && application_refused(req, r)) {
         api_txn_rollback(tx);
         return;
     }
     if (api_txn_fail(tx, r))
         return;
-    if (a->submit.auto_step == NULL) {
-        app_action_stepped(tx, r);
+    if (a->step.then_sql == NULL) {
+        app_action_then(tx, r);
         return;
     }
-    const char *values[] = {a->id, a->submit.auto_step, a->submit.reason};
-    api_txn_query(tx,
-                  "SELECT id FROM application_transition($1::bigint, $2, 'system', NULL, $3, NULL)",
-                  3, values, app_action_stepped);
+    const char *values[] = {a->id};
+    api_txn_query(tx, a->step.then_sql, 1, values, app_action_then);
 }
 
 static void app_action_locked(struct api_txn *tx, const struct pg_result *r)
@@ -373,14 +382,14 @@ static void app_action_locked(struct api_txn *tx, const struct pg_result *r)
         http_respond_error(req, 404, "APPLICATION_NOT_FOUND", "没有这份申请", NULL);
         return;
     }
-    if (a->prepared && atoi(PQgetvalue(r->res, 0, 0)) != a->submit.version) {
+    if (a->prepared && atoi(PQgetvalue(r->res, 0, 0)) != a->step.version) {
         api_txn_rollback(tx);
         http_respond_error(req, 409, "APPLICATION_CHANGED",
-                           "提交时申请已在别处修改（例如另一个浏览器窗口），请刷新页面核对后再提交",
+                           "申请已在别处修改（例如另一个浏览器窗口），请刷新页面核对后再操作",
                            "version");
         return;
     }
-    const char *values[] = {a->id, a->action, a->cand, a->submit.detail};
+    const char *values[] = {a->id, a->action, a->cand, a->step.detail};
     api_txn_query(tx,
                   "SELECT id FROM application_transition($1::bigint, $2, 'candidate', $3::bigint, "
                   "NULL, $4::jsonb)",
@@ -411,17 +420,19 @@ static void app_action_read(void *ud, const struct pg_result *r)
     struct app_req *a = req->ctx;
     if (!api_db_row(req, r, 404, "APPLICATION_NOT_FOUND", "没有这份申请", NULL))
         return;
-    a->submit.application_id = strtoll(a->id, NULL, 10);
-    a->submit.candidate_id = strtoll(a->cand, NULL, 10);
-    a->submit.kind = arena_strdup(&req->arena, PQgetvalue(r->res, 0, 0));
-    a->submit.data = arena_strdup(&req->arena, PQgetvalue(r->res, 0, 1));
-    a->submit.version = atoi(PQgetvalue(r->res, 0, 3));
-    const struct app_flow *flow = app_flow_find(a->submit.kind);
-    bool submitting =
-        strcmp(a->action, "submit") == 0 && strcmp(PQgetvalue(r->res, 0, 2), "draft") == 0;
-    if (submitting && flow != NULL && flow->prepare_submit != NULL) {
+    struct app_step *st = &a->step;
+    st->application_id = strtoll(a->id, NULL, 10);
+    st->candidate_id = strtoll(a->cand, NULL, 10);
+    st->kind = arena_strdup(&req->arena, PQgetvalue(r->res, 0, 0));
+    st->data = arena_strdup(&req->arena, PQgetvalue(r->res, 0, 1));
+    st->state = arena_strdup(&req->arena, PQgetvalue(r->res, 0, 2));
+    st->version = atoi(PQgetvalue(r->res, 0, 3));
+    st->province = arena_strdup(&req->arena, PQgetvalue(r->res, 0, 4));
+    st->action = a->action;
+    const struct app_flow *flow = app_flow_find(st->kind);
+    if (flow != NULL && flow->prepare != NULL) {
         a->prepared = true;
-        flow->prepare_submit(req, &a->submit, app_action_prepared);
+        flow->prepare(req, st, app_action_prepared);
         return;
     }
     app_action_prepared(req);
@@ -439,15 +450,92 @@ static void app_action_authed(struct http_request *req, const struct api_session
     }
     const char *values[] = {a->id, a->cand};
     api_query(req,
-              "SELECT kind, data::text, state, version FROM applications WHERE id = $1::bigint "
-              "AND candidate_id = $2::bigint",
+              "SELECT kind, data::text, state, version, province FROM applications WHERE id = "
+              "$1::bigint AND candidate_id = $2::bigint",
               2, values, app_action_read);
 }
 
 static void app_action(struct http_request *req)
 {
-    if (app_id_ok(req))
+    if (application_id_ok(req))
         api_auth_require_verified(req, app_action_authed);
+}
+
+/* ---- POST /me/applications/{id}/order ------------------------------------------------
+ *
+ * The order of an application whose state is paid for (Shanxi: approved;
+ * Tianjin: awaiting payment): opened now, or the one already open. The
+ * candidate then pays it through /me/orders/{no}/pay.
+ */
+
+static void app_order_committed(struct api_txn *tx, const struct pg_result *r)
+{
+    struct http_request *req = api_txn_request(tx);
+    json_t *order = req->ctx;
+    if (api_txn_fail(tx, r)) {
+        json_decref(order);
+        return;
+    }
+    http_respond_json(req, 200, order);
+}
+
+static void app_order_opened(struct api_txn *tx, const struct pg_result *r)
+{
+    if (order_open_failed(tx, r))
+        return;
+    struct http_request *req = api_txn_request(tx);
+    req->ctx = order_json(r->res, 0);
+    api_txn_commit(tx, app_order_committed);
+}
+
+static void app_order_locked(struct api_txn *tx, const struct pg_result *r)
+{
+    struct http_request *req = api_txn_request(tx);
+    struct app_req *a = req->ctx;
+    if (api_txn_fail(tx, r))
+        return;
+    if (PQntuples(r->res) == 0) {
+        api_txn_rollback(tx);
+        http_respond_error(req, 404, "APPLICATION_NOT_FOUND", "没有这份申请", NULL);
+        return;
+    }
+    if (strcmp(PQgetvalue(r->res, 0, 0), "t") != 0) {
+        const char *msg = arena_printf(&req->arena, "这份申请目前（%s）不能缴费：%s",
+                                       PQgetvalue(r->res, 0, 1), PQgetvalue(r->res, 0, 2));
+        api_txn_rollback(tx);
+        http_respond_error(req, 409, "PAYMENT_NOT_DUE", msg, NULL);
+        return;
+    }
+    application_order_due(tx, a->id, app_order_opened);
+}
+
+static void app_order_begun(struct api_txn *tx, const struct pg_result *r)
+{
+    struct http_request *req = api_txn_request(tx);
+    struct app_req *a = req->ctx;
+    if (api_txn_fail(tx, r))
+        return;
+    const char *values[] = {a->id, a->cand};
+    api_txn_query(tx,
+                  "SELECT EXISTS (SELECT 1 FROM application_transitions t WHERE t.kind = a.kind "
+                  "AND t.province IN (a.province, '*') AND t.from_state = a.state AND t.name = "
+                  "'pay' AND t.actor = 'provider'), s.title, s.next FROM applications a CROSS "
+                  "JOIN LATERAL application_state_row(a.kind, a.province, a.state) s WHERE a.id "
+                  "= $1::bigint AND a.candidate_id = $2::bigint FOR UPDATE OF a",
+                  2, values, app_order_locked);
+}
+
+static void app_order_authed(struct http_request *req, const struct api_session *s)
+{
+    struct app_req *a = app_of(req, s);
+    a->id = http_param(req, 0);
+    api_txn_begin(req, app_order_begun);
+}
+
+static void app_order(struct http_request *req)
+{
+    if (application_id_ok(req))
+        api_auth_require_verified(req, app_order_authed);
 }
 
 static const struct route applications_routes[] = {
@@ -455,6 +543,7 @@ static const struct route applications_routes[] = {
     {"POST", "/api/v1/me/applications", app_open, 1024, NULL},
     {"GET", "/api/v1/me/applications/{id}", app_get, 0, NULL},
     {"PUT", "/api/v1/me/applications/{id}/draft", app_draft, APP_BODY_LIMIT, NULL},
+    {"POST", "/api/v1/me/applications/{id}/order", app_order, 1024, NULL},
     {"POST", "/api/v1/me/applications/{id}/{action}", app_action, 1024, NULL},
 };
 

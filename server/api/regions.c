@@ -82,22 +82,10 @@ static void region_children(struct http_request *req)
               1, values, region_children_rows);
 }
 
-/* The region code of each [profile] province (the configuration admits no other). */
-static const struct {
-    const char *profile;
-    const char *code;
-} province_codes[] = {
-    {"shanxi", "140000"},
-    {"tianjin", "120000"},
-};
-
 static void province_get(struct http_request *req)
 {
     const struct zk_config *cfg = &req->srv->cfg;
-    const char *code = province_codes[0].code;
-    for (size_t i = 0; i < sizeof(province_codes) / sizeof(province_codes[0]); i++)
-        if (strcmp(province_codes[i].profile, cfg->province) == 0)
-            code = province_codes[i].code;
+    const char *code = config_province_region(cfg);
     http_respond_json(req, 200,
                       json_pack("{s:s, s:s, s:s, s:s}", "profile", cfg->province, "code", code,
                                 "name", doc_province_name(cfg), "office_name",
