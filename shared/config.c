@@ -78,6 +78,8 @@ static const struct config_field config_fields[] = {
 
     F_STR("database", "conninfo", db_conninfo, "host=127.0.0.1 port=5432 dbname=zikao user=zikao",
           false),
+    F_STR("database", "owner_conninfo", db_owner_conninfo, "", false),
+    F_STR("database", "app_role", db_app_role, "zikao", false),
     F_INT("database", "pool_size", db_pool_size, 1, 256, "8", false),
     F_INT("database", "queue_limit", db_queue_limit, 0, 100000, "1024", true),
     F_INT("database", "query_timeout_ms", db_query_timeout_ms, 10, 3600000, "5000", true),

@@ -42,6 +42,8 @@ struct zk_config {
 
     /* [database] */
     char db_conninfo[CONFIG_STR_MAX];
+    char db_owner_conninfo[CONFIG_STR_MAX]; /* zikaoctl migrate: the owner role; "" = conninfo */
+    char db_app_role[64];                   /* the role server and workers connect as */
     int db_pool_size;
     int db_queue_limit;
     int db_query_timeout_ms;
