@@ -125,6 +125,13 @@ static const struct config_field config_fields[] = {
            true),
     F_SIZE("identity", "max_bytes_idcard", identity_max_idcard, 1024, 16 << 20, "2m", true),
     F_SIZE("identity", "max_bytes_holding", identity_max_holding, 1024, 16 << 20, "2m", true),
+    F_INT("identity", "photo_retention_days", identity_photo_retention_days, 1, 3650, "30", true),
+
+    F_INT("staff", "session_idle_minutes", staff_session_idle_minutes, 1, 240, "15", true),
+    F_INT("staff", "session_max_hours", staff_session_max_hours, 1, 24, "10", true),
+    F_INT("staff", "claim_minutes", staff_claim_minutes, 1, 480, "30", true),
+    F_INT("staff", "decision_sms_per_day", staff_decision_sms_per_day, 0, 100, "5", true),
+    F_STR("staff", "totp_issuer", staff_totp_issuer, "zikao", true),
 
     F_ENUM("profile", "province", province, "shanxi|tianjin", "shanxi", false),
 

@@ -92,6 +92,14 @@ struct zk_config {
     int identity_max_registration;
     int identity_max_idcard;
     int identity_max_holding;
+    int identity_photo_retention_days; /* ID-card and holding photos kept after verification */
+
+    /* [staff] sessions, review claims, decision SMS, the second factor's issuer */
+    int staff_session_idle_minutes;
+    int staff_session_max_hours;
+    int staff_claim_minutes;
+    int staff_decision_sms_per_day;
+    char staff_totp_issuer[64];
 
     /* [profile] */
     char province[16]; /* shanxi | tianjin: photo kinds, specs, fees */

@@ -6,7 +6,8 @@
  *   PUT  /api/v1/me/identity/photos/{kind}   raw image body (image/jpeg or image/png)
  *   GET  /api/v1/me/identity/photos/{kind}   the uploaded image
  *   POST /api/v1/me/identity/attempts        check the uploaded photos now
- *   GET  /api/v1/me/identity                 required photos, state, recent attempts
+ *   GET  /api/v1/me/identity                 required photos, state, recent attempts, and
+ *                                            district staff's decision (review, or null)
  *   GET  /api/v1/me/identity/attempts/{id}   one attempt with every check
  *
  * Photos required: Shanxi new candidate: registration (ID photo), idcard
@@ -245,14 +246,8 @@ static void photo_put(struct http_request *req)
 static void photo_loaded(void *ud, const struct pg_result *r)
 {
     struct http_request *req = ud;
-    if (!api_db_row(req, r, 404, "PHOTO_NOT_FOUND", "尚未上传这种照片", "kind"))
-        return;
-    size_t len = (size_t)PQgetlength(r->res, 0, 1);
-    char *data = arena_alloc(&req->arena, len ? len : 1);
-    memcpy(data, PQgetvalue(r->res, 0, 1), len);
-    char *ct = arena_strdup(&req->arena, PQgetvalue(r->res, 0, 0));
-    http_response_header(req, "Cache-Control", "private, no-store");
-    http_respond(req, 200, ct, data, len);
+    if (api_db_row(req, r, 404, "PHOTO_NOT_FOUND", "尚未上传这种照片", "kind"))
+        api_respond_file_row(req, r->res);
 }
 
 static void photo_get_authed(struct http_request *req, const struct api_session *s)
@@ -535,9 +530,7 @@ static void json_text_loaded(void *ud, const struct pg_result *r)
         return;
     }
     size_t len = (size_t)PQgetlength(r->res, 0, 0);
-    char *body = arena_strndup(&req->arena, PQgetvalue(r->res, 0, 0), len);
-    http_response_header(req, "Cache-Control", "no-store");
-    http_respond(req, 200, "application/json; charset=utf-8", body, len);
+    api_respond_json_text(req, 200, arena_strndup(&req->arena, PQgetvalue(r->res, 0, 0), len), len);
 }
 
 static void identity_kind_loaded(void *ud, const struct pg_result *r)
@@ -565,6 +558,11 @@ static void identity_kind_loaded(void *ud, const struct pg_result *r)
         " 'attempts_left_today', greatest(0, $3::int - (SELECT count(*) FROM identity_attempts a "
         "WHERE a.candidate_id = c.id AND a.created_at >= (date_trunc('day', now() AT TIME ZONE "
         "'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai'))),"
+        " 'review', (SELECT json_build_object('state', i.state, 'reason', i.reason, "
+        "'next_step', i.next_step, 'decided_at', zk_ts(i.decided_at), 'created_at', "
+        "zk_ts(i.created_at)) FROM review_items i WHERE i.kind = 'identity' AND (i.candidate_id = "
+        "c.id OR i.candidate_id IN (SELECT m.id FROM candidates m WHERE m.merged_into = c.id)) "
+        "ORDER BY i.id DESC LIMIT 1),"
         " 'attempts', coalesce((SELECT json_agg(x.j ORDER BY x.id DESC) FROM (SELECT "
         "a.id, " ATTEMPT_JSON_SQL
         " AS j FROM identity_attempts a WHERE a.candidate_id = c.id ORDER BY a.id DESC LIMIT 5) "
