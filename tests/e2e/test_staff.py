@@ -728,3 +728,31 @@ def test_the_trail_is_read_with_filters_and_pages(world, server, db):
     assert len(r["entries"]) == 3
     assert prov.get("/api/v1/staff/audit?from=yesterday").status == 400
     assert world.c["dista"].get("/api/v1/staff/audit").status == 403
+
+
+# ---- retention of ID-card and holding photos ----------------------------------------------------
+
+def test_idcard_and_holding_photos_go_after_the_retention_period(world, server, db, make_worker):
+    aid, files = attempt(db, world.cand_a)
+    recent = candidate(db, "140105", "501")
+    _, files_recent = attempt(db, recent)
+    for c, days in ((world.cand_a, 31), (recent, 1)):
+        h.verify_account(db, c, "manual")
+        q(db, "UPDATE candidates SET verified_at = now() - make_interval(days => %s) "
+              "WHERE id = %s", days, c)
+    make_worker(queue="noop")  # any worker's keeper runs the retention 5 s after start
+    h.wait_until(lambda: q1(db, "SELECT count(*) FROM staff_audit WHERE action = "
+                                "'retention.identity_photos'") == 1, timeout=20,
+                 what="retention")
+    assert q(db, "SELECT kind FROM identity_photos WHERE candidate_id = %s", world.cand_a) == \
+        [("registration",)]
+    gone = q(db, "SELECT id FROM files WHERE id = ANY(%s)", [files["idcard"], files["holding"]])
+    assert gone == []
+    assert q1(db, "SELECT count(*) FROM files WHERE id = %s", files["registration"]) == 1
+    assert q(db, "SELECT kind, file_id IS NULL FROM identity_photo_checks WHERE attempt_id = %s "
+                 "ORDER BY kind", aid) == [("holding", True), ("idcard", True),
+                                           ("registration", False)]
+    assert q1(db, "SELECT count(*) FROM identity_photos WHERE candidate_id = %s", recent) == 3
+    logged = q1(db, "SELECT before -> 'files' FROM staff_audit WHERE action = "
+                    "'retention.identity_photos'")
+    assert sorted(logged) == sorted([files["idcard"], files["holding"]])
