@@ -22,6 +22,7 @@
 #include "log.h"
 #include "queue.h"
 #include "server.h"
+#include "validate.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -364,10 +365,11 @@ static void decide_begun(struct api_txn *tx, const struct pg_result *r)
                   8, values, decide_recorded);
 }
 
-static void decide_start(struct decide_run *dr)
+/* Returns -1 when the pool refused at once (the request is answered 503). */
+static int decide_start(struct decide_run *dr)
 {
     dr->req->ctx = dr;
-    (void)api_txn_begin(dr->req, decide_begun); /* refused: answered 503 */
+    return api_txn_begin(dr->req, decide_begun);
 }
 
 /* ---- one decision -------------------------------------------------------------------- */
@@ -398,6 +400,9 @@ static struct decide_run *decision_read(struct http_request *req, json_t *body, 
         return api_reject(req, "DECISION_INVALID",
                           "处理结果应为 approve（通过）、return（退回）或 refuse（不通过）",
                           "decision");
+    if (validate_utf8_length(dr->reason) > 500 || validate_utf8_length(dr->next) > 500)
+        return api_reject(req, "FIELD_TOO_LONG", "原因和下一步各不超过 500 字",
+                          validate_utf8_length(dr->reason) > 500 ? "reason" : "next_step");
     if (strcmp(dr->d.decision, "approve") != 0 && dr->reason[0] == '\0')
         return api_reject(req, "FIELD_REQUIRED", "退回或不通过须写明原因（考生会看到）", "reason");
     return dr;
@@ -475,7 +480,10 @@ static void bulk_step(struct http_request *req, struct bulk *b)
                               json_integer_value(json_array_get(b->ids, b->next++)));
     dr->owner = b;
     dr->done = bulk_one_done;
-    decide_start(dr);
+    if (decide_start(dr) < 0) { /* answered 503: the batch ends here */
+        json_decref(b->results);
+        json_decref(b->ids);
+    }
 }
 
 static void bulk_authed(struct http_request *req, const struct staff_ctx *st)

@@ -756,3 +756,37 @@ def test_idcard_and_holding_photos_go_after_the_retention_period(world, server, 
     logged = q1(db, "SELECT before -> 'files' FROM staff_audit WHERE action = "
                     "'retention.identity_photos'")
     assert sorted(logged) == sorted([files["idcard"], files["holding"]])
+
+
+# ---- the document formats: the server's check and the database's agree ---------------------
+
+def test_document_numbers_the_api_accepts_are_those_the_database_admits(world, db):
+    samples = [("passport", n) for n in ("E1234567", "EA1234567", "1234", "ABCDEFGHIJKLMNOPQR",
+                                         "e1234567", "G12345678")] + \
+              [("hk_macao_permit", n) for n in ("H12345678", "M1234567890", "H1234567", "X12345678",
+                                                "H123456789")] + \
+              [("taiwan_permit", n) for n in ("12345678", "1234567890", "1234567", "A1234567")]
+    for id_type, number in samples:
+        r = world.c["dista"].post("/api/v1/staff/candidates", {
+            "id_type": id_type, "id_number": number, "name": "CHAN TAI MAN", "gender": "男",
+            "birth_date": "1990-01-02", "district": "140105", "phone": "13600000001"})
+        assert r.status in (201, 422), (id_type, number, r)  # never the database's refusal
+        accepted = r.status == 201
+        if accepted:
+            admitted = True  # the API's row passed the CHECK
+        else:
+            try:
+                q(db, "INSERT INTO candidates (id_type, id_number, name, district, kind) VALUES "
+                      "(%s, %s, 'x', '140105', 'new')", id_type, number)
+                admitted = True
+            except psycopg2.errors.CheckViolation:
+                admitted = False
+        assert accepted == admitted, (id_type, number, r)
+
+
+def test_a_reason_longer_than_500_characters_is_refused(world, db):
+    attempt(db, world.cand_a)
+    item = item_of(db, world.cand_a)
+    r = world.c["dista"].post(f"/api/v1/staff/queues/identity/items/{item}/decision",
+                              {"decision": "refuse", "reason": "长" * 501})
+    assert r.status == 422 and r.json()["error"]["field"] == "reason"
