@@ -78,6 +78,8 @@ static const struct config_field config_fields[] = {
 
     F_STR("database", "conninfo", db_conninfo, "host=127.0.0.1 port=5432 dbname=zikao user=zikao",
           false),
+    F_STR("database", "owner_conninfo", db_owner_conninfo, "", false),
+    F_STR("database", "app_role", db_app_role, "zikao", false),
     F_INT("database", "pool_size", db_pool_size, 1, 256, "8", false),
     F_INT("database", "queue_limit", db_queue_limit, 0, 100000, "1024", true),
     F_INT("database", "query_timeout_ms", db_query_timeout_ms, 10, 3600000, "5000", true),
@@ -123,6 +125,13 @@ static const struct config_field config_fields[] = {
            true),
     F_SIZE("identity", "max_bytes_idcard", identity_max_idcard, 1024, 16 << 20, "2m", true),
     F_SIZE("identity", "max_bytes_holding", identity_max_holding, 1024, 16 << 20, "2m", true),
+    F_INT("identity", "photo_retention_days", identity_photo_retention_days, 1, 3650, "30", true),
+
+    F_INT("staff", "session_idle_minutes", staff_session_idle_minutes, 1, 240, "15", true),
+    F_INT("staff", "session_max_hours", staff_session_max_hours, 1, 24, "10", true),
+    F_INT("staff", "claim_minutes", staff_claim_minutes, 1, 480, "30", true),
+    F_INT("staff", "decision_sms_per_day", staff_decision_sms_per_day, 0, 100, "5", true),
+    F_STR("staff", "totp_issuer", staff_totp_issuer, "zikao", true),
 
     F_ENUM("profile", "province", province, "shanxi|tianjin", "shanxi", false),
 

@@ -42,6 +42,8 @@ struct zk_config {
 
     /* [database] */
     char db_conninfo[CONFIG_STR_MAX];
+    char db_owner_conninfo[CONFIG_STR_MAX]; /* zikaoctl migrate: the owner role; "" = conninfo */
+    char db_app_role[64];                   /* the role server and workers connect as */
     int db_pool_size;
     int db_queue_limit;
     int db_query_timeout_ms;
@@ -90,6 +92,14 @@ struct zk_config {
     int identity_max_registration;
     int identity_max_idcard;
     int identity_max_holding;
+    int identity_photo_retention_days; /* ID-card and holding photos kept after verification */
+
+    /* [staff] sessions, review claims, decision SMS, the second factor's issuer */
+    int staff_session_idle_minutes;
+    int staff_session_max_hours;
+    int staff_claim_minutes;
+    int staff_decision_sms_per_day;
+    char staff_totp_issuer[64];
 
     /* [profile] */
     char province[16]; /* shanxi | tianjin: photo kinds, specs, fees */

@@ -268,14 +268,8 @@ static void api_file_loaded(void *ud, const struct pg_result *r)
 {
     struct http_request *req = ud;
     const struct api_file_query *q = req->ctx;
-    if (!api_db_row(req, r, 404, q->code, q->message, q->field))
-        return;
-    size_t len = (size_t)PQgetlength(r->res, 0, 1);
-    char *data = arena_alloc(&req->arena, len ? len : 1);
-    memcpy(data, PQgetvalue(r->res, 0, 1), len);
-    char *ct = arena_strdup(&req->arena, PQgetvalue(r->res, 0, 0));
-    http_response_header(req, "Cache-Control", "private, no-store");
-    http_respond(req, 200, ct, data, len);
+    if (api_db_row(req, r, 404, q->code, q->message, q->field))
+        api_respond_file_row(req, r->res);
 }
 
 void api_respond_file(struct http_request *req, const char *sql, int n, const char *const *values,

@@ -6,7 +6,8 @@
  *   PUT  /api/v1/me/identity/photos/{kind}   raw image body (image/jpeg or image/png)
  *   GET  /api/v1/me/identity/photos/{kind}   the uploaded image
  *   POST /api/v1/me/identity/attempts        check the uploaded photos now
- *   GET  /api/v1/me/identity                 required photos, state, recent attempts
+ *   GET  /api/v1/me/identity                 required photos, state, recent attempts, and
+ *                                            district staff's decision (review, or null)
  *   GET  /api/v1/me/identity/attempts/{id}   one attempt with every check
  *
  * Photos required: Shanxi new candidate: registration (ID photo), idcard
@@ -506,6 +507,11 @@ static void identity_kind_loaded(void *ud, const struct pg_result *r)
         " 'attempts_left_today', greatest(0, $3::int - (SELECT count(*) FROM identity_attempts a "
         "WHERE a.candidate_id = c.id AND a.created_at >= (date_trunc('day', now() AT TIME ZONE "
         "'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai'))),"
+        " 'review', (SELECT json_build_object('state', i.state, 'reason', i.reason, "
+        "'next_step', i.next_step, 'decided_at', zk_ts(i.decided_at), 'created_at', "
+        "zk_ts(i.created_at)) FROM review_items i WHERE i.kind = 'identity' AND (i.candidate_id = "
+        "c.id OR i.candidate_id IN (SELECT m.id FROM candidates m WHERE m.merged_into = c.id)) "
+        "ORDER BY i.id DESC LIMIT 1),"
         " 'attempts', coalesce((SELECT json_agg(x.j ORDER BY x.id DESC) FROM (SELECT "
         "a.id, " ATTEMPT_JSON_SQL
         " AS j FROM identity_attempts a WHERE a.candidate_id = c.id ORDER BY a.id DESC LIMIT 5) "

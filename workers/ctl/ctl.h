@@ -53,5 +53,6 @@ int ctl_candidates(struct ctl *ctl, int argc, char **argv);
 int ctl_photo(struct ctl *ctl, int argc, char **argv);
 int ctl_face(struct ctl *ctl, int argc, char **argv);
 int ctl_payments(struct ctl *ctl, int argc, char **argv);
+int ctl_staff(struct ctl *ctl, int argc, char **argv);
 
 #endif

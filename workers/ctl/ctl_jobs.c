@@ -62,6 +62,11 @@ static int jobs_publish(struct ctl *ctl, const char *queue, PGresult *ids)
 
 PGresult *ctl_jobs_queue_stats(struct ctl *ctl)
 {
+    char list[256] = "{";
+    for (size_t i = 0; i < queue_count; i++) /* every queue of shared/queue.h */
+        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? "," : "",
+                 queue_names[i]);
+    snprintf(list + strlen(list), sizeof(list) - strlen(list), "}");
     return ctl_exec(
         ctl,
         "SELECT q.queue,"
@@ -74,7 +79,7 @@ PGresult *ctl_jobs_queue_stats(struct ctl *ctl)
         "('queued','running')))::bigint, 0)"
         " FROM unnest($1::text[]) AS q(queue) LEFT JOIN jobs j ON j.queue = q.queue"
         " GROUP BY q.queue ORDER BY q.queue",
-        1, (const char *[]){"{photo,face,payment,pdf,noop}"});
+        1, (const char *[]){list});
 }
 
 static int jobs_stats(struct ctl *ctl)
