@@ -337,7 +337,9 @@ static void pay_prepare(void *data)
             {"timestamp", pay_time_alipay(&a, time(NULL))},
             {"version", "1.0"},
             {"notify_url", arena_printf(&a, "%s/api/v1/payments/alipay/notify", base)},
-            {"return_url", arena_printf(&a, "%s/me/orders/%s", base, p->order_no)},
+            /* The page the browser comes back to (server/www/me/pay-return.html):
+             * it asks for the order until the notification has been applied. */
+            {"return_url", arena_printf(&a, "%s/me/pay-return.html?no=%s", base, p->order_no)},
             {"biz_content", arena_strdup(&a, biz_text)},
         };
         free(biz_text);

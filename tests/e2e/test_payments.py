@@ -618,6 +618,11 @@ def test_simulator_full_pay_flow_with_the_run_configuration(make_server, make_wo
             info = wait_pay_info(s, no)
             assert info["qr_payload"].startswith("weixin://wxpay/bizpayurl?pr=")
         trade_no = sim_pay_via_page(server, info)
+        if provider == "alipay":  # the browser comes back to a page, which asks for the order
+            ret = q1(db, "SELECT return_url FROM payment_sim_trades WHERE trade_no = %s",
+                     trade_no)
+            assert ret == f"http://127.0.0.1:{server.port}/me/pay-return.html?no={no}"
+            assert server.get(urllib.parse.urlsplit(ret).path).status == 200
         h.wait_until(lambda: s.get(f"/api/v1/me/orders/{no}").json()["state"] == "paid",
                      timeout=20, what=f"{provider} order paid")
         got = s.get(f"/api/v1/me/orders/{no}").json()
