@@ -86,6 +86,34 @@ def test_pay_through_the_simulator_and_download_the_receipt(web, web_server, db,
     assert web.sees("查看订单，下载缴费凭证")
 
 
+def test_pay_with_wechat_by_scanning_the_qr_code_with_a_phone(web, web_server, db, make_web,
+                                                              make_worker, keydir):
+    payment_worker(make_worker, keydir, web_server)    # asks the provider for the QR payload
+    idn, _ = candidate(web_server, db)
+    no = demo_order(web_server, db, idn)
+    login(web, idn, f"/me/order.html?no={no}")
+    web.tick("微信支付")
+    web.click("确认支付")
+    web.wait_text("请用手机微信“扫一扫”扫描下面的二维码付款")
+    assert web.focused() == "等待付款结果"
+    web.wait(lambda: web.driver.execute_script(
+        "const i = document.querySelector('img[alt=微信支付二维码]');"
+        "return i && i.complete && i.naturalWidth > 0"), "the QR code drawn")
+    web.check("qr-code")
+    # The phone "scans" it: the simulator's page for the code (its stand-in link).
+    url = web.driver.execute_script(
+        "return [...document.querySelectorAll('a')].find(a => a.textContent === "
+        "'打开微信支付页面').href")
+    phone = make_web(web_server)
+    phone.open(url[len(phone.base):])
+    phone.wait_text("微信支付（模拟）")
+    phone.click("确认支付")
+    phone.wait_text("支付成功")
+    web.wait_text("已支付：缴费已完成", timeout=60)    # the order page saw it by itself
+    assert not web.sees("确认支付")
+    web.check("paid")
+
+
 def test_the_return_page_does_not_take_its_address_as_proof(web, web_server, db):
     idn, _ = candidate(web_server, db)
     no = demo_order(web_server, db, idn)
@@ -98,19 +126,25 @@ def test_the_return_page_does_not_take_its_address_as_proof(web, web_server, db)
     web.wait_text("请核对")
 
 
-def test_cancel_an_unpaid_order_after_confirming(web, web_server, db):
+def test_cancel_an_unpaid_order_after_confirming_with_the_keyboard_alone(web, web_server, db):
+    from selenium.webdriver.common.keys import Keys
     idn, _ = candidate(web_server, db)
     no = demo_order(web_server, db, idn)
     login(web, idn, f"/me/order.html?no={no}")
     web.wait_text("待支付")
-    web.click("取消订单")
+    passed = web.tab_to("取消订单")
+    assert passed.index("支付宝") < passed.index("确认支付")  # the choice comes before the button
+    web.press(Keys.ENTER)
     web.wait_text("确定要取消这个订单吗？")
     assert web.focused() == "确定要取消这个订单吗？"
     web.check("confirm")
-    web.click("返回，不取消")                              # changed their mind: nothing happens
+    web.tab_to("返回，不取消")
+    web.press(Keys.ENTER)                                 # changed their mind: nothing happens
     web.wait_text("确认支付")
-    web.click("取消订单")
-    web.click("确认取消订单")
+    web.tab_to("取消订单")
+    web.press(Keys.ENTER)
+    web.tab_to("确认取消订单")
+    web.press(Keys.ENTER)
     web.wait_text("订单已取消")
     assert web.sees("已关闭（已取消）") and not web.sees("确认支付")
     assert h.q1(db, "SELECT state FROM orders WHERE order_no = %s", no) == "closed"

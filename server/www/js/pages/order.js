@@ -4,7 +4,9 @@
  *   created  choose 支付宝 or 微信支付 beside the amount and the refund policy,
  *            then 确认支付 (POST .../pay): Alipay is a redirect to the
  *            provider, which sends the browser back to /me/pay-return.html;
- *            WeChat shows the QR code once the provider gave it;
+ *            WeChat shows the QR code (GET .../qr.svg) once the provider gave
+ *            its payload (with the simulator, also a link standing in for
+ *            the scan);
  *   paying   waits for the provider's notification (asking for the order,
  *            never trusting anything in the address), offers to go on paying;
  *   paid     the receipt (GET .../receipt.pdf: 202 with Retry-After while the
@@ -23,6 +25,7 @@ const sleep = (ms) => new Promise((r) => { setTimeout(r, ms); });
 let waiting = null; // the order being waited for (waitSettled), if any
 let receiptFor = null;
 let statusShown = '';
+let payingShown = '';
 
 function statusBox(o) {
   const [text] = stateOf(o);
@@ -43,10 +46,11 @@ function payingBody(o, no) {
     if (pay.url) parts.push(el('p', {}, el('a', { class: 'button', href: pay.url }, '继续到支付宝付款')));
   } else if (pay.qr_payload) {
     parts.push(el('p', {}, '请用手机微信“扫一扫”扫描下面的二维码付款。付款后本页会自动显示结果。'),
-               el('p', {}, el('span', { class: 'muted' }, '二维码内容：'), el('code', {}, pay.qr_payload)));
+               el('p', {}, el('img', { class: 'qr', width: '224', height: '224', alt: '微信支付二维码',
+                                       src: `/api/v1/me/orders/${encodeURIComponent(no)}/qr.svg` })));
     if (pay.url) {
-      parts.push(el('p', {}, el('a', { class: 'button', href: pay.url }, '打开微信支付页面'),
-                    ' ', el('span', { class: 'muted' }, '（支付模拟器：代替扫码）')));
+      parts.push(el('p', { class: 'muted' }, '支付模拟器：用下面的按钮代替手机扫码。'),
+                 el('p', {}, el('a', { class: 'button', href: pay.url }, '打开微信支付页面')));
     }
   } else {
     parts.push(el('p', { class: 'progress-text' }, el('progress', { 'aria-label': '正在获取支付二维码' }),
@@ -118,7 +122,12 @@ function render(o) {
   document.querySelector('[data-pay-refund]').textContent = `${o.refund_policy}。`;
   const paying = document.querySelector('[data-paying]');
   paying.hidden = o.state !== 'paying';
-  if (o.state === 'paying') document.querySelector('[data-paying-body]').replaceChildren(...payingBody(o, no));
+  const pay = o.pay || {};
+  const payShown = `${o.state}/${o.provider}/${pay.url || ''}/${pay.qr_payload || ''}`;
+  if (o.state === 'paying' && payShown !== payingShown) { // the QR code is fetched once
+    payingShown = payShown;
+    document.querySelector('[data-paying-body]').replaceChildren(...payingBody(o, no));
+  }
   document.querySelector('[data-cancel-actions]').hidden = !o.can_cancel;
   if (o.state === 'paid') showReceipt(no);
   if (o.state === 'paying' && !waiting) {
@@ -158,7 +167,6 @@ page(async () => {
       return undefined;
     },
   });
-  document.querySelector('#h-paying').setAttribute('tabindex', '-1');
 
   document.querySelector('[data-cancel]').addEventListener('click', () => steps.show('cancel'));
   document.querySelector('[data-back]').addEventListener('click', () => history.back());
