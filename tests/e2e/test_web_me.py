@@ -135,6 +135,7 @@ def test_precheck_with_a_substitution_refused_then_accepted(web, demo_server):
     web.click("按所选顶替重新审核")
     web.wait_text("已完成毕业所需课程")
     assert web.sees("已采用的顶替") and not web.sees("提交未成功")
+    assert not web.sees("未满足的项目")
     web.check("accepted")
 
 

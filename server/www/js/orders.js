@@ -54,7 +54,7 @@ export function orderRows(o) {
     ['支付时间', beijingTime(o.paid_at)],
     ['关闭时间', beijingTime(o.closed_at)],
     ['支付流水号', o.provider_trade_no],
-    ['退款说明', o.refund_policy],
+    ['退款说明', o.state === 'closed' ? '' : o.refund_policy], // a closed order took no money
   ];
   if (o.state === 'created' || o.state === 'paying') {
     rows.splice(6, 0, ['支付截止', beijingTime(o.expires_at)]);

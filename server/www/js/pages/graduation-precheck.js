@@ -54,11 +54,14 @@ function showAudit(a) {
                                  `已获学分 ${a.total_credits}` +
                                  (a.min_total_credits ? `，毕业最低总学分 ${a.min_total_credits}` : '') + '。'));
   document.querySelector('[data-verdict]').replaceChildren(verdict);
-  const missing = a.reasons.filter((r) => r.code !== 'HINT').map((r) => r.message);
-  const hints = a.reasons.filter((r) => r.code === 'HINT').map((r) => r.message);
+  // The verdict says COMPLETE; a refused choice is listed with the refusals.
+  const of = (...codes) => a.reasons.filter((r) => codes.includes(r.code)).map((r) => r.message);
+  const missing = a.reasons.filter((r) => !['COMPLETE', 'CHOICE_REFUSED', 'HINT', 'OLD_CARD']
+    .includes(r.code)).map((r) => r.message);
   document.querySelector('[data-findings]').replaceChildren(...[
     list('未满足的项目', missing),
-    list('可以怎么办', hints),
+    list('可以怎么办', of('HINT')),
+    list('请注意', of('OLD_CARD')),
     list('未采用的顶替', a.refusals.map((r) => r.message)),
     list('已采用的顶替', a.substitutions.map((s) => `${s.message}（${s.automatic ? '系统自动' : '您的选择'}，规则 ${s.rule}）`)),
   ].filter(Boolean));

@@ -156,7 +156,13 @@ page(async () => {
 
   new Form(document.querySelector('[data-pay-form]'), {
     submit: async (v) => {
-      order = await post(`/me/orders/${encodeURIComponent(no)}/pay`, { provider: v.provider });
+      try {
+        order = await post(`/me/orders/${encodeURIComponent(no)}/pay`, { provider: v.provider });
+      } catch (e) {
+        // Wrong state (paid, closed, expired meanwhile): show the order as it now is too.
+        if (e.status === 409) render(await get(`/me/orders/${encodeURIComponent(no)}`));
+        throw e;
+      }
       const pay = order.pay || {};
       if (order.state === 'paying' && pay.kind === 'redirect' && pay.url) {
         location.assign(pay.url);
