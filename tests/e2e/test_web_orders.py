@@ -122,7 +122,7 @@ def test_the_return_page_does_not_take_its_address_as_proof(web, web_server, db)
     web.wait_text("还没有收到支付结果")
     assert web.sees("这个订单还没有付款") and not web.sees("支付成功")
     web.check("unpaid")
-    web.click("查看订单")
+    web.click("去订单页面付款")
     web.wait_text("请核对")
 
 

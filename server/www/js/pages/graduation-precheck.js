@@ -63,7 +63,7 @@ function showAudit(a) {
     list('可以怎么办', of('HINT')),
     list('请注意', of('OLD_CARD')),
     list('未采用的顶替', a.refusals.map((r) => r.message)),
-    list('已采用的顶替', a.substitutions.map((s) => `${s.message}（${s.automatic ? '系统自动' : '您的选择'}，规则 ${s.rule}）`)),
+    list('已采用的顶替', a.substitutions.map((s) => `${s.message}（${s.automatic ? '系统自动' : '您的选择'}）`)),
   ].filter(Boolean));
   document.querySelector('[data-modules]').replaceChildren(...a.modules.map(moduleTable));
   const section = document.querySelector('[data-result]');

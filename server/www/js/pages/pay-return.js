@@ -32,10 +32,16 @@ function settle(r) {
     document.querySelector('[data-closed-reason]').textContent = CLOSED[o.closed_reason] || '已关闭';
     show('closed', o).querySelector('h1').focus();
   } else {
-    document.querySelector('[data-unpaid-text]').textContent = o && o.state === 'created'
+    const unpaid = !!o && o.state === 'created'; // never sent to a provider: nothing to wait for
+    document.querySelector('[data-unpaid-text]').textContent = unpaid
       ? '这个订单还没有付款。请回到订单页面选择支付方式付款。'
       : '支付平台还没有通知付款结果。如果您已经付款，请稍后再次查询；系统也会自动向支付平台核对。';
-    show('unpaid', o).querySelector('h1').focus();
+    const section = show('unpaid', o);
+    section.querySelector('[data-again]').hidden = unpaid;
+    const link = section.querySelector('[data-order-link]');
+    link.textContent = unpaid ? '去订单页面付款' : '查看订单';
+    link.className = unpaid ? 'button' : '';
+    section.querySelector('h1').focus();
   }
 }
 
