@@ -97,7 +97,9 @@ class Web:
         os.makedirs(self.shots, exist_ok=True)
         self.count = 0
         self.notes = []  # axe findings below the failing impacts
-        profile = tempfile_dir(tmpdir, "chromium-profile")
+        # One profile (and download folder) per browser: a test may open two.
+        profile = tempfile_dir(tmpdir, f"chromium-profile-{os.path.basename(name)}")
+        self.downloads = tempfile_dir(tmpdir, f"downloads-{os.path.basename(name)}")
         opts = webdriver.ChromeOptions()
         opts.binary_location = CHROMIUM
         for a in ("--headless=new", "--no-sandbox", "--disable-gpu",
@@ -137,6 +139,31 @@ class Web:
                   f"option {option!r} in {label!r}")
         Select(el).select_by_visible_text(option)
         return el
+
+    def tick(self, label, on=True):
+        """Ticks (or with on=False clears) the checkbox, or chooses the radio button,
+        whose label reads `label`, by clicking it as a person does."""
+        el = self.field(label)
+        if el.is_selected() != on:
+            el.click()
+        return el
+
+    def download(self, text, timeout=30):
+        """Presses the link or button with this text and waits for the file the
+        browser saves: (file name, bytes)."""
+        folder = os.path.join(self.downloads, str(len(os.listdir(self.downloads))))
+        os.makedirs(folder)
+        self.driver.execute_cdp_cmd("Page.setDownloadBehavior",
+                                    {"behavior": "allow", "downloadPath": folder})
+
+        def saved():
+            names = [n for n in os.listdir(folder) if not n.endswith(".crdownload")]
+            return names[0] if names else None
+        el = self.wait(lambda: self._clickable(text), f"a button or link {text!r} to press")
+        el.click()
+        name = self.wait(saved, f"the file {text!r} downloads", timeout)
+        with open(os.path.join(folder, name), "rb") as f:
+            return name, f.read()
 
     def options(self, label):
         """The texts of the options of the list labelled `label`."""
@@ -293,9 +320,12 @@ class Web:
         return slug(path.replace(".html", ""))
 
     def _ready(self):
+        # A payment provider's page (the built-in simulator's, under /sim/) is not
+        # one of ours: it is ready once loaded.
         self.wait(lambda: self.driver.execute_script(
             "return document.readyState === 'complete' && "
-            "document.documentElement.hasAttribute('data-ready')"),
+            "(document.documentElement.hasAttribute('data-ready') || "
+            " location.pathname.startsWith('/sim/'))"),
             "the page to be ready (<html data-ready>)")
 
     def _settle(self):

@@ -4,7 +4,7 @@
  * api(method, path, body) sends body as JSON to /api/v1 + path and resolves
  * to the answer's JSON, or rejects with an ApiError made from the API's error
  * envelope {"error": {code, message, field}} (with the status and Retry-After;
- * a network failure is status 0, code NETWORK). State-changing requests send
+ * a network failure is status 0, code NETWORK; `body` is the whole answer). State-changing requests send
  * the session's CSRF token as X-CSRF-Token: the csrf_token of the last answer
  * that had one (GET /me, login, register, activate). Nothing is kept in the
  * browser's storage: the token lives in this module as long as the page.
@@ -13,12 +13,13 @@
 let csrfToken = null;
 
 export class ApiError extends Error {
-  constructor(status, code, message, field, retryAfter) {
+  constructor(status, code, message, field, retryAfter, body = null) {
     super(message);
     this.status = status;
     this.code = code;
     this.field = field || null;
     this.retryAfter = retryAfter;
+    this.body = body; // the whole answer (some errors carry more, e.g. the refused audit)
   }
 }
 
@@ -49,7 +50,7 @@ export async function api(method, path, body) {
     const e = (data && data.error) || {};
     const retry = parseInt(res.headers.get('Retry-After') || '', 10);
     throw new ApiError(res.status, e.code || 'HTTP_' + res.status, e.message || BUSY, e.field,
-                       Number.isFinite(retry) ? retry : null);
+                       Number.isFinite(retry) ? retry : null, data);
   }
   return data;
 }

@@ -9,13 +9,17 @@
  *   - an ApiError thrown by submit is shown: an error summary at the top of the
  *     form's step (role="alert", focus moved to it, each message a link to its
  *     field) and the API's message next to the field its `field` names; what
- *     was typed stays. The page title starts with "错误：" while errors show.
+ *     was typed stays. The page title starts with "错误：" while errors show;
+ *     403 IDENTITY_REQUIRED adds the link to 身份认证.
  *
- * values: the form's named fields ({name: value}), text trimmed (not passwords).
+ * values: the form's named fields ({name: value}), text trimmed (not passwords);
+ * a radio group gives its chosen value, checkboxes the list of ticked values.
+ * A <fieldset name=API_FIELD class="field" tabindex="-1"> with a
+ * <legend class="field-label"> takes the API's message for a group.
  * Field markup: <div class="field"><label for=ID>..</label><p class="hint"
  * id=ID-hint>..</p><input id=ID name=API_FIELD aria-describedby=ID-hint></div>.
  */
-import { el } from './layout.js';
+import { el, IDENTITY_PAGE } from './layout.js';
 
 const TITLE_PREFIX = '错误：';
 
@@ -49,6 +53,17 @@ export class Form {
     const out = {};
     for (const e of this.form.elements) {
       if (!e.name || e.disabled || e.type === 'submit' || e.type === 'button') continue;
+      if (typeof e.value !== 'string' || e.tagName === 'FIELDSET') continue;
+      if (e.type === 'checkbox') { // every ticked box of a name: a list
+        if (!(e.name in out)) out[e.name] = [];
+        if (e.checked) out[e.name].push(e.value);
+        continue;
+      }
+      if (e.type === 'radio') {
+        if (e.checked) out[e.name] = e.value;
+        else if (!(e.name in out)) out[e.name] = '';
+        continue;
+      }
       out[e.name] = e.type === 'password' ? e.value : e.value.trim();
     }
     return out;
@@ -58,7 +73,7 @@ export class Form {
   missing() {
     const errors = [];
     for (const e of this.form.elements) {
-      if (!e.required || e.disabled || e.value.trim() !== '') continue;
+      if (!e.required || e.disabled || typeof e.value !== 'string' || e.value.trim() !== '') continue;
       const verb = e.tagName === 'SELECT' ? '请选择' : '请填写';
       errors.push({ field: e.name, message: verb + labelOf(e) });
     }
@@ -85,7 +100,9 @@ export class Form {
       keepBusy = (await this.submitFn(this.values(), this)) === Form.LEAVING;
     } catch (e) {
       if (!(e && e.code)) throw e;
-      this.showError(e);
+      // A business request before the identity is verified: say where to do that.
+      this.showError(e, e.code === 'IDENTITY_REQUIRED'
+        ? el('a', { href: IDENTITY_PAGE }, '去身份认证') : null);
     } finally {
       if (!keepBusy) this.setBusy(false);
     }
@@ -151,7 +168,7 @@ export class Form {
     if (this.summary) this.summary.remove();
     this.summary = null;
     for (const p of this.form.querySelectorAll('.field-error')) {
-      const input = p.closest('.field')?.querySelector('input, select, textarea');
+      const input = this.form.querySelector(`[aria-describedby~="${p.id}"]`);
       if (input) {
         const ids = (input.getAttribute('aria-describedby') || '').split(/\s+/)
           .filter((x) => x && x !== p.id);

@@ -10,11 +10,14 @@
  *     back here after logging in;
  *   - init({me}) builds the page (me: GET /me's answer or null);
  *   - then <html data-ready> marks the page ready (the browser tests wait for
- *     it). A failure shows its message at the top of the page.
+ *     it). A failure shows its message at the top of the page; a business
+ *     page's 403 IDENTITY_REQUIRED shows what to do (身份认证), a 401 goes to
+ *     the login page with the API's sentence.
  */
 import { me, meError, post, province } from './api.js';
 
 const FLASH = 'zikao.flash';
+export const IDENTITY_PAGE = '/me/identity.html';
 
 /* Every form talks to the API through form.js; none is ever sent by the
  * browser itself (not even by an Enter pressed before the page is ready). */
@@ -62,6 +65,21 @@ export function showMessage(text, kind = 'notice', extra = null) {
                           role: kind === 'error' ? 'alert' : 'status' },
                  el('p', {}, text, extra ? ' ' : null, extra));
   main.prepend(box);
+  return box;
+}
+
+/* What a candidate whose identity is not verified yet reads on a business page
+ * (the API's 403 IDENTITY_REQUIRED): the API's sentence and the way there. The
+ * box goes after the page's heading; returns it. */
+export function showIdentityRequired(e) {
+  const main = document.querySelector('main');
+  const box = el('section', { class: 'warning', 'aria-labelledby': 'h-identity-required' },
+                 el('h2', { id: 'h-identity-required' }, '请先完成身份认证'),
+                 el('p', {}, e.message),
+                 el('p', {}, el('a', { class: 'button', href: IDENTITY_PAGE }, '去身份认证')));
+  const h1 = main.querySelector('h1');
+  if (h1) h1.after(box);
+  else main.prepend(box);
   return box;
 }
 
@@ -131,7 +149,12 @@ export async function page(init, options = {}) {
     if (message) showMessage(message.text, message.kind);
     if (init) await init({ me: who });
   } catch (e) {
-    showMessage(`页面没有加载完整：${e.message}。请刷新页面重试。`, 'error');
+    if (e && e.status === 401) { // the session ended while the page loaded
+      toLogin(e.message);
+      return;
+    }
+    if (e && e.code === 'IDENTITY_REQUIRED') showIdentityRequired(e);
+    else showMessage(`页面没有加载完整：${e.message}。请刷新页面重试。`, 'error');
   }
   document.documentElement.setAttribute('data-ready', '');
 }
