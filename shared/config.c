@@ -6,6 +6,7 @@
  * all follow from the table.
  */
 #include "config.h"
+#include "arena.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -410,4 +411,20 @@ int config_listen_split(const struct zk_config *cfg, char *host, size_t hostsz, 
 bool config_is_production(const struct zk_config *cfg)
 {
     return strcmp(cfg->environment, "production") == 0;
+}
+
+char *config_public_url(struct arena *a, const struct zk_config *cfg)
+{
+    if (cfg->pay_public_url[0] != '\0') {
+        size_t n = strlen(cfg->pay_public_url);
+        while (n > 0 && cfg->pay_public_url[n - 1] == '/')
+            n--;
+        return arena_strndup(a, cfg->pay_public_url, n);
+    }
+    char host[256];
+    int port = 0;
+    if (config_listen_split(cfg, host, sizeof(host), &port) < 0 || host[0] == '\0' ||
+        strcmp(host, "0.0.0.0") == 0)
+        snprintf(host, sizeof(host), "127.0.0.1");
+    return arena_printf(a, "http://%s:%d", host, port);
 }

@@ -147,4 +147,10 @@ int config_listen_split(const struct zk_config *cfg, char *host, size_t hostsz, 
 
 bool config_is_production(const struct zk_config *cfg);
 
+/* The base URL providers call back and browsers return to:
+ * [payment] public_url without trailing slashes, else http://<[server]
+ * listen> (127.0.0.1 for a wildcard host). In the arena. */
+struct arena;
+char *config_public_url(struct arena *a, const struct zk_config *cfg);
+
 #endif
