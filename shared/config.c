@@ -150,6 +150,13 @@ static const struct config_field config_fields[] = {
     F_INT("payment", "reconcile_after_minutes", pay_reconcile_after_minutes, 0, 1440, "5", true),
     F_INT("payment", "reconcile_interval_seconds", pay_reconcile_interval_s, 1, 86400, "60", true),
     F_INT("payment", "crypto_queue_limit", pay_crypto_queue_limit, 1, 65536, "512", true),
+    F_BOOL("chsi", "simulator", chsi_simulator, "true", false),
+    F_STR("chsi", "app_id", chsi_app_id, "zikao-dev", false),
+    F_STR("chsi", "auth_url", chsi_auth_url, "", false),
+    F_STR("chsi", "key_dir", chsi_key_dir, "", false),
+    F_INT("chsi", "token_minutes", chsi_token_minutes, 1, 60, "10", true),
+    F_INT("chsi", "per_hour", chsi_per_hour, 1, 1000, "10", true),
+    F_INT("chsi", "crypto_queue_limit", chsi_crypto_queue_limit, 1, 65536, "128", true),
     F_STR("documents", "office_name", doc_office_name, "", true),
     F_STR("documents", "font_family", doc_font_family, "", true),
 };
