@@ -6,6 +6,7 @@
  * all follow from the table.
  */
 #include "config.h"
+#include "arena.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -158,6 +159,13 @@ static const struct config_field config_fields[] = {
     F_INT("payment", "reconcile_after_minutes", pay_reconcile_after_minutes, 0, 1440, "5", true),
     F_INT("payment", "reconcile_interval_seconds", pay_reconcile_interval_s, 1, 86400, "60", true),
     F_INT("payment", "crypto_queue_limit", pay_crypto_queue_limit, 1, 65536, "512", true),
+    F_BOOL("chsi", "simulator", chsi_simulator, "true", false),
+    F_STR("chsi", "app_id", chsi_app_id, "zikao-dev", false),
+    F_STR("chsi", "auth_url", chsi_auth_url, "", false),
+    F_STR("chsi", "key_dir", chsi_key_dir, "", false),
+    F_INT("chsi", "token_minutes", chsi_token_minutes, 1, 60, "10", true),
+    F_INT("chsi", "per_hour", chsi_per_hour, 1, 1000, "10", true),
+    F_INT("chsi", "crypto_queue_limit", chsi_crypto_queue_limit, 1, 65536, "128", true),
     F_STR("documents", "office_name", doc_office_name, "", true),
     F_STR("documents", "font_family", doc_font_family, "", true),
 };
@@ -425,4 +433,20 @@ const char *config_province_region(const struct zk_config *cfg)
 {
     return strcmp(cfg->province, "tianjin") == 0 ? "120000"
                                                  : "140000"; /* the enum admits no other */
+}
+
+char *config_public_url(struct arena *a, const struct zk_config *cfg)
+{
+    if (cfg->pay_public_url[0] != '\0') {
+        size_t n = strlen(cfg->pay_public_url);
+        while (n > 0 && cfg->pay_public_url[n - 1] == '/')
+            n--;
+        return arena_strndup(a, cfg->pay_public_url, n);
+    }
+    char host[256];
+    int port = 0;
+    if (config_listen_split(cfg, host, sizeof(host), &port) < 0 || host[0] == '\0' ||
+        strcmp(host, "0.0.0.0") == 0)
+        snprintf(host, sizeof(host), "127.0.0.1");
+    return arena_printf(a, "http://%s:%d", host, port);
 }

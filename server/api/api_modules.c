@@ -23,6 +23,8 @@ extern const struct api_module api_pay_sim_module;           /* pay_sim.c */
 extern const struct api_module api_documents_module;         /* documents.c */
 extern const struct api_module api_static_module;            /* static_files.c: web pages */
 extern const struct api_module api_applications_module;      /* applications.c */
+extern const struct api_module api_prior_education_module;   /* prior_education.c */
+extern const struct api_module api_chsi_sim_module;          /* chsi_sim.c */
 extern const struct api_module api_graduation_module;        /* graduation.c */
 extern const struct api_module api_graduate_form_module;     /* graduate_form.c */
 extern const struct api_module api_staff_accounts_module;    /* staff_accounts.c */
@@ -53,6 +55,8 @@ static const struct api_module *const api_modules[] = {
     &api_review_module,
     &api_staff_candidates_module,
     &api_staff_audit_module,
+    &api_prior_education_module,
+    &api_chsi_sim_module,
     &api_static_module,
 };
 #define API_NMODULES (sizeof(api_modules) / sizeof(api_modules[0]))

@@ -6,7 +6,7 @@
  *     submit         the draft is complete and true: details confirmed, a
  *                    district of the province, the address (Shanxi), one or
  *                    two main universities of the major, the major (a
- *                    bachelor's needs the prior-education authorisation),
+ *                    bachelor's needs the 学信网 authorisation: prior_education_verified()),
  *                    the audit with the candidate's choices met. Records the
  *                    audit and who reviews (review = auto: nothing needs a
  *                    person; district: old-plan cards to check); Tianjin
@@ -268,14 +268,15 @@ static void grad_looked_up(void *ud, const struct pg_result *r)
         return;
     }
     const char *level = PQgetvalue(res, 0, 1);
-    if (strcmp(level, "专科") != 0) {
-        /* 001 五: bachelor applicants authorise the 学信网 check of their
-         * prior education first. The authorisation is not built yet, so no
-         * bachelor application can be submitted: say what is missing. */
-        api_reject(req, "PRIOR_EDUCATION_REQUIRED",
-                   "申请本科（含专升本）毕业须先完成前置学历验证授权（学信网）；"
-                   "授权功能开通前，请联系所属县（市、区）招办办理",
-                   "major");
+    if (strcmp(level, "专科") != 0 && strcmp(PQgetvalue(res, 0, 4), "t") != 0) {
+        /* 001 五: a bachelor's applicant authorises the 学信网 check of the
+         * prior education first (GET /api/v1/me/prior-education says how
+         * far it is, and what differs when it does not match). */
+        api_reject(
+            req, "PRIOR_EDUCATION_REQUIRED",
+            "申请本科（含专升本）毕业须先完成前置学历验证授权：请在“学历验证授权”中获取学信网"
+            "二维码，用学信网 APP 扫码授权；学历信息与本人不一致的，请联系所属县（市、区）招办",
+            "major");
         return;
     }
     if (g->tianjin && PQgetisnull(res, 0, 3)) {
@@ -309,7 +310,7 @@ static void grad_submit(struct http_request *req, struct grad *g)
               "(SELECT count(*) FROM major_universities WHERE major_code = $2 AND "
               "university_code = ANY ($3::text[])), "
               "(SELECT file_id FROM identity_photos WHERE candidate_id = $4::bigint AND kind = "
-              "'registration')",
+              "'registration'), prior_education_verified($4::bigint)",
               4, values, grad_looked_up);
 }
 

@@ -345,7 +345,7 @@ static void pay_updated(struct api_txn *tx, const struct pg_result *r)
                       "description", p->description, "amount_fen", (json_int_t)p->amount_fen,
                       "expires_at", (json_int_t)p->expires, "notify_url",
                       arena_printf(&req->arena, "%s/api/v1/payments/wechat/notify",
-                                   pay_public_url(&req->arena, &req->srv->cfg)));
+                                   config_public_url(&req->arena, &req->srv->cfg)));
         char *text = json_dumps(job, JSON_COMPACT);
         json_decref(job);
         char *payload = arena_strdup(&req->arena, text);
@@ -377,9 +377,10 @@ static void pay_prepare(void *data)
     const struct zk_config *cfg = &p->cfg_copy;
     struct arena a;
     arena_init(&a, 8192);
-    char *base = pay_public_url(&a, cfg);
+    char *base = config_public_url(&a, cfg);
     if (strcmp(p->provider, "alipay") == 0) {
-        struct pay_key *k = pay_key_load(pay_key_path(&a, cfg, PAY_KEY_ALIPAY_APP_PRIVATE), true);
+        struct rsa_sig_key *k =
+            rsa_sig_key_load(pay_key_path(&a, cfg, PAY_KEY_ALIPAY_APP_PRIVATE), true);
         if (k == NULL) {
             p->error = "alipay merchant key missing";
             goto out;
@@ -405,7 +406,7 @@ static void pay_prepare(void *data)
         };
         free(biz_text);
         char *form = pay_alipay_sign_form(&a, k, params, 9);
-        pay_key_free(k);
+        rsa_sig_key_free(k);
         if (form == NULL) {
             p->error = "signing failed";
             goto out;

@@ -8,6 +8,8 @@ the identity photo reused.
 Each test makes its own small 专科 major (990101 测试专业: two required
 courses of 基础课程) so that what the audit finds is written here."""
 import hashlib
+import re
+import urllib.parse
 
 import pytest
 
@@ -154,13 +156,29 @@ def test_the_audit_not_met_is_refused_with_what_is_missing(server, db):
     assert c.get(path).json()["state"] == "draft"
 
 
-def test_a_bachelor_major_needs_the_prior_education_authorisation_first(server, db):
+def test_a_bachelor_major_needs_the_prior_education_authorisation_first(make_server, make_worker,
+                                                                        tmpdir_path, db):
+    keys = {"ZIKAO_CHSI_KEY_DIR": tmpdir_path + "/chsi-keys"}
+    server = make_server(env=keys)
+    make_worker("chsi", 1, keys)
     c = client(server, candidate(db))
     window(db)
     path = applied(c, draft(major="990102", universities=[OTHER_UNIVERSITY]))
     r = c.post(path + "/submit")
     assert r.status == 422 and r.json()["error"]["code"] == "PRIOR_EDUCATION_REQUIRED"
     assert "学信网" in r.json()["error"]["message"]
+    # 学信网 authorisation through the simulator: scan, confirm the record as it is
+    qr = c.post("/api/v1/me/prior-education/authorisations").json()["qr"]
+    page = server.get(qr.split(str(server.port), 1)[1]).body.decode()
+    form = dict(re.findall(r'<input (?:type="hidden" )?name="([a-z_]+)" value="([^"]*)">', page))
+    form["gender"] = "男"
+    r = server.request("POST", "/sim/chsi/authorise", body=urllib.parse.urlencode(form).encode(),
+                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status == 200, r
+    h.wait_until(lambda: c.get("/api/v1/me/prior-education").json()["verified"], timeout=30,
+                 what="the authorisation applied")
+    r = c.post(path + "/submit")
+    assert r.status == 200 and r.json()["state"] == "photo", r.json()
 
 
 def test_shanxi_submit_asks_for_the_photo_and_a_passing_photo_approves_it_automatically(

@@ -62,11 +62,14 @@ static int jobs_publish(struct ctl *ctl, const char *queue, PGresult *ids)
 
 PGresult *ctl_jobs_queue_stats(struct ctl *ctl)
 {
-    char list[256] = "{";
-    for (size_t i = 0; i < queue_count; i++) /* every queue of shared/queue.h */
-        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? "," : "",
-                 queue_names[i]);
-    snprintf(list + strlen(list), sizeof(list) - strlen(list), "}");
+    /* Every queue of shared/queue.h, as a text[] literal. */
+    char list[QUEUE_KEY_MAX * 16] = "{";
+    size_t off = 1;
+    for (size_t i = 0; i < queue_count && off < sizeof(list); i++)
+        off +=
+            (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", i ? "," : "", queue_names[i]);
+    if (off < sizeof(list))
+        snprintf(list + off, sizeof(list) - off, "}");
     return ctl_exec(
         ctl,
         "SELECT q.queue,"

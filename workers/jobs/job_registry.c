@@ -15,10 +15,11 @@ extern const struct job_queue job_queue_payment;
 extern const struct job_queue job_queue_photo, job_queue_face; /* workers/photo, workers/face */
 extern const struct job_queue job_queue_pdf;                   /* workers/pdf */
 extern const struct job_queue job_queue_sms;                   /* workers/sms */
+extern const struct job_queue job_queue_chsi;                  /* workers/chsi */
 
 static const struct job_queue *const job_queues[] = {
-    &job_queue_noop, &job_queue_payment, &job_queue_photo,
-    &job_queue_face, &job_queue_pdf,     &job_queue_sms,
+    &job_queue_noop, &job_queue_payment, &job_queue_photo, &job_queue_face,
+    &job_queue_pdf,  &job_queue_sms,     &job_queue_chsi,
 };
 
 extern const struct job_keeper_task job_keeper_identity_photos; /* workers/face */
