@@ -11,6 +11,7 @@ tests/e2e/test_identity_workers.py checks): sx_reg_darkgrey.jpg fails the
 background rule, tj_reg_stuart + tj_id_stuart land in the review band.
 Without the kit or the face models the tests skip, saying why."""
 import os
+import re
 
 import pytest
 
@@ -207,3 +208,28 @@ def test_a_comparison_for_a_person_shows_the_district_office(
     web.check("review")
     web.open("/me/")                                           # the personal centre agrees
     web.wait_text("待人工审核")
+
+
+def test_the_days_attempts_used_up_say_when_to_come_back(make_server, make_web, db, photos):
+    server = make_server(env=dict(WEB_ENV, ZIKAO_AUTH_IDENTITY_ATTEMPTS_DAY="1"))
+    idn, _ = candidate(server, db, phone="13900000320", verified=False)
+    web = make_web(server)
+    login(web, idn, "abcd1234")
+    for label, name in SHANXI.items():
+        upload(web, photos, label, name)
+    assert "今天还可认证 1 次" in web.text()
+    web.click("开始认证")                                   # no worker runs in this test
+    web.wait_text("已完成 0 项")
+    web.open("/me/identity.html")                           # coming back: still followed
+    web.wait_text("正在核验您的照片：已完成 0 项，共 4 项。")
+    # what a worker that gave up would leave (the checks' own result aside)
+    h.q(db, "UPDATE identity_attempts SET state = 'failed', decided_at = now(), reasons = "
+            "'[\"系统未能完成照片检查，请重新提交认证。\"]' RETURNING id")
+    web.wait_text("身份认证未通过", timeout=30)
+    assert web.sees("系统未能完成照片检查")
+    assert web.sees("今天的认证次数已用完")
+    web.click("开始认证")
+    summary = web.summary()
+    assert "今天的身份认证次数（1 次）已用完" in summary
+    assert re.search(r"北京时间 \d{1,2}月\d{1,2}日 00:00 以后可以再次认证", summary), summary
+    web.check("attempts-used-up")

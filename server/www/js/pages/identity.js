@@ -63,13 +63,14 @@ function pairWords(pair) {
   return `${side(a)} 与 ${side(b)}`;
 }
 
-/* A time Retry-After seconds from now, in Beijing time ("12月4日 00:00"). */
+/* A time Retry-After seconds from now, in Beijing time ("12月5日 00:00"). */
 function afterSeconds(seconds) {
   const t = new Date(Date.now() + seconds * 1000);
-  const f = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', month: 'numeric',
+  const f = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', month: 'numeric',
                                                day: 'numeric', hour: '2-digit', minute: '2-digit',
-                                               hour12: false });
-  return f.format(t);
+                                               hourCycle: 'h23' });
+  const p = Object.fromEntries(f.formatToParts(t).map((x) => [x.type, x.value]));
+  return `${+p.month}月${+p.day}日 ${p.hour}:${p.minute}`;
 }
 
 /* ---- one photo: requirements, the picture, the upload, the findings --------------------------- */
