@@ -31,12 +31,14 @@ extern const struct api_module api_staff_accounts_module;    /* staff_accounts.c
 extern const struct api_module api_review_module;            /* review.c: the review queues */
 extern const struct api_module api_staff_candidates_module;  /* staff_candidates.c */
 extern const struct api_module api_staff_audit_module;       /* staff_audit.c: the trail */
+extern const struct api_module api_districts_module;         /* districts.c */
 
 static const struct api_module *const api_modules[] = {
     &api_offload_module,
     &api_health_module,
     &api_openapi_module,
     &api_regions_module,
+    &api_districts_module,
     &api_verify_module,
     &api_accounts_module,
     &api_me_module,

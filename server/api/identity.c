@@ -25,25 +25,130 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-struct photo_kind {
+/*
+ * What each photo is called and what a good one looks like, per province
+ * (the handbooks' 上传照片要求; the limits the photo worker measures are
+ * config/photo_specs.ini's, and these sentences repeat them for a candidate
+ * who has not yet uploaded anything: change both together). The label is
+ * the photo's title in the specification, which the worker's findings name
+ * too ("彩色证件照（背景颜色）：..."). GET /api/v1/me/identity gives both for
+ * every required kind; a line "JPG 或 PNG 格式，文件不超过 N MB" is added from
+ * [identity] max_bytes_* where the specification has no tighter size.
+ */
+struct photo_guide {
+    const char *province; /* [profile] province */
     const char *kind;
     const char *label;
+    bool size_line;
+    const char *guide[5];
 };
 
-static const struct photo_kind photo_kinds[] = {
-    {"registration", "报名照片（近期免冠证件照）"},
-    {"idcard", "本人身份证照片（人像面）"},
-    {"holding", "手持身份证半身照"},
+static const struct photo_guide photo_guides[] = {
+    {"shanxi",
+     "registration",
+     "彩色证件照",
+     true,
+     {"本人近期正面免冠彩色证件照，浅蓝色、蓝色、白色或浅灰色的纯色背景。",
+      "人像居中、对焦清晰、色彩真实；除头像外不得有边框、文字或图案。",
+      "不得镜像、旋转，不得修饰伤疤、痣、发型等人像特征。", NULL}},
+    {"shanxi",
+     "idcard",
+     "身份证人像面照片",
+     true,
+     {"本人身份证有照片的一面，字迹清晰，四个圆角完整地拍进照片。",
+      "横向拍摄（宽大于高），证件占照片的大部分；不要拉伸或变形。", NULL}},
+    {"shanxi",
+     "holding",
+     "手持身份证照",
+     true,
+     {"本人半身照：手持身份证，人像面朝向镜头放在胸前。",
+      "本人面部和证件上的照片都要清晰可见，证件不要遮挡面部。", NULL}},
+    {"tianjin",
+     "registration",
+     "报名照片",
+     false,
+     {"近期免冠浅蓝色（参考值 RGB 100,197,255）底彩照，JPG 格式。",
+      "照片大小 20-40KB，宽 480 像素、高 640 像素。", "人像在照片中水平居中，左右对称。",
+      "头顶发际距上边沿 50-110 像素，眼睛距上边沿 200-300 像素，脸部宽度（两脸颊之间）180-300 "
+      "像素。",
+      NULL}},
+    {"tianjin",
+     "idcard",
+     "身份证人像面照片",
+     false,
+     {"本人身份证人像面，字体清晰，四个圆角完整，大小 20-80KB（JPG 或 PNG）。",
+      "照片高度应小于宽度；图片禁止拉伸或变形，否则可能认证失败。", NULL}},
 };
 
-static const char *kind_label(const char *kind)
+static const struct photo_guide *guide_of(const struct zk_config *cfg, const char *kind)
 {
-    for (size_t i = 0; i < sizeof(photo_kinds) / sizeof(photo_kinds[0]); i++)
-        if (strcmp(photo_kinds[i].kind, kind) == 0)
-            return photo_kinds[i].label;
+    for (size_t i = 0; i < sizeof(photo_guides) / sizeof(photo_guides[0]); i++)
+        if (strcmp(photo_guides[i].kind, kind) == 0 &&
+            strcmp(photo_guides[i].province, cfg->province) == 0)
+            return &photo_guides[i];
+    for (size_t i = 0; i < sizeof(photo_guides) / sizeof(photo_guides[0]); i++)
+        if (strcmp(photo_guides[i].kind, kind) == 0)
+            return &photo_guides[i]; /* a kind this province does not ask for */
     return NULL;
+}
+
+static const char *kind_label(const struct zk_config *cfg, const char *kind)
+{
+    const struct photo_guide *g = guide_of(cfg, kind);
+    return g != NULL ? g->label : NULL;
+}
+
+static int kind_max_bytes(const struct zk_config *cfg, const char *kind)
+{
+    if (strcmp(kind, "registration") == 0)
+        return cfg->identity_max_registration;
+    if (strcmp(kind, "idcard") == 0)
+        return cfg->identity_max_idcard;
+    return cfg->identity_max_holding;
+}
+
+/* {"registration": {"label": ..., "guide": [...], "max_bytes": N}, ...} for every
+ * kind, as JSON text in the arena. */
+static const char *guides_json(struct http_request *req)
+{
+    const struct zk_config *cfg = &req->srv->cfg;
+    json_t *all = json_object();
+    static const char *const kinds[] = {"registration", "idcard", "holding"};
+    for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+        const struct photo_guide *g = guide_of(cfg, kinds[k]);
+        int max = kind_max_bytes(cfg, kinds[k]);
+        json_t *lines = json_array();
+        for (size_t i = 0; i < sizeof(g->guide) / sizeof(g->guide[0]) && g->guide[i]; i++)
+            json_array_append_new(lines, json_string(g->guide[i]));
+        if (g->size_line) {
+            char line[96];
+            if (max % (1 << 20) == 0)
+                snprintf(line, sizeof(line), "JPG 或 PNG 格式，文件不超过 %dMB。", max >> 20);
+            else
+                snprintf(line, sizeof(line), "JPG 或 PNG 格式，文件不超过 %dKB。", max >> 10);
+            json_array_append_new(lines, json_string(line));
+        }
+        json_object_set_new(
+            all, kinds[k],
+            json_pack("{s:s, s:o, s:i}", "label", g->label, "guide", lines, "max_bytes", max));
+    }
+    char *txt = json_dumps(all, JSON_COMPACT);
+    json_decref(all);
+    const char *out = arena_strdup(&req->arena, txt);
+    free(txt);
+    return out;
+}
+
+/* {"registration": label, ...}: the labels of this province, as JSON text. */
+static const char *labels_json(struct http_request *req)
+{
+    const struct zk_config *cfg = &req->srv->cfg;
+    return arena_printf(
+        &req->arena, "{\"registration\":\"%s\",\"idcard\":\"%s\",\"holding\":\"%s\"}",
+        kind_label(cfg, "registration"), kind_label(cfg, "idcard"), kind_label(cfg, "holding"));
 }
 
 /* Kinds the profile requires of a candidate kind ("new"/"enrolled"). */
@@ -139,7 +244,7 @@ static void photo_stored(void *ud, const struct pg_result *r)
             d->kind, req->body_len);
     http_respond_json(req, 200,
                       json_pack("{s:s, s:s, s:I, s:I, s:s, s:s}", "kind", d->kind, "label",
-                                kind_label(d->kind), "file_id",
+                                kind_label(&req->srv->cfg, d->kind), "file_id",
                                 (json_int_t)strtoll(PQgetvalue(res, 0, 3), NULL, 10), "size",
                                 (json_int_t)req->body_len, "content_type", d->content_type,
                                 "uploaded_at", PQgetvalue(res, 0, 4)));
@@ -149,7 +254,7 @@ static void photo_put_authed(struct http_request *req, const struct api_session 
 {
     struct ident *d = ident_of(req, s);
     d->kind = http_param(req, 0);
-    if (kind_label(d->kind) == NULL) {
+    if (kind_label(&req->srv->cfg, d->kind) == NULL) {
         http_respond_error(req, 404, "PHOTO_KIND_UNKNOWN",
                            "照片种类应为 registration、idcard 或 holding", "kind");
         return;
@@ -413,10 +518,7 @@ static void attempt_begun(struct api_txn *tx, const struct pg_result *r)
     if (api_txn_fail(tx, r))
         return;
     /* The candidate row is locked: two starts cannot both pass the checks. */
-    const char *values[] = {d->idtext, d->required,
-                            "{\"registration\":\"报名照片（近期免冠证件照）\","
-                            "\"idcard\":\"本人身份证照片（人像面）\","
-                            "\"holding\":\"手持身份证半身照\"}"};
+    const char *values[] = {d->idtext, d->required, labels_json(req)};
     api_txn_query(
         tx,
         "SELECT c.identity,"
@@ -424,8 +526,9 @@ static void attempt_begun(struct api_txn *tx, const struct pg_result *r)
         "'pending'),"
         " (SELECT count(*) FROM identity_attempts a WHERE a.candidate_id = c.id AND a.created_at "
         ">= (date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai')),"
-        " coalesce((SELECT string_agg($3::jsonb ->> k, '、' ORDER BY k) FROM unnest($2::text[]) "
-        "k WHERE NOT EXISTS (SELECT 1 FROM identity_photos p WHERE p.candidate_id = c.id AND "
+        " coalesce((SELECT string_agg($3::jsonb ->> k, '、' ORDER BY ord) FROM unnest($2::text[]) "
+        "WITH ORDINALITY AS u(k, ord) WHERE NOT EXISTS (SELECT 1 FROM identity_photos p WHERE "
+        "p.candidate_id = c.id AND "
         "p.kind = k)), ''),"
         " coalesce((SELECT jsonb_object_agg(p.kind, p.file_id) FROM identity_photos p WHERE "
         "p.candidate_id = c.id AND p.kind = ANY ($2::text[])), '{}')::text,"
@@ -491,7 +594,8 @@ static void identity_kind_loaded(void *ud, const struct pg_result *r)
     d->required = required_array(req, PQgetvalue(r->res, 0, 0));
     const char *values[] = {
         d->idtext, d->required,
-        arena_printf(&req->arena, "%d", req->srv->cfg.auth_identity_attempts_day)};
+        arena_printf(&req->arena, "%d", req->srv->cfg.auth_identity_attempts_day),
+        guides_json(req)};
     api_query(
         req,
         "SELECT json_build_object("
@@ -499,9 +603,11 @@ static void identity_kind_loaded(void *ud, const struct pg_result *r)
         "a.state FROM identity_attempts a WHERE a.candidate_id = c.id ORDER BY a.created_at DESC, "
         "a.id DESC LIMIT 1), 'not_started') END,"
         " 'verified_at', zk_ts(c.verified_at),"
-        " 'required', (SELECT json_agg(json_build_object('kind', k, 'uploaded', p.file_id IS NOT "
-        "NULL, 'uploaded_at', zk_ts(p.uploaded_at), 'size', f.size, 'content_type', "
-        "f.content_type) ORDER BY ord) FROM unnest($2::text[]) WITH ORDINALITY AS u(k, ord) LEFT "
+        " 'required', (SELECT json_agg(json_build_object('kind', k, 'label', $4::json -> k ->> "
+        "'label', 'guide', $4::json -> k -> 'guide', 'max_bytes', ($4::json -> k ->> "
+        "'max_bytes')::int, 'uploaded', p.file_id IS NOT NULL, 'uploaded_at', "
+        "zk_ts(p.uploaded_at), 'size', f.size, 'content_type', f.content_type) ORDER BY ord) FROM "
+        "unnest($2::text[]) WITH ORDINALITY AS u(k, ord) LEFT "
         "JOIN identity_photos p ON p.candidate_id = c.id AND p.kind = u.k LEFT JOIN files f ON "
         "f.id = p.file_id),"
         " 'attempts_left_today', greatest(0, $3::int - (SELECT count(*) FROM identity_attempts a "
@@ -516,7 +622,7 @@ static void identity_kind_loaded(void *ud, const struct pg_result *r)
         "a.id, " ATTEMPT_JSON_SQL
         " AS j FROM identity_attempts a WHERE a.candidate_id = c.id ORDER BY a.id DESC LIMIT 5) "
         "x), '[]'))::text FROM candidates c WHERE c.id = $1",
-        3, values, json_text_loaded);
+        4, values, json_text_loaded);
 }
 
 static void identity_get_authed(struct http_request *req, const struct api_session *s)

@@ -62,8 +62,37 @@ def test_required_photos_follow_the_profile(server, db):
 def test_tianjin_profile_asks_for_registration_photo_and_id_card(make_server, db):
     server = make_server(env=dict(ENV, ZIKAO_PROFILE_PROVINCE="tianjin"))
     c, _ = candidate(server, db, "new")
-    kinds = [p["kind"] for p in c.get("/api/v1/me/identity").json()["required"]]
-    assert kinds == ["registration", "idcard"]
+    required = c.get("/api/v1/me/identity").json()["required"]
+    assert [p["kind"] for p in required] == ["registration", "idcard"]
+    # Tianjin's names and requirements (handbook 004), as the worker's findings name them
+    assert [p["label"] for p in required] == ["报名照片", "身份证人像面照片"]
+    assert any("20-40KB" in line and "480" in line for line in required[0]["guide"])
+    assert any("浅蓝色" in line for line in required[0]["guide"])
+    assert any("20-80KB" in line for line in required[1]["guide"])
+    r = upload(c, "registration")
+    assert r.json()["label"] == "报名照片"
+
+
+def test_each_required_photo_has_its_name_and_what_a_good_one_looks_like(make_server, db):
+    server = make_server(env=dict(ENV, ZIKAO_IDENTITY_MAX_BYTES_HOLDING="1m"))
+    c, _ = candidate(server, db, "new")
+    required = {p["kind"]: p for p in c.get("/api/v1/me/identity").json()["required"]}
+    assert {k: p["label"] for k, p in required.items()} == {
+        "registration": "彩色证件照", "idcard": "身份证人像面照片", "holding": "手持身份证照"}
+    for p in required.values():
+        assert p["guide"] and all(isinstance(line, str) and line for line in p["guide"])
+    assert any("浅蓝色" in line and "白色" in line for line in required["registration"]["guide"])
+    assert any("四个圆角" in line for line in required["idcard"]["guide"])
+    # the upload limit comes from [identity] max_bytes_*, in words and in bytes
+    assert required["registration"]["guide"][-1] == "JPG 或 PNG 格式，文件不超过 2MB。"
+    assert required["holding"]["guide"][-1] == "JPG 或 PNG 格式，文件不超过 1MB。"
+    assert required["holding"]["max_bytes"] == 1 << 20
+    # a missing photo is named the same way
+    upload(c, "registration")
+    r = c.post("/api/v1/me/identity/attempts", {})
+    assert r.status == 422 and r.json()["error"]["code"] == "PHOTOS_MISSING"
+    assert "身份证人像面照片" in r.json()["error"]["message"]
+    assert "手持身份证照" in r.json()["error"]["message"]
 
 
 def test_upload_stores_the_photo_and_gives_it_back(server, db):
@@ -123,7 +152,7 @@ def test_attempt_needs_every_photo_then_queues_the_checks(server, db):
     upload(c, "idcard")
     r = c.post("/api/v1/me/identity/attempts")
     assert r.status == 422 and r.json()["error"]["code"] == "PHOTOS_MISSING"
-    assert "报名照片" in r.json()["error"]["message"] and "手持" in r.json()["error"]["message"]
+    assert r.json()["error"]["message"] == "请先上传：彩色证件照、手持身份证照"
     upload(c, "registration")
     upload(c, "holding", png_bytes(), "image/png")
     r = c.post("/api/v1/me/identity/attempts")

@@ -187,6 +187,12 @@ def test_install_puts_binaries_config_schema_and_units_in_place(installed):
     with open(os.path.join(h.SOURCE, "server", "www", "index.html"), "rb") as f:
         with open(os.path.join(www_dir, "index.html"), "rb") as g:
             assert g.read() == f.read()
+    # ... each text file with its precompressed .gz (scripts/www-gzip), made from it.
+    import gzip
+    for name in ("index.html", "login.html", "css/site.css", "js/api.js", "js/pages/login.js"):
+        with open(os.path.join(www_dir, name), "rb") as f:
+            with gzip.open(os.path.join(www_dir, name + ".gz"), "rb") as g:
+                assert g.read() == f.read(), name
     for u in ("zikao-server.service", "zikao-server.socket", "zikao-worker@.service",
               "zikao.target"):
         assert os.path.isfile(os.path.join(unitdir, u)), u

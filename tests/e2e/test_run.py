@@ -214,6 +214,12 @@ def test_a_run_has_a_worker_consuming_every_queue_and_verifies_an_identity(make_
     # The URL printed shows this checkout's web pages (server/www).
     with open(os.path.join(h.SOURCE, "server", "www", "index.html"), "rb") as f:
         assert run.server.get("/").body == f.read()
+    # ... each text file with its precompressed .gz (scripts/www-gzip into VAR/www).
+    import gzip
+    r = run.server.request("GET", "/login.html", headers={"Accept-Encoding": "gzip"})
+    assert r.header("Content-Encoding") == "gzip", r
+    with open(os.path.join(h.SOURCE, "server", "www", "login.html"), "rb") as f:
+        assert gzip.decompress(r.body) == f.read()
     # Every queue has a worker consuming it from the start, idle or not.
     st = h.zikaoctl(run.conninfo, run.redis_port, "status", check=False)
     assert all(status_workers(st.stdout).get(q, 0) >= 1 for q in queues()), st.stdout

@@ -131,6 +131,19 @@ class Web:
         el.send_keys(text)
         return el
 
+    def upload(self, label, path, button):
+        """Chooses the file at `path` in the file field labelled `label`, then presses
+        the button with the text `button` in that field's form (a page may have
+        several forms with the same button)."""
+        el = self.field(label)
+        el.send_keys(path)
+        form = el.find_element("xpath", "ancestor::form")
+        b = self.wait(lambda: self.driver.execute_script(FIND_CLICKABLE_IN, form, button),
+                      f"a button {button!r} beside {label!r}")
+        b.click()
+        self._settle()
+        return el
+
     def select(self, label, option):
         """Chooses the option with the visible text `option` in the list labelled `label`."""
         from selenium.webdriver.support.ui import Select
@@ -447,6 +460,15 @@ for (const el of els) {
 return null;
 """
 
+FIND_CLICKABLE_IN = _LABEL_TEXT + """
+const root = arguments[0], want = arguments[1];
+for (const el of root.querySelectorAll('button, input[type=submit]')) {
+  const t = (el.tagName === 'INPUT' ? el.value : el.innerText || '').replace(/\\s+/g, ' ').trim();
+  if (t === want && visible(el) && !el.disabled) return el;
+}
+return null;
+"""
+
 BUTTONS = _LABEL_TEXT + """
 return [...document.querySelectorAll('button, input[type=submit]')].filter(visible).map(b =>
   [(b.tagName === 'INPUT' ? b.value : b.innerText).replace(/\\s+/g, ' ').trim(),
@@ -477,8 +499,8 @@ axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map
 # ---- people to log in as (made through the API, as the pages would) -------------------------
 
 def candidate(server, db, id_number=None, name="张三", phone="13800000001",
-              password="abcd1234", verified=True):
-    """A new candidate registered through the API (district 小店区), verified by
+              password="abcd1234", verified=True, district="140105"):
+    """A new candidate registered through the API (district 小店区 unless told), verified by
     default (which issues an exam ID), whose phone may be sent a code at once.
     Returns (id_number, exam_id or None)."""
     c = h.Client(server)
@@ -488,7 +510,7 @@ def candidate(server, db, id_number=None, name="张三", phone="13800000001",
     assert r.status == 202, r
     r = c.post("/api/v1/auth/register", {
         "id_type": "身份证", "id_number": id_number, "name": name, "password": password,
-        "password_confirm": password, "district": "140105", "phone": phone,
+        "password_confirm": password, "district": district, "phone": phone,
         "sms_code": h.sms_code(db, phone, "register")})
     assert r.status == 201, r
     # The resend interval is per phone: let the page under test send a code at once.

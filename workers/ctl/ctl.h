@@ -50,6 +50,7 @@ int ctl_jobs(struct ctl *ctl, int argc, char **argv);
 int ctl_status(struct ctl *ctl, int argc, char **argv);
 int ctl_windows(struct ctl *ctl, int argc, char **argv);
 int ctl_candidates(struct ctl *ctl, int argc, char **argv);
+int ctl_districts(struct ctl *ctl, int argc, char **argv);
 int ctl_photo(struct ctl *ctl, int argc, char **argv);
 int ctl_face(struct ctl *ctl, int argc, char **argv);
 int ctl_payments(struct ctl *ctl, int argc, char **argv);

@@ -60,6 +60,11 @@ const char *identity_kind_title(const struct photo_specs *specs, const char *pro
                                 enum identity_kind k);
 /* The Chinese name of a photo rule (e.g. "背景颜色"), for reasons. */
 const char *identity_rule_title(const char *rule);
+/* What a rule measured, in words a candidate reads beside the allowed range
+ * (the rule's "required"): "50.9KB", "宽 480 像素，高 640 像素", "清晰度 110.9",
+ * "距上边沿 130 像素"; into out, which is returned; NULL (out empty) when the
+ * rule (a photo worker's rule object) has no value. */
+const char *identity_rule_measured(const json_t *rule, char *out, size_t n);
 
 /* ---- face pairs ----------------------------------------------------------------- */
 

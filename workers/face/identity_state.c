@@ -73,6 +73,93 @@ const char *identity_rule_title(const char *rule)
     return rule != NULL ? rule : "检查项";
 }
 
+/* "50.9KB", "1.50MB". */
+static void bytes_words(double b, char *out, size_t n)
+{
+    if (b >= 1024.0 * 1024.0)
+        snprintf(out, n, "%.2fMB", b / (1024.0 * 1024.0));
+    else
+        snprintf(out, n, "%.1fKB", b / 1024.0);
+}
+
+/* A number as a person writes it: no trailing zeros, at most `dec` decimals. */
+static void number_words(double v, int dec, char *out, size_t n)
+{
+    snprintf(out, n, "%.*f", dec, v);
+    if (strchr(out, '.') != NULL) {
+        size_t len = strlen(out);
+        while (len > 0 && out[len - 1] == '0')
+            out[--len] = '\0';
+        if (len > 0 && out[len - 1] == '.')
+            out[--len] = '\0';
+    }
+}
+
+const char *identity_rule_measured(const json_t *r, char *out, size_t n)
+{
+    const char *rule = json_string_value(json_object_get(r, "rule"));
+    const json_t *value = json_object_get(r, "value");
+    out[0] = '\0';
+    if (rule == NULL || value == NULL || json_is_null(value))
+        return NULL;
+    if (json_is_string(value)) {
+        const char *v = json_string_value(value);
+        static const struct {
+            const char *value, *words;
+        } names[] = {{"jpeg", "JPG 格式"},  {"png", "PNG 格式"},   {"gif", "GIF 格式"},
+                     {"bmp", "BMP 格式"},   {"webp", "WEBP 格式"}, {"tiff", "TIFF 格式"},
+                     {"heic", "HEIC 格式"}, {"pdf", "PDF 文件"},   {"unknown", "无法识别"},
+                     {"portrait", "竖向"},  {"landscape", "横向"}, {"square", "正方形"}};
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+            if (strcmp(v, names[i].value) == 0) {
+                snprintf(out, n, "%s", names[i].words);
+                return out;
+            }
+        int w, h;
+        if (strcmp(rule, "dimensions") == 0 && sscanf(v, "%dx%d", &w, &h) == 2)
+            snprintf(out, n, "宽 %d 像素，高 %d 像素", w, h);
+        else
+            snprintf(out, n, "%s", v);
+        return out;
+    }
+    if (!json_is_number(value))
+        return NULL;
+    double v = json_number_value(value);
+    char num[48];
+    number_words(v, 2, num, sizeof(num));
+    if (strcmp(rule, "file_size") == 0)
+        bytes_words(v, out, n);
+    else if (strcmp(rule, "decode") == 0)
+        snprintf(out, n, "%.1f 万像素", v / 10000.0);
+    else if (strcmp(rule, "rotation") == 0)
+        snprintf(out, n, v == 1 ? "无旋转或镜像" : "方向标记 %.0f（旋转或镜像）", v);
+    else if (strcmp(rule, "aspect") == 0 || strcmp(rule, "card_outline") == 0)
+        snprintf(out, n, "宽高比 %.3f", v);
+    else if (strcmp(rule, "background_colour") == 0)
+        snprintf(out, n, "与要求颜色的色差 %.1f", v);
+    else if (strcmp(rule, "background_uniform") == 0)
+        snprintf(out, n, "边缘色差 %.1f", v);
+    else if (strcmp(rule, "sharpness") == 0)
+        snprintf(out, n, "清晰度 %.1f", v);
+    else if (strcmp(rule, "exposure") == 0)
+        snprintf(out, n, "过亮或过暗像素 %.1f%%", v * 100.0);
+    else if (strcmp(rule, "card_corners") == 0)
+        snprintf(out, n, "%.0f 个角在画面内", v);
+    else if (strcmp(rule, "face_count") == 0)
+        snprintf(out, n, "%.0f 张人脸", v);
+    else if (strcmp(rule, "head_top") == 0 || strcmp(rule, "eye_line") == 0)
+        snprintf(out, n, "距上边沿 %s 像素", num);
+    else if (strcmp(rule, "face_width") == 0)
+        snprintf(out, n, "%s 像素", num);
+    else if (strcmp(rule, "face_centre") == 0)
+        snprintf(out, n, "偏离中线 %s 像素", num);
+    else if (strcmp(rule, "symmetry") == 0)
+        snprintf(out, n, "不对称度 %s", num);
+    else
+        snprintf(out, n, "%s", num);
+    return out;
+}
+
 static void pair_set(struct identity_pair *p, enum identity_kind a, enum identity_face_role ar,
                      enum identity_kind b, enum identity_face_role br)
 {

@@ -10,7 +10,8 @@
  *         kind). A rule left pending because no face was found is reported
  *         skipped (the face_count rule says why), never passed.
  * commit: under the attempt's row lock, writes identity_photo_checks (state,
- *         and every rule's verdict, value, range, title and message) unless
+ *         and every rule's verdict, value, range, title, measured value in
+ *         words and message) unless
  *         it already holds a result, then settles the attempt (identity.h).
  * A missing attempt, photo or specification is a job failure (retried, then
  * dead for an operator): it is never the candidate's fault.
@@ -99,7 +100,8 @@ static bool all_passed(const struct photo_result *res)
     return res->nverdicts > 0;
 }
 
-/* The result's rules with each rule's Chinese title added. */
+/* The result's rules with each rule's Chinese title, and what it measured in
+ * words ("measured", when it measured something), added. */
 static char *rules_json(const struct photo_result *res, struct arena *arena)
 {
     json_t *all = photo_result_json(res);
@@ -111,6 +113,9 @@ static char *rules_json(const struct photo_result *res, struct arena *arena)
         json_object_set_new(
             r, "title",
             json_string(identity_rule_title(json_string_value(json_object_get(r, "rule")))));
+        char words[128];
+        if (identity_rule_measured(r, words, sizeof(words)) != NULL)
+            json_object_set_new(r, "measured", json_string(words));
     }
     char *txt = json_dumps(rules, JSON_COMPACT);
     char *out = arena_strdup(arena, txt);

@@ -2,8 +2,9 @@
  * captcha.js - the picture captcha (GET /api/v1/captcha) beside its input.
  *
  * Markup, inside a .field with the input named "captcha":
- *   <span class="captcha" data-captcha><img alt="图形验证码图片" hidden>
- *     <button type="button" class="secondary">换一张</button></span>
+ *   <span class="captcha" data-captcha><img alt="图形验证码图片" class="pending"
+ *     width="130" height="44"><button type="button" class="secondary">换一张</button></span>
+ * (the picture's place is kept, unseen, until it arrives: nothing moves then).
  * The picture is shown at the width x height CSS pixels the API gives (it is
  * drawn at twice that for sharp screens). An answer is consumed by its first
  * use, right or wrong: take() hands out {captcha_id, captcha} and fetches the
@@ -30,7 +31,7 @@ export class Captcha {
       this.img.width = c.width;
       this.img.height = c.height;
       this.img.src = c.image;
-      this.img.hidden = false;
+      this.img.classList.remove('pending');
       this.input.value = '';
       if (this.status) this.status.textContent = byHand ? '已换一张图片' : '';
     } catch (e) {

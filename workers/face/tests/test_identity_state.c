@@ -215,6 +215,45 @@ static void test_kind_names_and_faces_expected(void **state)
     assert_string_equal(identity_rule_title("eye_line"), "眼睛位置");
 }
 
+/* What a rule measured, in words. */
+static const char *measured(const char *json, char *out, size_t n)
+{
+    json_error_t e;
+    json_t *r = json_loads(json, 0, &e);
+    assert_non_null(r);
+    const char *w = identity_rule_measured(r, out, n);
+    json_decref(r);
+    return w;
+}
+
+static void test_what_a_rule_measured_in_words(void **state)
+{
+    (void)state;
+    char b[128];
+    assert_string_equal(measured("{\"rule\":\"file_size\",\"value\":52163}", b, sizeof(b)),
+                        "50.9KB");
+    assert_string_equal(measured("{\"rule\":\"file_size\",\"value\":3145728}", b, sizeof(b)),
+                        "3.00MB");
+    assert_string_equal(measured("{\"rule\":\"format\",\"value\":\"png\"}", b, sizeof(b)),
+                        "PNG 格式");
+    assert_string_equal(measured("{\"rule\":\"dimensions\",\"value\":\"480x640\"}", b, sizeof(b)),
+                        "宽 480 像素，高 640 像素");
+    assert_string_equal(
+        measured("{\"rule\":\"orientation\",\"value\":\"landscape\"}", b, sizeof(b)), "横向");
+    assert_string_equal(measured("{\"rule\":\"background_colour\",\"value\":51.6}", b, sizeof(b)),
+                        "与要求颜色的色差 51.6");
+    assert_string_equal(measured("{\"rule\":\"exposure\",\"value\":0.062}", b, sizeof(b)),
+                        "过亮或过暗像素 6.2%");
+    assert_string_equal(measured("{\"rule\":\"eye_line\",\"value\":312}", b, sizeof(b)),
+                        "距上边沿 312 像素");
+    assert_string_equal(measured("{\"rule\":\"symmetry\",\"value\":0.08}", b, sizeof(b)),
+                        "不对称度 0.08");
+    assert_string_equal(measured("{\"rule\":\"face_count\",\"value\":2}", b, sizeof(b)),
+                        "2 张人脸");
+    assert_null(measured("{\"rule\":\"face_count\",\"value\":null}", b, sizeof(b)));
+    assert_string_equal(b, "");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -233,6 +272,7 @@ int main(void)
         T(test_failed_photo_gives_one_finding_per_failed_rule_naming_photo_and_rule),
         T(test_photo_check_without_result_or_rules_is_pending_or_generic),
         T(test_kind_names_and_faces_expected),
+        T(test_what_a_rule_measured_in_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

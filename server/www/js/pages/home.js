@@ -1,4 +1,6 @@
-/* home.js - the home page: entries for logging in, registering and activating,
+/* home.js - the home page: entries for logging in, registering and activating
+ * (shown from the start, hidden once GET /me says who is logged in: no layout
+ * shift for a visitor),
  * and every business window with its dates (GET /api/v1/windows). */
 import { get } from '../api.js';
 import { page } from '../layout.js';

@@ -1,0 +1,383 @@
+/*
+ * ctl_districts.c - `zikaoctl districts`: the district offices' contact
+ * details (schema/0013_district_offices.sql), which candidates read when
+ * they must go in person (GET /api/v1/districts/{code}/office).
+ *
+ *   districts import FILE [--dry-run]
+ *       CSV with a header line: district,name,address,phone,hours,note
+ *       (lines starting with # are comments)
+ *       (UTF-8; a field holding a comma or a quote is quoted as in RFC 4180,
+ *       "" for a quote; note may be empty). Every line is checked (a
+ *       district-level region code, each text's length, a phone that holds
+ *       a number, no district twice); every rejected line is reported with
+ *       its number and reason, and then nothing is written. A district
+ *       already on record is updated; districts the file does not name are
+ *       left as they are.
+ *   districts list
+ *       every office on record, then the districts of [profile] province
+ *       that have none.
+ */
+#include "ctl.h"
+#include "validate.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OFFICE_FIELDS 6
+#define OFFICE_LINE   4096
+
+static const char *const office_header = "district,name,address,phone,hours,note";
+
+/*
+ * Splits one CSV line in place into at most max fields: plain fields end at
+ * a comma; a field that starts with a quote ends at the next lone quote
+ * ("" inside is one quote). Returns the number of fields, or -1 with *why
+ * for a quote left open or text after a closing quote.
+ */
+static int csv_fields(char *line, char *fields[], int max, const char **why)
+{
+    int n = 0;
+    char *p = line;
+    for (;;) {
+        if (n == max) {
+            *why = "too many fields";
+            return -1;
+        }
+        if (*p == '"') {
+            char *out = ++p;
+            fields[n++] = out;
+            for (;;) {
+                if (*p == '\0') {
+                    *why = "a quoted field is not closed on its line";
+                    return -1;
+                }
+                if (*p == '"' && p[1] == '"') {
+                    *out++ = '"';
+                    p += 2;
+                } else if (*p == '"') {
+                    p++;
+                    break;
+                } else {
+                    *out++ = *p++;
+                }
+            }
+            char *end = out;
+            if (*p != ',' && *p != '\0') {
+                *why = "text after a closing quote";
+                return -1;
+            }
+            bool more = *p == ',';
+            *end = '\0';
+            if (!more)
+                return n;
+            p++;
+        } else {
+            fields[n++] = p;
+            char *comma = strchr(p, ',');
+            if (comma == NULL)
+                return n;
+            *comma = '\0';
+            p = comma + 1;
+        }
+    }
+}
+
+/* Trims ASCII blanks around s in place. */
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        s[--n] = '\0';
+    return s;
+}
+
+/* NULL when s is UTF-8 of lo..hi characters without control characters. */
+static const char *check_text(const char *what, const char *s, long lo, long hi, char *why,
+                              size_t whysz)
+{
+    long n = validate_utf8_length(s);
+    if (n < 0) {
+        snprintf(why, whysz, "%s is not valid UTF-8", what);
+        return why;
+    }
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f) {
+            snprintf(why, whysz, "%s holds a control character", what);
+            return why;
+        }
+    }
+    if (n < lo || n > hi) {
+        snprintf(why, whysz, "%s must be %ld to %ld characters (it has %ld)", what, lo, hi, n);
+        return why;
+    }
+    return NULL;
+}
+
+/* A phone field: digits with - ( ) + / spaces, and 、，（）转 between numbers. */
+static const char *check_phone(const char *s, char *why, size_t whysz)
+{
+    static const char *const allowed_cjk[] = {"、", "，", "（", "）", "转", "；"};
+    int digits = 0;
+    for (const char *p = s; *p;) {
+        if (*p >= '0' && *p <= '9') {
+            digits++;
+            p++;
+            continue;
+        }
+        if (strchr("-()+/ ,;", *p) != NULL) {
+            p++;
+            continue;
+        }
+        bool ok = false;
+        for (size_t i = 0; i < sizeof(allowed_cjk) / sizeof(allowed_cjk[0]); i++) {
+            size_t len = strlen(allowed_cjk[i]);
+            if (strncmp(p, allowed_cjk[i], len) == 0) {
+                p += len;
+                ok = true;
+                break;
+            }
+        }
+        if (!ok) {
+            snprintf(
+                why, whysz,
+                "phone may hold digits, spaces, - ( ) + / and 、，（）转 between numbers only");
+            return why;
+        }
+    }
+    if (digits < 7) {
+        snprintf(why, whysz, "phone must hold a number of at least 7 digits");
+        return why;
+    }
+    return check_text("phone", s, 7, 60, why, whysz);
+}
+
+/* Checks one row's fields; NULL or the reason (in why). */
+static const char *office_check(char *f[], char *why, size_t whysz)
+{
+    if (strlen(f[0]) != 6 || strspn(f[0], "0123456789") != 6) {
+        snprintf(why, whysz, "district must be a 6-digit region code");
+        return why;
+    }
+    const char *bad;
+    if ((bad = check_text("name", f[1], 2, 100, why, whysz)) != NULL ||
+        (bad = check_text("address", f[2], 4, 200, why, whysz)) != NULL ||
+        (bad = check_phone(f[3], why, whysz)) != NULL ||
+        (bad = check_text("hours", f[4], 2, 100, why, whysz)) != NULL ||
+        (f[5][0] != '\0' && (bad = check_text("note", f[5], 1, 300, why, whysz)) != NULL))
+        return bad;
+    return NULL;
+}
+
+struct seen {
+    char district[7];
+    int line;
+};
+
+static int districts_import(struct ctl *ctl, int argc, char **argv)
+{
+    static const struct option opts[] = {{"dry-run", no_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
+    bool dry = false;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "n", opts, NULL)) != -1) {
+        if (ch == 'n')
+            dry = true;
+        else
+            return 2;
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "usage: zikaoctl districts import FILE [--dry-run]\n");
+        return 2;
+    }
+    const char *path = argv[optind];
+    FILE *fp = fopen(path, "r");
+    if (fp == NULL) {
+        fprintf(stderr, "zikaoctl: %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    PGresult *r = ctl_exec(ctl, "BEGIN", 0, NULL);
+    if (r == NULL) {
+        fclose(fp);
+        return 1;
+    }
+    PQclear(r);
+    char line[OFFICE_LINE];
+    struct seen *seen = NULL;
+    size_t nseen = 0, capseen = 0;
+    int lineno = 0, rejected = 0, added = 0, updated = 0;
+    bool header_seen = false;
+    while (fgets(line, sizeof(line), fp) != NULL) {
+        lineno++;
+        char why[256];
+        const char *bad = NULL;
+        size_t len = strcspn(line, "\r\n");
+        if (line[len] == '\0' && !feof(fp)) {
+            /* Longer than the buffer: skip the rest of it. */
+            int c;
+            while ((c = fgetc(fp)) != EOF && c != '\n')
+                ;
+            bad = "line too long";
+        }
+        line[len] = '\0';
+        char *start = line;
+        if (lineno == 1 && strncmp(start, "\xef\xbb\xbf", 3) == 0)
+            start += 3; /* a byte-order mark from a spreadsheet */
+        if (bad == NULL && (start[0] == '\0' || start[0] == '#'))
+            continue;
+        if (bad == NULL && !header_seen && strncmp(start, "district,", 9) == 0) {
+            header_seen = true; /* the header: the first line that is not a comment */
+            continue;
+        }
+        header_seen = true;
+        char *f[OFFICE_FIELDS];
+        if (bad == NULL) {
+            int n = csv_fields(start, f, OFFICE_FIELDS, &bad);
+            if (n >= 0 && n != OFFICE_FIELDS) {
+                snprintf(why, sizeof(why), "expected %d fields: %s", OFFICE_FIELDS, office_header);
+                bad = why;
+            }
+        }
+        if (bad == NULL) {
+            for (int i = 0; i < OFFICE_FIELDS; i++)
+                f[i] = trim(f[i]);
+            bad = office_check(f, why, sizeof(why));
+        }
+        if (bad == NULL) {
+            for (size_t i = 0; i < nseen; i++) {
+                if (strcmp(seen[i].district, f[0]) == 0) {
+                    snprintf(why, sizeof(why), "district %s is already on line %d", f[0],
+                             seen[i].line);
+                    bad = why;
+                    break;
+                }
+            }
+        }
+        if (bad == NULL) {
+            PQclear(ctl_exec(ctl, "SAVEPOINT row", 0, NULL));
+            const char *v[] = {f[0], f[1], f[2], f[3], f[4], f[5][0] ? f[5] : NULL};
+            r = ctl_try(ctl,
+                        "WITH d AS (SELECT code FROM regions WHERE code = $1 AND level = "
+                        "'district') "
+                        "INSERT INTO district_offices (district, name, address, phone, hours, "
+                        "note) SELECT code, $2, $3, $4, $5, $6 FROM d ON CONFLICT (district) DO "
+                        "UPDATE SET name = EXCLUDED.name, address = EXCLUDED.address, phone = "
+                        "EXCLUDED.phone, hours = EXCLUDED.hours, note = EXCLUDED.note, "
+                        "updated_at = now() RETURNING (xmax = 0)",
+                        6, v);
+            if (r == NULL || PQresultStatus(r) != PGRES_TUPLES_OK) {
+                const char *m = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+                snprintf(why, sizeof(why), "refused by the database: %s", m ? m : "out of memory");
+                bad = why;
+            } else if (PQntuples(r) == 0) {
+                snprintf(why, sizeof(why), "%s is not a district (区县) code in the reference data",
+                         f[0]);
+                bad = why;
+            } else if (strcmp(PQgetvalue(r, 0, 0), "t") == 0) {
+                added++;
+            } else {
+                updated++;
+            }
+            PQclear(r);
+            if (bad != NULL)
+                PQclear(ctl_exec(ctl, "ROLLBACK TO SAVEPOINT row", 0, NULL));
+        }
+        if (bad != NULL) {
+            fprintf(stderr, "%s:%d: rejected: %s\n", path, lineno, bad);
+            rejected++;
+            continue;
+        }
+        if (nseen == capseen) {
+            capseen = capseen ? capseen * 2 : 64;
+            struct seen *more = realloc(seen, capseen * sizeof(*seen));
+            if (more == NULL) {
+                fprintf(stderr, "zikaoctl: out of memory\n");
+                free(seen);
+                fclose(fp);
+                PQclear(ctl_exec(ctl, "ROLLBACK", 0, NULL));
+                return 1;
+            }
+            seen = more;
+        }
+        snprintf(seen[nseen].district, sizeof(seen[nseen].district), "%s", f[0]);
+        seen[nseen++].line = lineno;
+    }
+    free(seen);
+    fclose(fp);
+    bool commit = !dry && rejected == 0;
+    r = ctl_exec(ctl, commit ? "COMMIT" : "ROLLBACK", 0, NULL);
+    if (r == NULL)
+        return 1;
+    PQclear(r);
+    printf("%d office(s) %s (%d new, %d updated), %d line(s) rejected%s\n", added + updated,
+           commit ? "imported" : "would be imported", added, updated, rejected,
+           dry        ? " (dry run: nothing written)"
+           : rejected ? " (nothing written: fix them and import again)"
+                      : "");
+    return rejected ? 1 : 0;
+}
+
+static const char *province_code(const struct zk_config *cfg)
+{
+    return strcmp(cfg->province, "tianjin") == 0 ? "120000" : "140000";
+}
+
+static int districts_list(struct ctl *ctl)
+{
+    PGresult *r = ctl_exec(ctl,
+                           "SELECT o.district, coalesce(c.name, '') || d.name, o.name, o.phone, "
+                           "o.hours, o.address, coalesce(o.note, '') FROM district_offices o JOIN "
+                           "regions d ON d.code = o.district LEFT JOIN regions c ON c.code = "
+                           "d.parent ORDER BY o.district",
+                           0, NULL);
+    if (r == NULL)
+        return 1;
+    for (int i = 0; i < PQntuples(r); i++) {
+        printf("%s %s: %s\n       电话 %s; 时间 %s\n       地址 %s\n", PQgetvalue(r, i, 0),
+               PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), PQgetvalue(r, i, 3), PQgetvalue(r, i, 4),
+               PQgetvalue(r, i, 5));
+        if (PQgetvalue(r, i, 6)[0] != '\0')
+            printf("       备注 %s\n", PQgetvalue(r, i, 6));
+    }
+    int offices = PQntuples(r);
+    PQclear(r);
+    const char *v[] = {province_code(&ctl->cfg)};
+    r = ctl_exec(ctl,
+                 "SELECT d.code, c.name || d.name FROM regions d JOIN regions c ON c.code = "
+                 "d.parent WHERE d.level = 'district' AND c.parent = $1 AND NOT EXISTS (SELECT 1 "
+                 "FROM district_offices o WHERE o.district = d.code) ORDER BY d.code",
+                 1, v);
+    if (r == NULL)
+        return 1;
+    printf("%d office(s) on record", offices);
+    if (PQntuples(r) == 0) {
+        printf("; every district of the province (%s) has one\n", ctl->cfg.province);
+    } else {
+        printf("; %d district(s) of the province (%s) have none:\n", PQntuples(r),
+               ctl->cfg.province);
+        for (int i = 0; i < PQntuples(r); i++)
+            printf("  %s %s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+    }
+    PQclear(r);
+    return 0;
+}
+
+int ctl_districts(struct ctl *ctl, int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: zikaoctl districts import FILE [--dry-run] | list\n");
+        return 2;
+    }
+    if (ctl_connect(ctl) < 0)
+        return 1;
+    optind = 0;
+    if (strcmp(argv[1], "import") == 0)
+        return districts_import(ctl, argc - 1, argv + 1);
+    if (strcmp(argv[1], "list") == 0 && argc == 2)
+        return districts_list(ctl);
+    fprintf(stderr, "zikaoctl: unknown districts command '%s'\n", argv[1]);
+    return 2;
+}
