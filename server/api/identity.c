@@ -21,6 +21,7 @@
 #include "api_util.h"
 #include "log.h"
 #include "server.h"
+#include "sniff.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -109,16 +110,6 @@ static size_t photo_body_limit(const struct http_request *req)
     return 0;
 }
 
-static const char *sniff_image(const char *b, size_t n)
-{
-    if (n >= 3 && (unsigned char)b[0] == 0xff && (unsigned char)b[1] == 0xd8 &&
-        (unsigned char)b[2] == 0xff)
-        return "image/jpeg";
-    if (n >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0)
-        return "image/png";
-    return NULL;
-}
-
 static void photo_stored(void *ud, const struct pg_result *r)
 {
     struct http_request *req = ud;
@@ -179,8 +170,8 @@ static void photo_put_authed(struct http_request *req, const struct api_session 
         api_reject(req, "PHOTO_EMPTY", "没有收到照片内容，请重新选择照片上传", "photo");
         return;
     }
-    const char *actual = sniff_image(req->body, req->body_len);
-    if (actual == NULL) {
+    const char *actual = sniff_type(req->body, req->body_len);
+    if (actual == NULL || (strcmp(actual, SNIFF_JPEG) != 0 && strcmp(actual, SNIFF_PNG) != 0)) {
         http_respond_error(req, 415, "PHOTO_TYPE_UNSUPPORTED",
                            "文件内容不是 JPG 或 PNG 图片，请重新选择照片", "photo");
         return;
