@@ -30,7 +30,8 @@
 #define QUEUE_FACE    "face"
 #define QUEUE_PAYMENT "payment"
 #define QUEUE_PDF     "pdf"
-#define QUEUE_NOOP    "noop" /* tests and benchmarks */
+#define QUEUE_ARCHIVE "archive" /* zips attached to applications */
+#define QUEUE_NOOP    "noop"    /* tests and benchmarks */
 extern const char *const queue_names[];
 extern const size_t queue_count;
 

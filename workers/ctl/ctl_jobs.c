@@ -62,6 +62,13 @@ static int jobs_publish(struct ctl *ctl, const char *queue, PGresult *ids)
 
 PGresult *ctl_jobs_queue_stats(struct ctl *ctl)
 {
+    /* Every queue of queue.h's list, as a text[] literal: {photo,face,...}. */
+    char queues[256] = "{";
+    for (size_t i = 0; i < queue_count; i++) {
+        size_t n = strlen(queues);
+        snprintf(queues + n, sizeof(queues) - n, "%s%s", i ? "," : "", queue_names[i]);
+    }
+    strncat(queues, "}", sizeof(queues) - strlen(queues) - 1);
     return ctl_exec(
         ctl,
         "SELECT q.queue,"
@@ -74,7 +81,7 @@ PGresult *ctl_jobs_queue_stats(struct ctl *ctl)
         "('queued','running')))::bigint, 0)"
         " FROM unnest($1::text[]) AS q(queue) LEFT JOIN jobs j ON j.queue = q.queue"
         " GROUP BY q.queue ORDER BY q.queue",
-        1, (const char *[]){"{photo,face,payment,pdf,noop}"});
+        1, (const char *[]){queues});
 }
 
 static int jobs_stats(struct ctl *ctl)

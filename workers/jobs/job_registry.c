@@ -13,9 +13,11 @@ extern const struct job_queue job_queue_noop;
 extern const struct job_queue job_queue_payment;
 extern const struct job_queue job_queue_photo, job_queue_face; /* workers/photo, workers/face */
 extern const struct job_queue job_queue_pdf;                   /* workers/pdf */
+extern const struct job_queue job_queue_archive;               /* workers/archive */
 
 static const struct job_queue *const job_queues[] = {
-    &job_queue_noop, &job_queue_payment, &job_queue_photo, &job_queue_face, &job_queue_pdf,
+    &job_queue_noop, &job_queue_payment, &job_queue_photo,
+    &job_queue_face, &job_queue_pdf,     &job_queue_archive,
 };
 
 const struct job_queue *job_queue_find(const char *name)
