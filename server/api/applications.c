@@ -106,6 +106,11 @@ static bool app_refused(struct http_request *req, const struct pg_result *r)
     return true;
 }
 
+bool application_refused(struct http_request *req, const struct pg_result *r)
+{
+    return app_refused(req, r);
+}
+
 /* Answers one row's JSON text (column 0) with status. */
 static void app_answer(struct http_request *req, const struct pg_result *r, int status)
 {
