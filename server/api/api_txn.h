@@ -33,9 +33,8 @@ int api_txn_begin(struct http_request *req, api_txn_step_fn first);
 void api_txn_query(struct api_txn *tx, const char *sql, int n, const char *const *values,
                    api_txn_step_fn next);
 
-/* Like api_txn_query, with parameters the caller built (binary values, such
- * as an upload's bytes); p and what it points to must live as long as the
- * request (its arena). */
+/* Like api_txn_query with parameters the caller built (binary values ...);
+ * p and what it points to must live as long as the request. */
 void api_txn_query_params(struct api_txn *tx, const char *sql, const struct pg_params *p,
                           api_txn_step_fn next);
 

@@ -1,8 +1,6 @@
 /*
  * photo_queue.c - the `photo` queue: checks one photo of an identity
- * verification attempt against its specification and records the verdicts;
- * or one JPEG a candidate attached to an application (supporting material,
- * Tianjin's graduation items), against a document specification.
+ * verification attempt against its specification and records the verdicts.
  *
  * Payload: {"attempt_id": N, "kind": "registration"|"idcard"|"holding",
  *           "file_id": N (must be the attempt's photo of that kind)}.
@@ -16,19 +14,11 @@
  *         it already holds a result, then settles the attempt (identity.h).
  * A missing attempt, photo or specification is a job failure (retried, then
  * dead for an operator): it is never the candidate's fault.
- *
- * Material payload: {"application_file_id": N, "spec": "material",
- *           "min_bytes": N, "max_bytes": N} (the slot's, appfile.h).
- * run:    the rules of [PROVINCE.SPEC] of the photo specifications (no face
- *         rules: a document scan), with the file size range the slot's.
- *         A file deleted meanwhile or already decided is left alone.
- * commit: application_file_checked: accepted, or refused with every failed
- *         rule as "TITLE（RULE）：MESSAGE" (as identity photos say it);
- *         detail = {"rules": [...]}.
- * on_dead: the file is refused, telling the candidate to upload it again.
+ * The payload {"application_file_id", ...} is a JPEG attached to an
+ * application instead (photo_material.c).
  */
-#include "appfile.h"
 #include "identity.h"
+#include "photo_material.h"
 #include "queue.h"
 #include "job.h"
 #include "log.h"
@@ -132,6 +122,8 @@ static char *rules_json(const struct photo_result *res, struct arena *arena)
 
 static int photo_run(struct job_ctx *ctx, struct job *job)
 {
+    if (photo_material_payload(job))
+        return photo_material_run(ctx, job);
     struct identity_worker *w = job->thread_state;
     struct timespec t0, c0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -199,6 +191,8 @@ static int photo_run(struct job_ctx *ctx, struct job *job)
 
 static int photo_commit(struct job_ctx *ctx, struct job *job, PGconn *conn)
 {
+    if (photo_material_payload(job))
+        return photo_material_commit(ctx, job, conn);
     struct identity_worker *w = job->thread_state;
     const struct photo_job *pj = job->data;
     char err[512];
@@ -214,6 +208,8 @@ static int photo_commit(struct job_ctx *ctx, struct job *job, PGconn *conn)
 /* The check will never run: the attempt must not wait for it forever. */
 static int photo_dead(struct job_ctx *ctx, struct job *job, PGconn *conn)
 {
+    if (photo_material_payload(job))
+        return photo_material_dead(ctx, job, conn);
     json_int_t attempt = json_integer_value(json_object_get(job->payload, "attempt_id"));
     char err[256];
     if (attempt > 0 &&
@@ -222,123 +218,11 @@ static int photo_dead(struct job_ctx *ctx, struct job *job, PGconn *conn)
     return 0;
 }
 
-/* ---- supporting material of an application ------------------------------------------------ */
-
-struct material_job {
-    int64_t id;
-    bool skip; /* deleted, or decided already: nothing to write */
-    bool passed;
-    char *reason; /* refused: every failed rule, in the job's arena */
-    char *detail; /* {"rules": [...]} */
-};
-
-/* The reason of a refused file: each failed rule, "TITLE（RULE）：MESSAGE". */
-static char *material_reason(const char *title, const char *rules, struct arena *arena)
-{
-    json_t *arr = json_loads(rules, 0, NULL);
-    struct identity_finding f[PHOTO_RULE_COUNT];
-    size_t n = identity_photo_findings(title, "failed", arr, arena, f, PHOTO_RULE_COUNT);
-    json_decref(arr);
-    char *out = arena_strdup(arena, "");
-    for (size_t i = 0; i < n; i++)
-        if (f[i].reason != NULL)
-            out = arena_printf(arena, "%s%s%s", out, out[0] ? "；" : "", f[i].reason);
-    return out;
-}
-
-static int material_run(struct job_ctx *ctx, struct job *job)
-{
-    struct identity_worker *w = job->thread_state;
-    struct material_job *mj = arena_calloc(job->arena, sizeof(*mj));
-    mj->id = appfile_payload_id(job->payload);
-    const char *spec_name = json_string_value(json_object_get(job->payload, "spec"));
-    json_t *lo = json_object_get(job->payload, "min_bytes");
-    json_t *hi = json_object_get(job->payload, "max_bytes");
-    if (mj->id == 0 || spec_name == NULL || !json_is_integer(lo) || !json_is_integer(hi))
-        return job_fail(ctx, "payload must be {\"application_file_id\": N, \"spec\": \"KIND\", "
-                             "\"min_bytes\": N, \"max_bytes\": N}");
-    job->data = mj;
-    const struct photo_spec *base = photo_spec_find(w->specs, w->cfg->province, spec_name);
-    if (base == NULL)
-        return job_fail(ctx, "no photo specification %s.%s", w->cfg->province, spec_name);
-    /* The slot's size range is the one the candidate was told. */
-    struct photo_spec *spec = arena_alloc(job->arena, sizeof(*spec));
-    *spec = *base;
-    spec->bytes = (struct photo_range){(double)json_integer_value(lo),
-                                       (double)json_integer_value(hi), true, true};
-    PGconn *conn = sync_pg(&w->conns);
-    if (conn == NULL)
-        return job_fail(ctx, "PostgreSQL is unreachable");
-    char err[512];
-    struct appfile f;
-    int rc = appfile_read(conn, mj->id, &f, err, sizeof(err));
-    if (rc == -ENOENT || (rc == 0 && !f.checking)) {
-        free(f.data);
-        mj->skip = true;
-        job_set_result(ctx, json_pack("{s:I, s:s}", "application_file_id", (json_int_t)mj->id,
-                                      "state", rc == -ENOENT ? "deleted" : "decided"));
-        return 0;
-    }
-    if (rc < 0)
-        return job_fail(ctx, "%s", err);
-    struct photo_result *res = arena_calloc(job->arena, sizeof(*res));
-    photo_check_buffer(spec, w->specs, f.data, f.len, NULL, res);
-    free(f.data);
-    mj->passed = all_passed(res);
-    char *rules = rules_json(res, job->arena);
-    mj->detail = arena_printf(job->arena, "{\"rules\":%s}", rules);
-    mj->reason = mj->passed ? NULL : material_reason(spec->title, rules, job->arena);
-    job_set_result(ctx, json_pack("{s:I, s:s}", "application_file_id", (json_int_t)mj->id, "state",
-                                  mj->passed ? "accepted" : "refused"));
-    log_info("photo: application file %" PRId64 " (%s) %s", mj->id, spec_name,
-             mj->passed ? "accepted" : "refused");
-    return 0;
-}
-
-static int material_commit(struct job_ctx *ctx, struct job *job, PGconn *conn)
-{
-    const struct material_job *mj = job->data;
-    char err[512];
-    if (mj->skip)
-        return 0;
-    if (appfile_verdict(conn, mj->id, mj->passed, mj->reason, mj->detail, err, sizeof(err)) < 0)
-        return job_fail(ctx, "%s", err);
-    return 0;
-}
-
-static int material_dead(struct job_ctx *ctx, struct job *job, PGconn *conn)
-{
-    char err[512];
-    if (appfile_verdict(conn, appfile_payload_id(job->payload), false, APPFILE_DEAD_REASON, NULL,
-                        err, sizeof(err)) < 0)
-        return job_fail(ctx, "%s", err);
-    return 0;
-}
-
-/* ---- the queue: identity photos, or material ------------------------------------------------ */
-
-static int photo_queue_run(struct job_ctx *ctx, struct job *job)
-{
-    return appfile_payload_id(job->payload) > 0 ? material_run(ctx, job) : photo_run(ctx, job);
-}
-
-static int photo_queue_commit(struct job_ctx *ctx, struct job *job, PGconn *conn)
-{
-    return appfile_payload_id(job->payload) > 0 ? material_commit(ctx, job, conn)
-                                                : photo_commit(ctx, job, conn);
-}
-
-static int photo_queue_dead(struct job_ctx *ctx, struct job *job, PGconn *conn)
-{
-    return appfile_payload_id(job->payload) > 0 ? material_dead(ctx, job, conn)
-                                                : photo_dead(ctx, job, conn);
-}
-
 const struct job_queue job_queue_photo = {
     .name = QUEUE_PHOTO,
-    .run = photo_queue_run,
-    .commit = photo_queue_commit,
-    .on_dead = photo_queue_dead,
+    .run = photo_run,
+    .commit = photo_commit,
+    .on_dead = photo_dead,
     .process_init = identity_process_init,
     .process_free = identity_process_free,
     .thread_init = identity_worker_init,
