@@ -134,6 +134,16 @@ static const struct config_field config_fields[] = {
     F_INT("staff", "decision_sms_per_day", staff_decision_sms_per_day, 0, 100, "5", true),
     F_STR("staff", "totp_issuer", staff_totp_issuer, "zikao", true),
 
+    F_INT("attachments", "uploads_per_hour", attach_uploads_per_hour, 1, 100000, "60", true),
+    F_SIZE("attachments", "zip_max_bytes", attach_zip_max_bytes, 1024, 256 << 20, "20m", true),
+    /* The archive worker's bounds: it reads them at start. */
+    F_INT("attachments", "zip_max_entries", attach_zip_max_entries, 1, 100000, "200", false),
+    F_SIZE("attachments", "zip_max_entry_bytes", attach_zip_max_entry_bytes, 1024, 1 << 30, "10m",
+           false),
+    F_SIZE("attachments", "zip_max_total_bytes", attach_zip_max_total_bytes, 1024, 1 << 30, "100m",
+           false),
+    F_INT("attachments", "zip_max_ratio", attach_zip_max_ratio, 2, 100000, "100", false),
+
     F_ENUM("profile", "province", province, "shanxi|tianjin", "shanxi", false),
 
     F_ENUM("log", "level", log_level, "err|warning|notice|info|debug", "info", true),

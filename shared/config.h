@@ -101,6 +101,14 @@ struct zk_config {
     int staff_decision_sms_per_day;
     char staff_totp_issuer[64];
 
+    /* [attachments] an application's uploaded files (zips checked by the archive queue) */
+    int attach_uploads_per_hour;    /* uploads per candidate per hour */
+    int attach_zip_max_bytes;       /* a zip upload, checked before the body is read */
+    int attach_zip_max_entries;     /* files and folders in a zip */
+    int attach_zip_max_entry_bytes; /* one entry, inflated */
+    int attach_zip_max_total_bytes; /* all entries, inflated */
+    int attach_zip_max_ratio;       /* inflated : compressed, per entry */
+
     /* [profile] */
     char province[16]; /* shanxi | tianjin: photo kinds, specs, fees */
 

@@ -32,6 +32,7 @@ extern const struct api_module api_review_module;            /* review.c: the re
 extern const struct api_module api_staff_candidates_module;  /* staff_candidates.c */
 extern const struct api_module api_staff_audit_module;       /* staff_audit.c: the trail */
 extern const struct api_module api_districts_module;         /* districts.c */
+extern const struct api_module api_application_files_module; /* application_files.c */
 
 static const struct api_module *const api_modules[] = {
     &api_offload_module,
@@ -59,6 +60,7 @@ static const struct api_module *const api_modules[] = {
     &api_staff_audit_module,
     &api_prior_education_module,
     &api_chsi_sim_module,
+    &api_application_files_module,
     &api_static_module,
 };
 #define API_NMODULES (sizeof(api_modules) / sizeof(api_modules[0]))

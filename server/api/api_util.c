@@ -8,6 +8,7 @@
 #include "log.h"
 #include "redis_client.h"
 #include "server.h"
+#include "sniff.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -215,16 +216,6 @@ void api_password_verify(struct http_request *req, const char *hash, const char 
 
 /* ---- photo bodies ---------------------------------------------------------------- */
 
-static const char *api_sniff_image(const char *b, size_t n)
-{
-    if (n >= 3 && (unsigned char)b[0] == 0xff && (unsigned char)b[1] == 0xd8 &&
-        (unsigned char)b[2] == 0xff)
-        return "image/jpeg";
-    if (n >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0)
-        return "image/png";
-    return NULL;
-}
-
 const char *api_image_body(struct http_request *req, const char *field)
 {
     const char *ct = http_header_get(req, "Content-Type");
@@ -241,8 +232,8 @@ const char *api_image_body(struct http_request *req, const char *field)
     }
     if (req->body_len == 0)
         return api_reject(req, "PHOTO_EMPTY", "没有收到照片内容，请重新选择照片上传", field);
-    const char *actual = api_sniff_image(req->body, req->body_len);
-    if (actual == NULL) {
+    const char *actual = sniff_type(req->body, req->body_len);
+    if (actual == NULL || (strcmp(actual, SNIFF_JPEG) != 0 && strcmp(actual, SNIFF_PNG) != 0)) {
         http_respond_error(req, 415, "PHOTO_TYPE_UNSUPPORTED",
                            "文件内容不是 JPG 或 PNG 图片，请重新选择照片", field);
         return NULL;

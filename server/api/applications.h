@@ -89,6 +89,14 @@ extern const struct app_flow app_flow_graduation;
  */
 void application_order_due(struct api_txn *tx, const char *app_id, api_txn_step_fn next);
 
+/*
+ * The answer to the engine's refusals (SQLSTATE ZKA00-ZKA05 of
+ * schema/0020_applications.sql: 404, 409 wrong state, 403 not yours, 403
+ * WINDOW_CLOSED with the dates, 409 limit, 409 changed) for routes of other
+ * modules that call the engine's functions; false when r is not one.
+ */
+bool application_refused(struct http_request *req, const struct pg_result *r);
+
 extern const struct api_module api_applications_module;
 
 #endif

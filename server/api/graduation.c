@@ -285,13 +285,24 @@ static void grad_looked_up(void *ud, const struct pg_result *r)
                    "photo");
         return;
     }
-    if (g->ncards > 0) {
-        /* 001 六.2(3): the cards' scans come as a zip; its upload is not
-         * built yet, so a claim cannot be submitted without it. */
-        api_reject(req, "CARDS_ZIP_REQUIRED",
-                   "添加旧计划合格课程须同时上传扫描件压缩包；上传功能开通前，请到所属县（市、区）"
-                   "招办办理",
-                   "old_cards");
+    if (!PQgetisnull(res, 0, 5)) {
+        /* 001 六.2(3) and 004 十.7: every file a slot asks for is attached
+         * and checked (GET .../files lists them; the old-plan cards' zip is
+         * required only when the draft claims such passes). */
+        const char *blocked = PQgetvalue(res, 0, 5);
+        bool checking = strncmp(blocked, "checking\t", 9) == 0;
+        const char *title = strchr(blocked, '\t') + 1;
+        if (checking)
+            http_respond_error(
+                req, 409, "FILES_CHECKING",
+                arena_printf(&req->arena, "“%s”还在检查中，请稍候片刻，检查完成后再提交", title),
+                "files");
+        else
+            api_reject(req, "FILES_REQUIRED",
+                       arena_printf(&req->arena,
+                                    "请先上传“%s”，并等待检查通过（未通过的请按提示重新上传）",
+                                    title),
+                       "files");
         return;
     }
     academic_audit(req, g->step->candidate_id, g->major, g->version, g->choices, g->nchoices,
@@ -302,16 +313,24 @@ static void grad_submit(struct http_request *req, struct grad *g)
 {
     if (!grad_read(req, g))
         return;
-    const char *values[] = {g->district, g->major, g->universities,
-                            arena_printf(&req->arena, "%" PRId64, g->step->candidate_id)};
+    const char *values[] = {g->district,
+                            g->major,
+                            g->universities,
+                            arena_printf(&req->arena, "%" PRId64, g->step->candidate_id),
+                            arena_printf(&req->arena, "%" PRId64, g->step->application_id),
+                            g->ncards > 0 ? "t" : "f"};
     api_query(req,
               "SELECT (SELECT code FROM regions WHERE code = $1 AND level = 'district'), "
               "(SELECT level FROM majors WHERE code = $2), "
               "(SELECT count(*) FROM major_universities WHERE major_code = $2 AND "
               "university_code = ANY ($3::text[])), "
               "(SELECT file_id FROM identity_photos WHERE candidate_id = $4::bigint AND kind = "
-              "'registration'), prior_education_verified($4::bigint)",
-              4, values, grad_looked_up);
+              "'registration'), prior_education_verified($4::bigint), "
+              "(SELECT CASE WHEN f.checking > 0 THEN 'checking' ELSE 'missing' END || E'\\t' || "
+              "f.title FROM application_files_status($5::bigint) f WHERE f.checking > 0 OR "
+              "(f.accepted = 0 AND (f.required OR (f.slot = 'old_cards' AND $6::boolean))) "
+              "LIMIT 1)",
+              6, values, grad_looked_up);
 }
 
 /* ---- photo_by_hand: only after the system refused the photo -------------------------- */

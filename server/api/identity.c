@@ -200,7 +200,7 @@ static struct ident *ident_of(struct http_request *req, const struct api_session
 
 /* ---- upload ---------------------------------------------------------------------- */
 
-static size_t photo_body_limit(const struct http_request *req)
+static size_t photo_body_limit(struct http_request *req)
 {
     const struct zk_config *cfg = &req->srv->cfg;
     const char *kind = http_param(req, 0);

@@ -27,6 +27,12 @@ static int parse_fail(struct http_parse *p, int status, const char *code, const 
     return -1;
 }
 
+/* What a 413 says: the route's sentence, else the generic one. */
+static const char *body_too_large(const struct http_request *req)
+{
+    return req->body_limit_message != NULL ? req->body_limit_message : "请求内容超过允许的大小";
+}
+
 /* Checks the head size including bytes up to `end` in the current chunk. */
 static int parse_check_head(struct http_parse *p, const char *end)
 {
@@ -214,7 +220,7 @@ static int on_headers_complete(llhttp_t *h)
     p->hooks->headers_done(p->owner, req);
     bool has_length = (h->flags & F_CONTENT_LENGTH) != 0;
     if (has_length && h->content_length > req->body_limit)
-        return parse_fail(p, 413, "PAYLOAD_TOO_LARGE", "请求内容超过允许的大小");
+        return parse_fail(p, 413, "PAYLOAD_TOO_LARGE", body_too_large(req));
     if (has_length && h->content_length > 0) {
         req->body_cap = (size_t)h->content_length + 1;
         req->body = arena_alloc(&req->arena, req->body_cap);
@@ -227,7 +233,7 @@ static int on_body(llhttp_t *h, const char *at, size_t len)
     struct http_parse *p = parse_of(h);
     struct http_request *req = p->req;
     if (req->body_len + len > req->body_limit)
-        return parse_fail(p, 413, "PAYLOAD_TOO_LARGE", "请求内容超过允许的大小");
+        return parse_fail(p, 413, "PAYLOAD_TOO_LARGE", body_too_large(req));
     if (req->body_len + len + 1 > req->body_cap) {
         size_t cap = req->body_cap ? req->body_cap * 2 : 4096;
         while (cap < req->body_len + len + 1)

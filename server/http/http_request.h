@@ -61,6 +61,7 @@ struct http_request {
     size_t body_len;
     size_t body_cap;
     size_t body_limit;
+    const char *body_limit_message; /* the 413's sentence (NULL: the generic one) */
     bool keep_alive;
     bool expect_continue;
 

@@ -28,8 +28,10 @@ struct route {
     http_handler_fn handler;
     size_t body_limit; /* bytes; 0 = [limits] body_bytes */
     /* Optional: the limit for this request (route parameters and settings
-     * are known), decided before any body byte is read. 0 = body_limit. */
-    size_t (*body_limit_fn)(const struct http_request *req);
+     * are known), decided before any body byte is read. 0 = body_limit. It
+     * may set req->body_limit_message (static or in req->arena): what the
+     * 413 says, e.g. the limit in words. */
+    size_t (*body_limit_fn)(struct http_request *req);
 };
 
 struct router;

@@ -8,8 +8,10 @@ the identity photo reused.
 Each test makes its own small 专科 major (990101 测试专业: two required
 courses of 基础课程) so that what the audit finds is written here."""
 import hashlib
+import io
 import re
 import urllib.parse
+import zipfile
 
 import pytest
 
@@ -154,6 +156,41 @@ def test_the_audit_not_met_is_refused_with_what_is_missing(server, db):
     assert r.status == 422 and body["error"]["code"] == "AUDIT_NOT_MET"
     assert "99002" in body["error"]["message"] and body["audit"]["complete"] is False
     assert c.get(path).json()["state"] == "draft"
+
+
+def card_scans():
+    """A zip of one card's scan, as a candidate's phone or PC makes it."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("红卡.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 8)
+    return out.getvalue()
+
+
+def test_old_plan_card_passes_are_submitted_only_with_their_zip_of_scans_checked(
+        server, db, make_worker):
+    c = client(server, candidate(db))
+    window(db)
+    cards = [{"course": "99003", "kind": "red", "passed_on": "2003-10"}]
+    path = applied(c, draft(old_cards=cards))
+    r = c.post(path + "/submit")
+    assert r.status == 422, r
+    error = r.json()["error"]
+    assert (error["code"], error["field"]) == ("FILES_REQUIRED", "files")
+    assert "红卡" in error["message"]  # the slot's title: what to upload
+
+    r = c.request("PUT", path + "/files/old_cards", raw=card_scans(),
+                  content_type="application/zip")
+    assert r.status == 201, r
+    r = c.post(path + "/submit")  # no archive worker yet: the zip is still being checked
+    assert r.status == 409 and r.json()["error"]["code"] == "FILES_CHECKING", r
+    assert c.get(path).json()["state"] == "draft"
+
+    make_worker("archive", 1)
+    h.wait_until(lambda: c.get(path + "/files").json()["slots"][0]["files"][0]["state"]
+                 == "accepted", what="the zip checked")
+    r = c.post(path + "/submit")
+    assert r.status == 200, r.json()
+    assert c.get(path).json()["state"] != "draft"
 
 
 def test_a_bachelor_major_needs_the_prior_education_authorisation_first(make_server, make_worker,

@@ -26,7 +26,8 @@ PATH_PARAMS = {"code": "140105", "kind": "registration", "id": "1",
                "no": "ZK20260101" + "0" * 16, "trade_no": "T1", "provider": "alipay",
                "action": "submit",
                "queue": "identity",
-               "notify_id": "0" * 32}
+               "notify_id": "0" * 32,
+               "slot": "old_cards", "n": "1"}
 
 
 def test_every_operation_has_an_operation_id_and_the_security_the_server_enforces(server):

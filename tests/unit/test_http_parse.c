@@ -18,6 +18,7 @@ struct owner {
     int n;
     int pause_at; /* pause when this many requests are complete (0: never) */
     size_t body_limit;
+    const char *limit_message; /* what the route says in its 413 (NULL: the generic one) */
     struct http_parse_limits limits;
     struct http_parse p;
 };
@@ -37,6 +38,7 @@ static void t_headers(void *ud, struct http_request *req)
 {
     struct owner *o = ud;
     req->body_limit = o->body_limit;
+    req->body_limit_message = o->limit_message;
 }
 
 static bool t_done(void *ud, struct http_request *req)
@@ -202,6 +204,16 @@ static void test_parse_declared_body_over_limit_is_413_before_body(void **state)
     assert_string_equal(o->p.error_code, "PAYLOAD_TOO_LARGE");
 }
 
+static void test_parse_413_says_the_routes_limit_in_words(void **state)
+{
+    struct owner *o = owner_new();
+    o->limit_message = "压缩包不能超过 20 MB";
+    assert_int_equal(feed(o, "PUT /x HTTP/1.1\r\nHost: x\r\nContent-Length: 3000000\r\n\r\n"),
+                     HTTP_PARSE_ERROR);
+    assert_int_equal(o->p.error_status, 413);
+    assert_string_equal(o->p.error_message, "压缩包不能超过 20 MB");
+}
+
 static void test_parse_chunked_body_over_limit_is_413(void **state)
 {
     struct owner *o = owner_new();
@@ -360,6 +372,7 @@ int main(void)
         cmocka_unit_test(test_parse_header_just_under_limit_is_accepted),
         cmocka_unit_test(test_parse_too_many_header_fields_is_431),
         cmocka_unit_test(test_parse_declared_body_over_limit_is_413_before_body),
+        cmocka_unit_test(test_parse_413_says_the_routes_limit_in_words),
         cmocka_unit_test(test_parse_chunked_body_over_limit_is_413),
         cmocka_unit_test(test_parse_chunked_body_within_limit),
         cmocka_unit_test(test_parse_content_length_with_transfer_encoding_is_400),

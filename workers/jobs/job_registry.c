@@ -16,10 +16,11 @@ extern const struct job_queue job_queue_photo, job_queue_face; /* workers/photo,
 extern const struct job_queue job_queue_pdf;                   /* workers/pdf */
 extern const struct job_queue job_queue_sms;                   /* workers/sms */
 extern const struct job_queue job_queue_chsi;                  /* workers/chsi */
+extern const struct job_queue job_queue_archive;               /* workers/archive */
 
 static const struct job_queue *const job_queues[] = {
     &job_queue_noop, &job_queue_payment, &job_queue_photo, &job_queue_face,
-    &job_queue_pdf,  &job_queue_sms,     &job_queue_chsi,
+    &job_queue_pdf,  &job_queue_sms,     &job_queue_chsi,  &job_queue_archive,
 };
 
 extern const struct job_keeper_task job_keeper_identity_photos; /* workers/face */

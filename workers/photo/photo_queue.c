@@ -16,8 +16,10 @@
  * A missing attempt, photo or specification is a job failure (retried, then
  * dead for an operator): it is never the candidate's fault.
  * The payload {"application_id", "file_id"} is an application's graduation
- * photo instead (photo_application.c).
+ * photo instead (photo_application.c), and {"application_file_id", ...} a JPEG
+ * attached to an application (photo_material.c).
  */
+#include "photo_material.h"
 #include "photo_queue.h"
 #include "queue.h"
 #include "job.h"
@@ -145,6 +147,8 @@ int photo_queue_check(struct job *job, const struct photo_spec *spec, enum ident
 
 static int photo_run(struct job_ctx *ctx, struct job *job)
 {
+    if (photo_material_payload(job))
+        return photo_material_run(ctx, job);
     if (photo_application_payload(job))
         return photo_application_run(ctx, job);
     struct identity_worker *w = job->thread_state;
@@ -205,6 +209,8 @@ static int photo_run(struct job_ctx *ctx, struct job *job)
 
 static int photo_commit(struct job_ctx *ctx, struct job *job, PGconn *conn)
 {
+    if (photo_material_payload(job))
+        return photo_material_commit(ctx, job, conn);
     if (photo_application_payload(job))
         return photo_application_commit(ctx, job, conn);
     struct identity_worker *w = job->thread_state;
@@ -222,6 +228,8 @@ static int photo_commit(struct job_ctx *ctx, struct job *job, PGconn *conn)
 /* The check will never run: the attempt must not wait for it forever. */
 static int photo_dead(struct job_ctx *ctx, struct job *job, PGconn *conn)
 {
+    if (photo_material_payload(job))
+        return photo_material_dead(ctx, job, conn);
     if (photo_application_payload(job))
         return photo_application_dead(ctx, job, conn);
     json_int_t attempt = json_integer_value(json_object_get(job->payload, "attempt_id"));
