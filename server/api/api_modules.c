@@ -26,6 +26,7 @@ extern const struct api_module api_applications_module;      /* applications.c *
 extern const struct api_module api_prior_education_module;   /* prior_education.c */
 extern const struct api_module api_chsi_sim_module;          /* chsi_sim.c */
 extern const struct api_module api_graduation_module;        /* graduation.c */
+extern const struct api_module api_graduation_review_module; /* graduation_review.c */
 extern const struct api_module api_graduate_form_module;     /* graduate_form.c */
 extern const struct api_module api_staff_accounts_module;    /* staff_accounts.c */
 extern const struct api_module api_review_module;            /* review.c: the review queues */
@@ -53,6 +54,7 @@ static const struct api_module *const api_modules[] = {
     &api_testing_module,
     &api_applications_module,
     &api_graduation_module,
+    &api_graduation_review_module,
     &api_graduate_form_module,
     &api_staff_accounts_module,
     &api_review_module,

@@ -10,7 +10,7 @@
  *   POST  /api/v1/staff/candidates            a candidate whose document is not a mainland
  *                                             ID card, verified in person: an exam ID and a
  *                                             temporary password, shown once
- *   GET   /api/v1/staff/files/{id}             an identity photo (in the trail)
+ *   GET   /api/v1/staff/files/{id}             a photo or attachment in scope (in the trail)
  *
  * Province and district staff act (auditors read); confirmation points have
  * no candidates' records (403). A candidate outside the caller's district is
@@ -354,18 +354,15 @@ static void file_authed(struct http_request *req, const struct staff_ctx *st)
     p->n = 3;
     p->values = values;
     p->result_format = 1; /* the bytes as they are */
-    /* Identity photos of candidates in the caller's scope only; each look is
-     * in the trail (which photo of whom). */
-    api_query_params(
-        req,
-        "SELECT f.content_type, f.data, staff_audit_add($1::bigint, 'view.photo', 'file', "
-        "f.id::text, NULL, jsonb_build_object('candidate', c.id, 'kind', k.kind), $3) "
-        "FROM files f JOIN candidates c ON c.id = f.candidate_id JOIN staff_scope sc ON "
-        "sc.staff_id = $1::bigint AND (sc.all_offices OR sc.district = c.district) "
-        "CROSS JOIN LATERAL (SELECT kind FROM identity_photos WHERE file_id = f.id UNION ALL "
-        "SELECT kind FROM identity_photo_checks WHERE file_id = f.id LIMIT 1) k "
-        "WHERE f.id = $2::bigint",
-        p, file_loaded);
+    /* Photos and attachments in the caller's scope only (staff_file_kind);
+     * each look is in the trail (which file of whom). */
+    api_query_params(req,
+                     "SELECT f.content_type, f.data, staff_audit_add($1::bigint, 'view.photo', "
+                     "'file', f.id::text, NULL, jsonb_build_object('candidate', f.candidate_id, "
+                     "'kind', k.kind), $3) FROM files f CROSS JOIN LATERAL (SELECT "
+                     "staff_file_kind($1::bigint, f.id) AS kind) k WHERE f.id = $2::bigint AND "
+                     "k.kind IS NOT NULL",
+                     p, file_loaded);
 }
 
 static void file_get(struct http_request *req)

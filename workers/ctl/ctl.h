@@ -55,5 +55,6 @@ int ctl_photo(struct ctl *ctl, int argc, char **argv);
 int ctl_face(struct ctl *ctl, int argc, char **argv);
 int ctl_payments(struct ctl *ctl, int argc, char **argv);
 int ctl_staff(struct ctl *ctl, int argc, char **argv);
+int ctl_graduation(struct ctl *ctl, int argc, char **argv);
 
 #endif

@@ -23,6 +23,7 @@ static const struct ctl_command ctl_commands[] = {
     {"windows", ctl_windows, "kinds | list | create KIND TERM START END | edit ID | delete ID"},
     {"candidates", ctl_candidates, "import FILE [--dry-run] | verify ID | set-password ID"},
     {"staff", ctl_staff, "create-admin USERNAME NAME | reset-admin USERNAME | list"},
+    {"graduation", ctl_graduation, "papers-due WINDOW_ID [TIME | --default]: the papers deadline"},
     {"districts", ctl_districts, "import FILE [--dry-run] | list: the district offices' contacts"},
     {"jobs", ctl_jobs, "stats | list --state S | show ID | retry ID|--all-dead | enqueue Q"},
     {"status", ctl_status, "servers, workers and queues, PostgreSQL, Redis, open windows"},

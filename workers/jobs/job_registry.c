@@ -23,10 +23,12 @@ static const struct job_queue *const job_queues[] = {
     &job_queue_pdf,  &job_queue_sms,     &job_queue_chsi,  &job_queue_archive,
 };
 
-extern const struct job_keeper_task job_keeper_identity_photos; /* workers/face */
+extern const struct job_keeper_task job_keeper_identity_photos;  /* workers/face */
+extern const struct job_keeper_task job_keeper_graduation_lapse; /* workers/graduation */
 
 static const struct job_keeper_task *const keeper_tasks[] = {
     &job_keeper_identity_photos,
+    &job_keeper_graduation_lapse,
 };
 
 const struct job_keeper_task *const *job_keeper_tasks(size_t *n)
