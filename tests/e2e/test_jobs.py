@@ -173,6 +173,21 @@ def test_job_row_never_published_is_found_by_the_sweeper(db, workers):
                  timeout=10, what="swept job done")
 
 
+def test_a_job_delivered_before_it_is_due_runs_once_it_is_due(db, workers, redis_server):
+    with db.cursor() as cur:  # published at once, as a retry's or a delayed job's message can be
+        cur.execute("INSERT INTO jobs (queue, payload, not_before) "
+                    "VALUES ('noop', '{}', now() + interval '3 seconds') RETURNING id")
+        job = cur.fetchone()[0]
+    r = redis_server.client()
+    r.sadd("zikao:q:noop:published", str(job))
+    r.xadd("zikao:q:noop", {"job": str(job)})
+    workers(n=1)
+    h.wait_until(lambda: r.xlen("zikao:q:noop") == 0, what="the early message consumed")
+    assert q1(db, "SELECT state FROM jobs WHERE id = %s", job) == "queued"
+    h.wait_until(lambda: q1(db, "SELECT state FROM jobs WHERE id = %s", job) == "done",
+                 timeout=20, what="the job run once due")
+
+
 def test_metrics_and_stats_show_the_queue(server, db, workers, pg, database, redis_server):
     add_jobs(server, 20, {})
     m = server.get("/metrics").body.decode()

@@ -215,8 +215,9 @@ static void thread_set_busy(struct worker_thread *t, int64_t id, const char *msg
 
 /*
  * Acknowledges and deletes the entry, in one round trip with the stats of a
- * finished run. job_id (NULL for a skipped message) also leaves the published
- * set, so that the sweeper publishes it again if it is to be retried.
+ * finished run (a skipped message counts in no stats). job_id (NULL for a
+ * message without a valid one) also leaves the published set, so that the
+ * sweeper publishes it again if it is to be retried or is not due yet.
  */
 static void ack_message(struct worker_thread *t, const char *msg_id, const char *job_id,
                         enum outcome o, bool dead, uint64_t ms)
@@ -237,7 +238,8 @@ static void ack_message(struct worker_thread *t, const char *msg_id, const char 
     const char *c3[] = {"HINCRBY", w->stats, bucket, "1"};
     const int argc[] = {4, 3, 3, 4, 4, 4};
     const char **const argv[] = {ack, del, srem, c1, c2, c3};
-    (void)redis_pipeline(&t->conns, job_id ? 6 : 2, argc, argv, NULL);
+    int n = job_id == NULL ? 2 : o == OUTCOME_SKIPPED ? 3 : 6;
+    (void)redis_pipeline(&t->conns, n, argc, argv, NULL);
 }
 
 /* Step 4: the one transaction that marks the job done and writes its effects.
@@ -386,7 +388,9 @@ static void handle_message(struct worker_thread *t, const char *msg_id, const ch
     if (PQntuples(r) == 0) {
         PQclear(r);
         log_debug("job %s: not runnable here (done, dead, not due, or held); skipped", id);
-        ack_message(t, msg_id, NULL, OUTCOME_SKIPPED, false, 0);
+        /* Out of the published set too: a job that is not due yet (or whose
+         * holder dies) is then published again by the sweeper when it is. */
+        ack_message(t, msg_id, id, OUTCOME_SKIPPED, false, 0);
         return;
     }
     struct arena arena;
