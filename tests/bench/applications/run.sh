@@ -7,12 +7,16 @@
 # factor = client count, so branches do not serialise; synchronous_commit
 # as zikao runs it: on).
 # Usage: tests/bench/applications/run.sh [BUILD_DIR]   (needs wrk)
-# Knobs: N (drafts, default 20000), CONC (connections and pgbench clients,
-# default 32), WORKERS (server processes, default nproc).
+# Knobs: N (drafts, default 20000: more than DURATION seconds can submit),
+# DURATION (seconds of wrk and of pgbench, default 20), CONC (connections and
+# pgbench clients, default 32), WORKERS (server processes, default nproc).
+# The rate is wrk's over the whole run; every request is a first submit (the
+# run fails when the drafts ran out before the end, or any answer was not 200).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 build=${1:-$root/build}
 N=${N:-20000}
+DURATION=${DURATION:-20}
 CONC=${CONC:-32}
 WORKERS=${WORKERS:-$(nproc)}
 THREADS=2
@@ -35,20 +39,22 @@ sync=$("${psql[@]}" -d postgres -c "SHOW synchronous_commit")
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores; $N drafts; wrk -t$THREADS -c$CONC; $WORKERS server processes; synchronous_commit=$sync"
 BENCH_DRAFTS=$bench_tmp/drafts.tsv BENCH_THREADS=$THREADS \
-  wrk -t$THREADS -c"$CONC" -d600s --latency -s "$root/tests/bench/applications/submit.lua" \
+  wrk -t$THREADS -c"$CONC" -d"${DURATION}s" --latency -s "$root/tests/bench/applications/submit.lua" \
   "http://127.0.0.1:$port/" >"$bench_tmp/wrk.txt"
 rate=$(awk '/Requests\/sec/ {print $2}' "$bench_tmp/wrk.txt")
 p50=$(awk '/ 50%/ {print $2; exit}' "$bench_tmp/wrk.txt")
 p99=$(awk '/ 99%/ {print $2; exit}' "$bench_tmp/wrk.txt")
 bad=$(awk '/non-200 answers/ {print $3}' "$bench_tmp/wrk.txt")
 submitted=$("${psql[@]}" -d zikao -c "SELECT count(*) FROM applications WHERE state = 'photo'")
-[ "$bad" = 0 ] && [ "$submitted" = "$N" ] || {
-  echo "FAILED: $bad non-200 answers, $submitted of $N submitted"; cat "$bench_tmp/wrk.txt"; exit 1; }
+answers=$(awk '/requests in/ {print $1; exit}' "$bench_tmp/wrk.txt")
+[ "$bad" = 0 ] && [ "$submitted" -lt "$N" ] && [ "$submitted" -ge "$answers" ] || {
+  echo "FAILED: $bad non-200 answers, $submitted of $N drafts submitted for $answers answers"
+  echo "(raise N if the drafts ran out)"; cat "$bench_tmp/wrk.txt"; exit 1; }
 
 "${psql[@]}" -d postgres -c "CREATE DATABASE tpcb" >/dev/null
 "$ZIKAO_PG_BIN/pgbench" -h 127.0.0.1 -p "$ZIKAO_PG_PORT" -U postgres -i -s "$CONC" -q tpcb \
   >/dev/null 2>&1
 "$ZIKAO_PG_BIN/pgbench" -h 127.0.0.1 -p "$ZIKAO_PG_PORT" -U postgres -c "$CONC" -j $THREADS \
-  -T 20 tpcb >"$bench_tmp/pgb.txt" 2>&1
+  -T "$DURATION" tpcb >"$bench_tmp/pgb.txt" 2>&1
 tps=$(awk '/^tps/ {print $3; exit}' "$bench_tmp/pgb.txt")
-echo "submit   zikao-server: $rate submissions/s (p50 $p50, p99 $p99; all $N submitted once)   pgbench tpcb-like -c $CONC -s $CONC: $tps tps   ratio $(echo "scale=2; $rate / $tps" | bc)"
+echo "submit   zikao-server: $rate submissions/s (p50 $p50, p99 $p99; $submitted drafts submitted once each)   pgbench tpcb-like -c $CONC -s $CONC: $tps tps   ratio $(echo "scale=2; $rate / $tps" | bc)"
