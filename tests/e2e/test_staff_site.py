@@ -309,3 +309,17 @@ def test_a_district_office_edits_its_contacts_and_the_trail_keeps_before_and_aft
                                       "action = 'office.edit' ORDER BY id")[1]
     assert before["address"] == "太原市小店区示例路 1 号"
     assert after["address"] == "太原市小店区新址 9 号" and office_col == "district:140105"
+
+
+# ---- the enrolment's QR code (for the console's sign-in page) -----------------------------
+
+def test_the_enrolment_answer_carries_the_secret_as_a_qr_code(world, server):
+    r = world.c["admin"].post("/api/v1/staff/accounts", {"username": "wang.wu", "name": "王五",
+                                                         "role": "district",
+                                                         "district": "140105"})
+    temp = r.json()["temporary_password"]
+    r = h.Client(server).post("/api/v1/staff/auth/login", {"username": "wang.wu",
+                                                           "password": temp})
+    assert r.status == 200 and r.json()["state"] == "enrol"
+    svg = r.json()["qr_svg"]
+    assert svg.startswith("<svg xmlns=\"http://www.w3.org/2000/svg\"") and "<path" in svg
