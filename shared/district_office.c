@@ -10,8 +10,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-static int fault(struct district_office_fault *f, const char *field,
-                 enum district_office_problem p)
+static int fault(struct district_office_fault *f, const char *field, enum district_office_problem p)
 {
     f->field = field;
     f->problem = p;

@@ -90,12 +90,11 @@ static void windows_list_authed(struct http_request *req, const struct staff_ctx
     (void)st;
     json_t *kinds = json_array();
     for (size_t i = 0; i < window_kinds_count; i++)
-        json_array_append_new(kinds, json_pack("{s:s, s:s, s:s, s:s}", "kind",
-                                               window_kinds[i].kind, "name", window_kinds[i].name,
-                                               "term", window_kinds[i].term == WINDOW_TERM_SITTING
-                                                           ? "sitting"
-                                                           : "half_year",
-                                               "term_format", term_words(window_kinds[i].term)));
+        json_array_append_new(
+            kinds, json_pack("{s:s, s:s, s:s, s:s}", "kind", window_kinds[i].kind, "name",
+                             window_kinds[i].name, "term",
+                             window_kinds[i].term == WINDOW_TERM_SITTING ? "sitting" : "half_year",
+                             "term_format", term_words(window_kinds[i].term)));
     char *text = json_dumps(kinds, JSON_COMPACT);
     json_decref(kinds);
     const char *values[] = {arena_strdup(&req->arena, text ? text : "[]")};
@@ -151,9 +150,9 @@ static void windows_create_authed(struct http_request *req, const struct staff_c
     }
     if (!window_name_ok(req, name))
         return;
-    const char *values[] = {st->idtext, kind,
-                            name ? name : arena_strdup(&req->arena, made),
-                            starts, ends, staff_request_id(req), term};
+    const char *values[] = {st->idtext, kind, name ? name : arena_strdup(&req->arena, made),
+                            starts,     ends, staff_request_id(req),
+                            term};
     staff_json_query(req, 201,
                      "SELECT json_build_object('window', staff_window_save($1::bigint, NULL, $2, "
                      "$7, $3, $4, $5, $6))::text",
@@ -257,14 +256,14 @@ static bool notice_fields(struct http_request *req, json_t *body, bool create, c
     *text = ok ? opt_field(req, body, "body", 80000, &ok) : NULL;
     if (!ok)
         return false;
-    const char *missing = !create        ? NULL
+    const char *missing = !create          ? NULL
                           : *kind == NULL  ? "kind"
                           : *title == NULL ? "title"
                           : *text == NULL  ? "body"
                                            : NULL;
     if (missing != NULL) {
         api_reject(req, "FIELD_REQUIRED",
-                   strcmp(missing, "kind") == 0    ? "请选择类别（通知公告或报考简章）"
+                   strcmp(missing, "kind") == 0 ? "请选择类别（通知公告或报考简章）"
                    : strcmp(missing, "title") == 0 ? "请填写标题"
                                                    : "请填写正文",
                    missing);
@@ -591,8 +590,7 @@ static void public_file_get(struct http_request *req)
 
 static void public_banner_get(struct http_request *req)
 {
-    api_query(req, "SELECT json_build_object('banner', site_banner_now())::text", 0, NULL,
-              json_ok);
+    api_query(req, "SELECT json_build_object('banner', site_banner_now())::text", 0, NULL, json_ok);
 }
 
 static void banner_get_authed(struct http_request *req, const struct staff_ctx *st)
@@ -623,7 +621,7 @@ static void banner_put_authed(struct http_request *req, const struct staff_ctx *
     json_decref(body);
     if (!ok)
         return;
-    const char *values[] = {st->idtext, kind, message, link ? link : "", starts, ends,
+    const char *values[] = {st->idtext,           kind, message, link ? link : "", starts, ends,
                             staff_request_id(req)};
     staff_json_query(req, 200,
                      "SELECT json_build_object('banner', staff_banner_set($1::bigint, $2, $3, $4, "
@@ -714,8 +712,8 @@ static void office_put_authed(struct http_request *req, const struct staff_ctx *
         api_reject(req, "FIELD_INVALID", office_fault_words(req, &f), f.field);
         return;
     }
-    const char *values[] = {st->idtext, code,         name, address, phone,
-                            hours,      note ? note : "", staff_request_id(req)};
+    const char *values[] = {
+        st->idtext, code, name, address, phone, hours, note ? note : "", staff_request_id(req)};
     staff_json_query(req, 200,
                      "SELECT staff_office_save($1::bigint, $2, $3, $4, $5, $6, $7, $8)::text", 8,
                      values);
