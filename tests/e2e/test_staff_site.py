@@ -8,7 +8,7 @@ import pytest
 
 import zikao_harness as h
 from zikao_harness import q, q1
-from test_staff import ENV, World
+from test_staff import ENV, World, attempt, candidate
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -323,3 +323,16 @@ def test_the_enrolment_answer_carries_the_secret_as_a_qr_code(world, server):
     assert r.status == 200 and r.json()["state"] == "enrol"
     svg = r.json()["qr_svg"]
     assert svg.startswith("<svg xmlns=\"http://www.w3.org/2000/svg\"") and "<path" in svg
+
+
+def test_queue_counts_come_per_state_and_per_handling_office(world, db):
+    attempt(db, world.cand_a)
+    attempt(db, candidate(db, "140106", "301"))
+    queues = world.c["prov"].get("/api/v1/staff/queues").json()["queues"]
+    identity = [x for x in queues if x["kind"] == "identity"][0]
+    assert identity["counts"] == {"open": 2}
+    assert identity["by_office"] == [
+        {"office": "district:140105", "name": "小店区", "counts": {"open": 1}},
+        {"office": "district:140106", "name": "迎泽区", "counts": {"open": 1}}]
+    mine = world.c["dista"].get("/api/v1/staff/queues").json()["queues"][0]["by_office"]
+    assert [o["office"] for o in mine] == ["district:140105"]
