@@ -29,7 +29,9 @@ function render(item, detail) {
   const root = document.querySelector('[data-item]');
   const last = detail.attempts[0];
   const photos = el('div', { class: 'photos' });
-  for (const p of detail.photos) {
+  const order = Object.keys(PHOTO_NAMES);
+  const shown = [...detail.photos].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
+  for (const p of shown) {
     const check = last && last.checks.find((k) => k.kind === p.kind);
     photos.append(el('figure', {},
       el('img', { src: `/api/v1/staff/files/${p.file_id}`, alt: `${c.name}的${PHOTO_NAMES[p.kind] || p.kind}` }),
