@@ -133,6 +133,9 @@ static const struct config_field config_fields[] = {
     F_INT("staff", "claim_minutes", staff_claim_minutes, 1, 480, "30", true),
     F_INT("staff", "decision_sms_per_day", staff_decision_sms_per_day, 0, 100, "5", true),
     F_STR("staff", "totp_issuer", staff_totp_issuer, "zikao", true),
+    F_SIZE("staff", "notice_file_max_bytes", staff_notice_file_max_bytes, 1024, 64 << 20, "10m",
+           true),
+    F_INT("staff", "notice_files_max", staff_notice_files_max, 1, 20, "5", true),
 
     F_INT("attachments", "uploads_per_hour", attach_uploads_per_hour, 1, 100000, "60", true),
     F_SIZE("attachments", "zip_max_bytes", attach_zip_max_bytes, 1024, 256 << 20, "20m", true),

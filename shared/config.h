@@ -100,6 +100,8 @@ struct zk_config {
     int staff_claim_minutes;
     int staff_decision_sms_per_day;
     char staff_totp_issuer[64];
+    int staff_notice_file_max_bytes; /* one PDF attached to a notice, checked before reading */
+    int staff_notice_files_max;      /* attachments per notice */
 
     /* [attachments] an application's uploaded files (zips checked by the archive queue) */
     int attach_uploads_per_hour;    /* uploads per candidate per hour */

@@ -33,6 +33,7 @@ extern const struct api_module api_review_module;            /* review.c: the re
 extern const struct api_module api_staff_candidates_module;  /* staff_candidates.c */
 extern const struct api_module api_staff_audit_module;       /* staff_audit.c: the trail */
 extern const struct api_module api_districts_module;         /* districts.c */
+extern const struct api_module api_staff_site_module;        /* staff_site.c: site content */
 extern const struct api_module api_application_files_module; /* application_files.c */
 
 static const struct api_module *const api_modules[] = {
@@ -60,6 +61,7 @@ static const struct api_module *const api_modules[] = {
     &api_review_module,
     &api_staff_candidates_module,
     &api_staff_audit_module,
+    &api_staff_site_module,
     &api_prior_education_module,
     &api_chsi_sim_module,
     &api_application_files_module,

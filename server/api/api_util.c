@@ -10,6 +10,8 @@
 #include "server.h"
 #include "sniff.h"
 
+#include <errno.h>
+#include <qrencode.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -275,4 +277,27 @@ void api_respond_file(struct http_request *req, const char *sql, int n, const ch
     struct pg_params *p = arena_calloc(&req->arena, sizeof(*p));
     *p = (struct pg_params){.n = n, .values = copy, .result_format = 1}; /* raw bytes */
     api_query_params(req, sql, p, api_file_loaded);
+}
+
+/* ---- QR codes ---------------------------------------------------------------------- */
+
+int api_qr_svg(struct arena *a, const char *payload, struct buf *out)
+{
+    QRcode *qr = QRcode_encodeString(payload, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+    if (qr == NULL)
+        return errno != 0 ? -errno : -EINVAL;
+    const int quiet = 4, side = qr->width + 2 * quiet;
+    buf_init(out, a, 8192);
+    buf_printf(out,
+               "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
+               "shape-rendering=\"crispEdges\"><rect width=\"%d\" height=\"%d\" "
+               "fill=\"#fff\"/><path fill=\"#000\" d=\"",
+               side, side, side, side);
+    for (int y = 0; y < qr->width; y++)
+        for (int x = 0; x < qr->width; x++)
+            if (qr->data[y * qr->width + x] & 1)
+                buf_printf(out, "M%d %dh1v1h-1z", x + quiet, y + quiet);
+    buf_puts(out, "\"/></svg>\n");
+    QRcode_free(qr);
+    return 0;
 }

@@ -46,6 +46,14 @@ const char *api_image_body(struct http_request *req, const char *field);
 void api_respond_file(struct http_request *req, const char *sql, int n, const char *const *values,
                       const char *code, const char *message, const char *field);
 
+/*
+ * payload drawn as a QR code (level M, a 4-module quiet zone) in SVG text,
+ * into out (in the arena a): microseconds of work, fine on the loop. Returns
+ * 0, or a negative errno when libqrencode refuses (out untouched).
+ */
+struct buf;
+int api_qr_svg(struct arena *a, const char *payload, struct buf *out);
+
 /* Hex of the first `bytes` (at most 32) bytes of sha256(parts joined by "|"),
  * into the arena: how secrets (codes, answers, device cookies) are kept. */
 char *api_digest(struct arena *a, size_t bytes, const char *const *parts, size_t n);

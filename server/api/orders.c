@@ -13,6 +13,7 @@
 #include "alloc.h"
 #include "queue.h"
 #include "api_auth.h"
+#include "api_util.h"
 #include "log.h"
 #include "pay_proto.h"
 #include "pay_server.h"
@@ -20,7 +21,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <qrencode.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,27 +231,13 @@ static void order_qr_got(void *ud, const struct pg_result *r)
         http_respond_error(req, 409, "ORDER_NO_QR", "该订单现在没有待扫描的支付二维码", "no");
         return;
     }
-    QRcode *qr = QRcode_encodeString(payload, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
-    if (qr == NULL) {
+    struct buf b;
+    if (api_qr_svg(&req->arena, payload, &b) < 0) {
         log_msg(LOG_LEVEL_ERR, req->id, "payment: QR code of %s not drawn: %s", http_param(req, 0),
                 strerror(errno));
         http_respond_error(req, 500, "INTERNAL", "系统内部错误，请稍后再试", NULL);
         return;
     }
-    const int quiet = 4, side = qr->width + 2 * quiet;
-    struct buf b;
-    buf_init(&b, &req->arena, 8192);
-    buf_printf(&b,
-               "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
-               "shape-rendering=\"crispEdges\"><rect width=\"%d\" height=\"%d\" "
-               "fill=\"#fff\"/><path fill=\"#000\" d=\"",
-               side, side, side, side);
-    for (int y = 0; y < qr->width; y++)
-        for (int x = 0; x < qr->width; x++)
-            if (qr->data[y * qr->width + x] & 1)
-                buf_printf(&b, "M%d %dh1v1h-1z", x + quiet, y + quiet);
-    buf_puts(&b, "\"/></svg>\n");
-    QRcode_free(qr);
     http_response_header(req, "Cache-Control", "no-store");
     http_respond(req, 200, "image/svg+xml", b.data, b.len);
 }

@@ -2,7 +2,7 @@
  * review.c - the review queues' routes and the decision machinery (see
  * review.h for the contract).
  *
- *   GET  /api/v1/staff/queues                               queues, counts per state
+ *   GET  /api/v1/staff/queues                               queues, counts per state (and office)
  *   GET  /api/v1/staff/queues/{queue}/items                 ?state= &office= &checks_passed=
  *                                                           &after= &limit=  (keyset pages)
  *   GET  /api/v1/staff/queues/{queue}/items/{id}            item + the flow's detail (in the trail)
@@ -92,7 +92,18 @@ static void queues_authed(struct http_request *req, const struct staff_ctx *st)
         "'title', k.title, 'counts', (SELECT coalesce(json_object_agg(x.state, x.n), '{}') FROM "
         "(SELECT i.state, count(*) AS n FROM review_items i JOIN staff_scope sc ON sc.staff_id = "
         "$1::bigint AND (sc.all_offices OR i.office_district = sc.district OR i.office_point = "
-        "sc.point_id) WHERE i.kind = k.kind GROUP BY i.state) x)) ORDER BY q.ord), '[]'))::text "
+        "sc.point_id) WHERE i.kind = k.kind GROUP BY i.state) x), "
+        /* the same per handling office, for the console's chart */
+        "'by_office', (SELECT coalesce(json_agg(json_build_object('office', o.office, 'name', "
+        "o.name, 'counts', o.counts) ORDER BY o.office), '[]') FROM (SELECT z.office, z.name, "
+        "json_object_agg(z.state, z.n) AS counts FROM (SELECT CASE WHEN i.office_district IS NOT "
+        "NULL THEN 'district:' || i.office_district WHEN i.office_point IS NOT NULL THEN "
+        "'point:' || i.office_point ELSE 'province' END AS office, coalesce((SELECT r.name FROM "
+        "regions r WHERE r.code = i.office_district), (SELECT p.name FROM confirmation_points p "
+        "WHERE p.id = i.office_point), '省级') AS name, i.state, count(*) AS n FROM review_items "
+        "i JOIN staff_scope sc ON sc.staff_id = $1::bigint AND (sc.all_offices OR "
+        "i.office_district = sc.district OR i.office_point = sc.point_id) WHERE i.kind = k.kind "
+        "GROUP BY 1, 2, 3) z GROUP BY z.office, z.name) o)) ORDER BY q.ord), '[]'))::text "
         "FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS q(v, ord) "
         "JOIN review_kinds k ON k.kind = q.v ->> 'kind'",
         2, values);

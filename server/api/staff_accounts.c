@@ -163,9 +163,13 @@ static void enrol_stored(void *ud, redisReply *reply, const char *err)
     if (totp_uri(uri, sizeof(uri), req->srv->cfg.staff_totp_issuer, si->username, si->secret_b32) <
         0)
         uri[0] = '\0';
+    /* The QR code of the URI, for the authenticator app to scan. */
+    struct buf qr;
+    bool drawn = uri[0] != '\0' && api_qr_svg(&req->arena, uri, &qr) == 0;
     http_respond_json(req, 200,
-                      json_pack("{s:s, s:s, s:s, s:s, s:i}", "state", "enrol", "enrol_token",
+                      json_pack("{s:s, s:s, s:s, s:s, s:s%, s:i}", "state", "enrol", "enrol_token",
                                 si->enrol_token, "secret", si->secret_b32, "otpauth_uri", uri,
+                                "qr_svg", drawn ? qr.data : "", drawn ? qr.len : (size_t)0,
                                 "expires_in", ENROL_TTL));
 }
 

@@ -27,7 +27,7 @@ PATH_PARAMS = {"code": "140105", "kind": "registration", "id": "1",
                "action": "submit",
                "queue": "identity",
                "notify_id": "0" * 32,
-               "slot": "old_cards", "n": "1"}
+               "slot": "old_cards", "n": "1", "file": "1"}
 
 
 def test_every_operation_has_an_operation_id_and_the_security_the_server_enforces(server):

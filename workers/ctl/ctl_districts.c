@@ -18,7 +18,7 @@
  *       that have none.
  */
 #include "ctl.h"
-#include "validate.h"
+#include "district_office.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -96,81 +96,37 @@ static char *trim(char *s)
     return s;
 }
 
-/* NULL when s is UTF-8 of lo..hi characters without control characters. */
-static const char *check_text(const char *what, const char *s, long lo, long hi, char *why,
-                              size_t whysz)
-{
-    long n = validate_utf8_length(s);
-    if (n < 0) {
-        snprintf(why, whysz, "%s is not valid UTF-8", what);
-        return why;
-    }
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f) {
-            snprintf(why, whysz, "%s holds a control character", what);
-            return why;
-        }
-    }
-    if (n < lo || n > hi) {
-        snprintf(why, whysz, "%s must be %ld to %ld characters (it has %ld)", what, lo, hi, n);
-        return why;
-    }
-    return NULL;
-}
-
-/* A phone field: digits with - ( ) + / spaces, and 、，（）转 between numbers. */
-static const char *check_phone(const char *s, char *why, size_t whysz)
-{
-    static const char *const allowed_cjk[] = {"、", "，", "（", "）", "转", "；"};
-    int digits = 0;
-    for (const char *p = s; *p;) {
-        if (*p >= '0' && *p <= '9') {
-            digits++;
-            p++;
-            continue;
-        }
-        if (strchr("-()+/ ,;", *p) != NULL) {
-            p++;
-            continue;
-        }
-        bool ok = false;
-        for (size_t i = 0; i < sizeof(allowed_cjk) / sizeof(allowed_cjk[0]); i++) {
-            size_t len = strlen(allowed_cjk[i]);
-            if (strncmp(p, allowed_cjk[i], len) == 0) {
-                p += len;
-                ok = true;
-                break;
-            }
-        }
-        if (!ok) {
-            snprintf(
-                why, whysz,
-                "phone may hold digits, spaces, - ( ) + / and 、，（）转 between numbers only");
-            return why;
-        }
-    }
-    if (digits < 7) {
-        snprintf(why, whysz, "phone must hold a number of at least 7 digits");
-        return why;
-    }
-    return check_text("phone", s, 7, 60, why, whysz);
-}
-
-/* Checks one row's fields; NULL or the reason (in why). */
+/* Checks one row's fields with the rules of shared/district_office.c; NULL
+ * or the reason (in why). */
 static const char *office_check(char *f[], char *why, size_t whysz)
 {
     if (strlen(f[0]) != 6 || strspn(f[0], "0123456789") != 6) {
         snprintf(why, whysz, "district must be a 6-digit region code");
         return why;
     }
-    const char *bad;
-    if ((bad = check_text("name", f[1], 2, 100, why, whysz)) != NULL ||
-        (bad = check_text("address", f[2], 4, 200, why, whysz)) != NULL ||
-        (bad = check_phone(f[3], why, whysz)) != NULL ||
-        (bad = check_text("hours", f[4], 2, 100, why, whysz)) != NULL ||
-        (f[5][0] != '\0' && (bad = check_text("note", f[5], 1, 300, why, whysz)) != NULL))
-        return bad;
-    return NULL;
+    struct district_office_fault bad;
+    if (district_office_check(f[1], f[2], f[3], f[4], f[5], &bad) == 0)
+        return NULL;
+    switch (bad.problem) {
+    case DISTRICT_OFFICE_UTF8:
+        snprintf(why, whysz, "%s is not valid UTF-8", bad.field);
+        break;
+    case DISTRICT_OFFICE_CONTROL:
+        snprintf(why, whysz, "%s holds a control character", bad.field);
+        break;
+    case DISTRICT_OFFICE_LENGTH:
+        snprintf(why, whysz, "%s must be %ld to %ld characters (it has %ld)", bad.field, bad.min,
+                 bad.max, bad.got);
+        break;
+    case DISTRICT_OFFICE_PHONE_CHARS:
+        snprintf(why, whysz,
+                 "phone may hold digits, spaces, - ( ) + / and 、，（）转 between numbers only");
+        break;
+    case DISTRICT_OFFICE_PHONE_DIGITS:
+        snprintf(why, whysz, "phone must hold a number of at least 7 digits");
+        break;
+    }
+    return why;
 }
 
 struct seen {

@@ -55,6 +55,9 @@ export async function api(method, path, body) {
   return data;
 }
 
+/* The session's CSRF token (for a request api() cannot send: a raw upload). */
+export const csrf = () => csrfToken;
+
 export const get = (path) => api('GET', path);
 export const post = (path, body = {}) => api('POST', path, body);
 

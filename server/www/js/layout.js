@@ -14,7 +14,7 @@
  *     page's 403 IDENTITY_REQUIRED shows what to do (身份认证), a 401 goes to
  *     the login page with the API's sentence.
  */
-import { me, meError, post, province } from './api.js';
+import { get, me, meError, post, province } from './api.js';
 
 const FLASH = 'zikao.flash';
 export const IDENTITY_PAGE = '/me/identity.html';
@@ -137,10 +137,27 @@ async function fillFooter() {
   }
 }
 
+/* The site banner (GET /api/v1/banner: maintenance or an opening), at the
+ * top of <main> on every page; nothing when there is none or it fails. */
+async function showBanner() {
+  let banner = null;
+  try {
+    ({ banner } = await get('/banner'));
+  } catch {
+    return;
+  }
+  if (!banner) return;
+  const text = el('p', {}, el('strong', {}, banner.kind === 'maintenance' ? '系统维护：' : '业务开放：'),
+                  banner.message, banner.link ? ' ' : null,
+                  banner.link ? el('a', { href: safeNext(banner.link, '/') }, '去办理') : null);
+  document.querySelector('main').prepend(el('div', { class: banner.kind === 'maintenance' ? 'warning'
+                                                     : 'notice', role: 'status' }, text));
+}
+
 export async function page(init, options = {}) {
   const message = takeFlash();
   try {
-    const [who] = await Promise.all([me(), fillFooter()]);
+    const [who] = await Promise.all([me(), fillFooter(), showBanner()]);
     if (options.login && !who) {
       toLogin(meError() ? meError().message : '请先登录');
       return;
