@@ -48,15 +48,19 @@ async function loadItems(state) {
              el('label', { for: `pick-${i.id}` }, el('span', { class: 'visually-hidden' }, `选择${i.candidate.name}`)))
         : '',
       el('a', { href: `/staff/item.html?id=${i.id}` }, i.candidate.name),
-      i.candidate.id_number, i.office, i.checks_passed ? '全部通过' : '有未通过项',
+      i.candidate.id_number, officeNames.get(i.office) || i.office, i.checks_passed ? '全部通过' : '有未通过项',
       when(i.created_at), STATE_NAMES[i.state] + (i.claimed_by ? `（${i.claimed_by.name} 已认领）` : ''),
     ]),
   }));
 }
 
+/* The handling offices' names (district:140105 -> 小店区), from the counts. */
+const officeNames = new Map();
+
 staffPage(async () => {
   const { queues } = await sget('/queues');
   const q = queues.find((x) => x.kind === 'identity') || { counts: {}, by_office: [] };
+  for (const o of q.by_office) officeNames.set(o.office, o.name);
   document.querySelector('[data-counts]').replaceChildren(...STATES.filter((s) => s === 'open' || q.counts[s]).map((s) =>
     el('li', {}, el('span', { class: 'n' }, String(q.counts[s] || 0)), STATE_NAMES[s])));
   document.querySelector('[data-chart]').replaceChildren(chart(q.by_office));
