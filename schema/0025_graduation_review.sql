@@ -261,3 +261,87 @@ LANGUAGE sql STABLE AS $$
      WHERE f.id = p_file AND (sc.all_offices OR sc.district = k.office)
      LIMIT 1
 $$;
+
+-- ---- the graduates for 电子注册 -------------------------------------------------------------
+
+-- Exports of a window's approved graduates for the graduates' electronic
+-- registration (学信网 电子注册: the list and each graduate's photo named by
+-- the ID number), made by the `archive` worker as a zip kept in files.
+CREATE TABLE graduation_exports (
+    id           bigserial   PRIMARY KEY,
+    window_id    bigint      NOT NULL REFERENCES windows (id),
+    requested_by bigint      NOT NULL REFERENCES staff (id),
+    state        text        NOT NULL DEFAULT 'queued'
+                             CHECK (state IN ('queued', 'done', 'failed')),
+    graduates    integer,
+    missing      integer,                   -- graduates without a usable photo
+    file_id      bigint      REFERENCES files (id),
+    error        text,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    done_at      timestamptz
+);
+CREATE INDEX graduation_exports_recent ON graduation_exports (created_at DESC, id DESC);
+
+DO $$
+BEGIN
+    EXECUTE 'CREATE OR REPLACE VIEW file_references (file_id) AS '
+         || rtrim(pg_get_viewdef('file_references'::regclass), E'; \n')
+         || ' UNION ALL SELECT file_id FROM graduation_exports WHERE file_id IS NOT NULL';
+END
+$$;
+
+-- The graduates of window p_window as 电子注册 takes them: Shanxi's
+-- applications the province approved (graduated), Tianjin's approved ones;
+-- each with the photo for the registration (Shanxi: the graduation photo
+-- that passed or the district accepted; Tianjin: the identity photo).
+CREATE FUNCTION graduation_export_rows(p_window bigint)
+RETURNS TABLE (application_id bigint, name text, gender text, birth_date date, id_number text,
+               exam_id text, major_code text, major_name text, level text, university text,
+               decided_at timestamptz, photo_file_id bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT a.id, c.name, c.gender, c.birth_date, c.id_number,
+           (SELECT e.exam_id FROM exam_ids e WHERE e.candidate_id = c.id
+             ORDER BY e.created_at LIMIT 1),
+           a.data ->> 'major', m.name, m.level,
+           (SELECT u.name FROM universities u WHERE u.code = a.data -> 'universities' ->> 0),
+           (SELECT max(e.at) FROM application_events e WHERE e.application_id = a.id),
+           CASE WHEN a.province = 'shanxi'
+                THEN (SELECT p.file_id FROM application_photos p WHERE p.application_id = a.id
+                         AND p.state IN ('passed', 'by_hand') ORDER BY p.uploaded_at DESC LIMIT 1)
+                ELSE (SELECT ip.file_id FROM identity_photos ip WHERE ip.candidate_id = c.id
+                         AND ip.kind = 'registration') END
+      FROM applications a JOIN candidates c ON c.id = a.candidate_id
+      LEFT JOIN majors m ON m.code = a.data ->> 'major'
+     WHERE a.kind = 'graduation' AND a.window_id = p_window
+       AND ((a.province = 'shanxi' AND a.state = 'graduated')
+         OR (a.province = 'tianjin' AND a.state = 'approved'))
+     ORDER BY a.data ->> 'major', c.id_number
+$$;
+
+-- An export asked for by province staff p_staff: the window must be a
+-- graduation window. Returns the row as JSON (its job is the caller's).
+CREATE FUNCTION graduation_export_request(p_staff bigint, p_window bigint, p_request text)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+    x graduation_exports;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM windows WHERE id = p_window AND kind = 'graduation') THEN
+        PERFORM zk_refuse(422, 'WINDOW_NOT_FOUND', 'window_id', '没有这个毕业申请批次（窗口）');
+    END IF;
+    INSERT INTO graduation_exports (window_id, requested_by) VALUES (p_window, p_staff)
+    RETURNING * INTO x;
+    PERFORM staff_audit_add(p_staff, 'graduation.export', 'graduation_export', x.id::text, NULL,
+                            jsonb_build_object('window_id', p_window), p_request);
+    RETURN graduation_export_json(x);
+END
+$$;
+
+CREATE FUNCTION graduation_export_json(x graduation_exports) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object('id', x.id, 'window_id', x.window_id,
+        'window_name', (SELECT w.name FROM windows w WHERE w.id = x.window_id),
+        'state', x.state, 'graduates', x.graduates, 'missing_photos', x.missing,
+        'error', x.error, 'created_at', zk_ts(x.created_at), 'done_at', zk_ts(x.done_at),
+        'download', CASE WHEN x.file_id IS NOT NULL
+                         THEN '/api/v1/staff/graduation/exports/' || x.id || '/file' END)
+$$;

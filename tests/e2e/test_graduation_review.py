@@ -6,6 +6,9 @@ payment the district records the paper originals by the deadline (or the
 application lapses) and the province decides; Tianjin goes district then
 市考试院. Applications are set up through the candidate API (the photo
 worker's verdict and the provider's payment through the SQL they call)."""
+import io
+import zipfile
+
 import pytest
 
 import test_graduation as g
@@ -186,3 +189,44 @@ def test_tianjin_goes_to_the_district_then_the_city_office(make_server, db, pg, 
     assert city != item and items(world, "tj") == []
     r = decide(world, "prov", city, "approve")
     assert r.status == 200 and r.json()["effect"]["state"] == "approved", r
+
+
+def test_the_province_exports_the_graduates_with_their_photos_for_electronic_registration(
+        world, db, make_worker):
+    c, app_id = shanxi_in_review(world, db)
+    assert decide(world, "dista", item_of(db, app_id), "approve").status == 200
+    paid(db, app_id)
+    assert world.c["dista"].post(f"/api/v1/staff/graduation/applications/{app_id}/papers",
+                                 {}).status == 200
+    assert decide(world, "prov", item_of(db, app_id), "approve").status == 200
+    window = q1(db, "SELECT window_id FROM applications WHERE id = %s", app_id)
+    id_number = q1(db, "SELECT c.id_number FROM candidates c JOIN applications a ON "
+                       "a.candidate_id = c.id WHERE a.id = %s", app_id)
+    photo = bytes(q1(db, "SELECT f.data FROM files f JOIN application_photos p ON "
+                         "p.file_id = f.id WHERE p.application_id = %s", app_id))
+    url = "/api/v1/staff/graduation/exports"
+    assert world.c["dista"].post(url, {"window_id": window}).status == 403
+    assert world.c["nobody"].post(url, {"window_id": window}).status == 401
+    r = world.c["prov"].post(url, {"window_id": "one"})
+    assert r.status == 422 and r.json()["error"]["field"] == "window_id"
+    r = world.c["prov"].post(url, {"window_id": window + 1000})
+    assert r.status == 422 and r.json()["error"]["code"] == "WINDOW_NOT_FOUND"
+    assert q1(db, "SELECT count(*) FROM graduation_exports") == 0  # nothing was recorded
+    r = world.c["prov"].post(url, {"window_id": window})
+    assert r.status == 202 and r.json()["export"]["state"] == "queued", r
+    export = r.json()["export"]["id"]
+    make_worker("archive", 1)
+    h.wait_until(lambda: world.c["prov"].get(url).json()["items"][0]["state"] == "done",
+                 what="the export made")
+    listed = world.c["prov"].get(url).json()["items"][0]
+    assert (listed["graduates"], listed["missing_photos"]) == (1, 0)
+    assert world.c["dista"].get(listed["download"]).status == 403
+    assert world.c["prov"].get(f"{url}/{export + 1}/file").status == 404
+    r = world.c["prov"].get(listed["download"])
+    assert r.status == 200 and r.header("Content-Type") == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(r.body)) as z:
+        assert z.read(f"照片/{id_number}.jpg") == photo
+        rows = z.read("毕业生名单.csv").decode("utf-8-sig").splitlines()
+    assert rows[0].startswith("序号,姓名,性别,出生日期,证件号码")
+    assert rows[1].split(",")[4] == id_number and rows[1].endswith(f"照片/{id_number}.jpg")
+    assert q1(db, "SELECT count(*) FROM staff_audit WHERE action = 'view.export'") == 1
