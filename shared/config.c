@@ -6,6 +6,7 @@
  * all follow from the table.
  */
 #include "config.h"
+#include "arena.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -78,6 +79,8 @@ static const struct config_field config_fields[] = {
 
     F_STR("database", "conninfo", db_conninfo, "host=127.0.0.1 port=5432 dbname=zikao user=zikao",
           false),
+    F_STR("database", "owner_conninfo", db_owner_conninfo, "", false),
+    F_STR("database", "app_role", db_app_role, "zikao", false),
     F_INT("database", "pool_size", db_pool_size, 1, 256, "8", false),
     F_INT("database", "queue_limit", db_queue_limit, 0, 100000, "1024", true),
     F_INT("database", "query_timeout_ms", db_query_timeout_ms, 10, 3600000, "5000", true),
@@ -123,6 +126,13 @@ static const struct config_field config_fields[] = {
            true),
     F_SIZE("identity", "max_bytes_idcard", identity_max_idcard, 1024, 16 << 20, "2m", true),
     F_SIZE("identity", "max_bytes_holding", identity_max_holding, 1024, 16 << 20, "2m", true),
+    F_INT("identity", "photo_retention_days", identity_photo_retention_days, 1, 3650, "30", true),
+
+    F_INT("staff", "session_idle_minutes", staff_session_idle_minutes, 1, 240, "15", true),
+    F_INT("staff", "session_max_hours", staff_session_max_hours, 1, 24, "10", true),
+    F_INT("staff", "claim_minutes", staff_claim_minutes, 1, 480, "30", true),
+    F_INT("staff", "decision_sms_per_day", staff_decision_sms_per_day, 0, 100, "5", true),
+    F_STR("staff", "totp_issuer", staff_totp_issuer, "zikao", true),
 
     F_ENUM("profile", "province", province, "shanxi|tianjin", "shanxi", false),
 
@@ -149,6 +159,13 @@ static const struct config_field config_fields[] = {
     F_INT("payment", "reconcile_after_minutes", pay_reconcile_after_minutes, 0, 1440, "5", true),
     F_INT("payment", "reconcile_interval_seconds", pay_reconcile_interval_s, 1, 86400, "60", true),
     F_INT("payment", "crypto_queue_limit", pay_crypto_queue_limit, 1, 65536, "512", true),
+    F_BOOL("chsi", "simulator", chsi_simulator, "true", false),
+    F_STR("chsi", "app_id", chsi_app_id, "zikao-dev", false),
+    F_STR("chsi", "auth_url", chsi_auth_url, "", false),
+    F_STR("chsi", "key_dir", chsi_key_dir, "", false),
+    F_INT("chsi", "token_minutes", chsi_token_minutes, 1, 60, "10", true),
+    F_INT("chsi", "per_hour", chsi_per_hour, 1, 1000, "10", true),
+    F_INT("chsi", "crypto_queue_limit", chsi_crypto_queue_limit, 1, 65536, "128", true),
     F_STR("documents", "office_name", doc_office_name, "", true),
     F_STR("documents", "font_family", doc_font_family, "", true),
 };
@@ -410,4 +427,26 @@ int config_listen_split(const struct zk_config *cfg, char *host, size_t hostsz, 
 bool config_is_production(const struct zk_config *cfg)
 {
     return strcmp(cfg->environment, "production") == 0;
+}
+
+const char *config_province_region(const struct zk_config *cfg)
+{
+    return strcmp(cfg->province, "tianjin") == 0 ? "120000"
+                                                 : "140000"; /* the enum admits no other */
+}
+
+char *config_public_url(struct arena *a, const struct zk_config *cfg)
+{
+    if (cfg->pay_public_url[0] != '\0') {
+        size_t n = strlen(cfg->pay_public_url);
+        while (n > 0 && cfg->pay_public_url[n - 1] == '/')
+            n--;
+        return arena_strndup(a, cfg->pay_public_url, n);
+    }
+    char host[256];
+    int port = 0;
+    if (config_listen_split(cfg, host, sizeof(host), &port) < 0 || host[0] == '\0' ||
+        strcmp(host, "0.0.0.0") == 0)
+        snprintf(host, sizeof(host), "127.0.0.1");
+    return arena_printf(a, "http://%s:%d", host, port);
 }

@@ -42,6 +42,8 @@ struct zk_config {
 
     /* [database] */
     char db_conninfo[CONFIG_STR_MAX];
+    char db_owner_conninfo[CONFIG_STR_MAX]; /* zikaoctl migrate: the owner role; "" = conninfo */
+    char db_app_role[64];                   /* the role server and workers connect as */
     int db_pool_size;
     int db_queue_limit;
     int db_query_timeout_ms;
@@ -90,6 +92,14 @@ struct zk_config {
     int identity_max_registration;
     int identity_max_idcard;
     int identity_max_holding;
+    int identity_photo_retention_days; /* ID-card and holding photos kept after verification */
+
+    /* [staff] sessions, review claims, decision SMS, the second factor's issuer */
+    int staff_session_idle_minutes;
+    int staff_session_max_hours;
+    int staff_claim_minutes;
+    int staff_decision_sms_per_day;
+    char staff_totp_issuer[64];
 
     /* [profile] */
     char province[16]; /* shanxi | tianjin: photo kinds, specs, fees */
@@ -122,6 +132,14 @@ struct zk_config {
     int pay_reconcile_after_minutes;
     int pay_reconcile_interval_s;
     int pay_crypto_queue_limit; /* signatures waiting for or on the thread pool, per process */
+    /* [chsi] prior-education authorisation through 学信网: simulator, keys, QR codes */
+    bool chsi_simulator;                /* built-in provider simulator (not in production) */
+    char chsi_app_id[64];               /* ours at the provider: QR codes and callbacks name it */
+    char chsi_auth_url[CONFIG_STR_MAX]; /* where QR codes lead; "" = the simulator */
+    char chsi_key_dir[CONFIG_STR_MAX];  /* chsi_public.pem (+ the simulator's chsi_private.pem) */
+    int chsi_token_minutes;             /* a QR code's lifetime */
+    int chsi_per_hour;                  /* QR codes a candidate may ask for per hour */
+    int chsi_crypto_queue_limit;        /* signature checks waiting for a thread, per process */
     /* [documents] PDFs: "" = the province profile's office name, the PDF layer's font */
     char doc_office_name[CONFIG_STR_MAX];
     char doc_font_family[128];
@@ -146,5 +164,15 @@ void config_apply_reload(struct zk_config *live, const struct zk_config *fresh, 
 int config_listen_split(const struct zk_config *cfg, char *host, size_t hostsz, int *port);
 
 bool config_is_production(const struct zk_config *cfg);
+
+/* The region code of the [profile] province ("140000", "120000"); its
+ * districts' codes start with the same two digits. */
+const char *config_province_region(const struct zk_config *cfg);
+
+/* The base URL providers call back and browsers return to:
+ * [payment] public_url without trailing slashes, else http://<[server]
+ * listen> (127.0.0.1 for a wildcard host). In the arena. */
+struct arena;
+char *config_public_url(struct arena *a, const struct zk_config *cfg);
 
 #endif

@@ -8,7 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *const queue_names[] = {QUEUE_PHOTO, QUEUE_FACE, QUEUE_PAYMENT, QUEUE_PDF, QUEUE_NOOP};
+const char *const queue_names[] = {QUEUE_PHOTO, QUEUE_FACE, QUEUE_PAYMENT, QUEUE_PDF,
+                                   QUEUE_SMS,   QUEUE_CHSI, QUEUE_NOOP};
 const size_t queue_count = sizeof(queue_names) / sizeof(queue_names[0]);
 
 int queue_known(const char *name)

@@ -30,6 +30,8 @@
 #define QUEUE_FACE    "face"
 #define QUEUE_PAYMENT "payment"
 #define QUEUE_PDF     "pdf"
+#define QUEUE_SMS     "sms"  /* messages sent after their transaction (decision notices) */
+#define QUEUE_CHSI    "chsi" /* prior-education authorisations (学信网): callbacks, simulator */
 #define QUEUE_NOOP    "noop" /* tests and benchmarks */
 extern const char *const queue_names[];
 extern const size_t queue_count;

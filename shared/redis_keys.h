@@ -13,6 +13,14 @@
 /* set of a candidate's session keys (to end them all); session_max_hours */
 #define RK_CANDIDATE_SESSIONS "zikao:cand:%lld:sess"
 
+/* ---- staff sessions (server/api/staff_auth.c) ------------------------------ */
+/* hash {staff, created, csrf, cred, ok} of sha256(token) hex; [staff] idle expiry */
+#define RK_STAFF_SESSION "zikao:staffsess:%s"
+/* set of a staff member's session keys (to end them all); [staff] session_max_hours */
+#define RK_STAFF_SESSIONS "zikao:staff:%lld:sess"
+/* hash {staff, cred, secret, tries} of a second-factor enrolment, by token; 10 minutes */
+#define RK_STAFF_ENROL "zikao:staff:enrol:%s"
+
 /* ---- proving presence (server/api/verify.c) --------------------------------- */
 /* sha256 of a captcha's answer, by captcha id; 5 minutes, taken by the first check */
 #define RK_CAPTCHA "zikao:captcha:%s"

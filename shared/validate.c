@@ -130,3 +130,31 @@ const char *validate_sms_code(const char *s)
             return "短信验证码为 6 位数字";
     return NULL;
 }
+
+/* n characters of set, exactly. */
+static bool all_of(const char *s, size_t n, const char *set)
+{
+    return strlen(s) == n && strspn(s, set) == n;
+}
+
+const char *validate_document(const char *id_type, const char *number)
+{
+    static const char upper_digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    static const char digit_set[] = "0123456789";
+    size_t n = strlen(number);
+    if (strcmp(id_type, "passport") == 0)
+        return n >= 5 && n <= 17 && strspn(number, upper_digits) == n
+                   ? NULL
+                   : "护照号码应为 5-17 位大写字母或数字";
+    if (strcmp(id_type, "hk_macao_permit") == 0)
+        return (number[0] == 'H' || number[0] == 'M') &&
+                       (all_of(number + 1, 8, digit_set) || all_of(number + 1, 10, digit_set))
+                   ? NULL
+                   : "港澳居民来往内地通行证号码应为 H 或 M 加 8 位（或 10 位）数字";
+    if (strcmp(id_type, "taiwan_permit") == 0)
+        return all_of(number, 8, digit_set) || all_of(number, 10, digit_set)
+                   ? NULL
+                   : "台湾居民来往大陆通行证号码应为 8 位（或 10 位）数字";
+    return "证件类型应为 passport（护照）、hk_macao_permit（港澳居民来往内地通行证）或 "
+           "taiwan_permit（台湾居民来往大陆通行证）；居民身份证请考生在网上注册";
+}

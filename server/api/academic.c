@@ -9,15 +9,13 @@
  *                                             audit uses it (是否使用)
  *   POST /api/v1/me/graduation/precheck       {major, version?, substitutions?} -> the audit
  *
- * The audit itself (shared/audit) is pure and takes microseconds: it runs on
- * the loop once the plan, its rules and the passes are loaded.
+ * The audit is academic_audit.h's, shared with the graduation application.
  */
+#include "academic_audit.h"
 #include "api.h"
 #include "api_auth.h"
 #include "api_util.h"
-#include "audit.h"
 #include "audit_json.h"
-#include "audit_pg.h"
 #include "log.h"
 
 #include <inttypes.h>
@@ -33,21 +31,7 @@ static void json_text_answer(void *ud, const struct pg_result *r)
         http_respond_error(req, 404, "MAJOR_NOT_FOUND", "没有这个专业", "code");
         return;
     }
-    size_t len = (size_t)PQgetlength(r->res, 0, 0);
-    char *body = arena_strndup(&req->arena, PQgetvalue(r->res, 0, 0), len);
-    http_response_header(req, "Cache-Control", "no-store");
-    http_respond(req, 200, "application/json; charset=utf-8", body, len);
-}
-
-static bool major_code_valid(const char *code)
-{
-    size_t n = strlen(code);
-    if (n < 6 || n > 8 || strspn(code, "0123456789") != 6)
-        return false;
-    for (size_t i = 6; i < n; i++)
-        if (code[i] < 'A' || code[i] > 'Z')
-            return false;
-    return true;
+    api_db_json_text(req, r, 200);
 }
 
 /* ---- public: majors and plans ---------------------------------------------- */
@@ -67,7 +51,7 @@ static void majors_get(struct http_request *req)
 static void plan_get(struct http_request *req)
 {
     const char *code = http_param(req, 0);
-    if (!major_code_valid(code)) {
+    if (!academic_major_code_valid(code)) {
         http_respond_error(req, 404, "MAJOR_NOT_FOUND", "没有这个专业", "code");
         return;
     }
@@ -96,125 +80,37 @@ static void plan_get(struct http_request *req)
         1, values, json_text_answer);
 }
 
-/* ---- the audit: load plan, rules, passes; run ----------------------------------- */
+/* ---- the answers the audit makes ---------------------------------------------------- */
 
 struct audit_req {
     int64_t candidate;
     const char *idtext;
-    const char *major, *version, *major_name;
+    const char *major, *version;
     struct audit_choice *choices;
     size_t nchoices;
-    bool precheck; /* else: the scores view with 是否使用 */
-    PGresult *plan, *rules;
     json_t *scores; /* scores view: the list being built (the request owns it) */
 };
 
-static void audit_finish(struct http_request *req, const struct pg_result *passes_r)
+/* The pre-check's answer: the audit, or SUBSTITUTION_REFUSED naming the choice. */
+static void precheck_audited(struct http_request *req, void *ud,
+                             const struct academic_audit_run *run)
 {
-    struct audit_req *ar = req->ctx;
-    struct arena *a = &req->arena;
-    char why[256] = "";
-    struct audit_plan_row *prow;
-    struct audit_rule_row *rrow;
-    struct audit_pass *passes;
-    size_t np, nr, npass;
-    struct audit_plan plan;
-    struct audit_result res;
-    audit_pg_plan_rows(ar->plan, ar->major, ar->version, a, &prow, &np);
-    if (audit_pg_rule_rows(ar->rules, a, &rrow, &nr, why, sizeof(why)) < 0 ||
-        audit_pg_passes(passes_r->res, a, &passes, &npass, why, sizeof(why)) < 0 ||
-        audit_plan_from_rows(prow, np, rrow, nr, ar->major, ar->major_name, ar->version, a, &plan,
-                             why, sizeof(why)) != 0 ||
-        audit_run(&plan, passes, npass, ar->choices, ar->nchoices, a, &res) != 0) {
-        log_msg(LOG_LEVEL_ERR, req->id, "audit of %s %s failed: %s", ar->major, ar->version, why);
-        http_respond_error(req, 500, "AUDIT_FAILED", "审核数据有误，请联系考籍管理区县", NULL);
-        return;
-    }
-    json_t *result = audit_result_json(&plan, passes, npass, &res);
-    if (!ar->precheck) {
-        json_object_set_new(ar->scores, "audit",
-                            json_pack("{s:s, s:s, s:O, s:O}", "major", ar->major, "plan_version",
-                                      ar->version, "complete", json_object_get(result, "complete"),
-                                      "verdict", json_object_get(result, "verdict")));
-        json_object_set(ar->scores, "passed", json_object_get(result, "passes"));
-        json_decref(result);
-        http_respond_json(req, 200, json_incref(ar->scores));
-        return;
-    }
-    json_t *refusals = json_object_get(result, "refusals");
-    if (json_array_size(refusals) > 0) {
-        /* A substitution the rules do not allow: name it. */
-        json_t *first = json_array_get(refusals, 0);
-        json_int_t idx = json_integer_value(json_object_get(first, "choice"));
-        const char *rule = idx >= 0 && (size_t)idx < ar->nchoices ? ar->choices[idx].rule_id : NULL;
-        const char *msg = json_string_value(json_object_get(first, "message"));
-        char *text = arena_printf(a, "顶替规则 %s 不能使用：%s", rule ? rule : "?",
-                                  msg ? msg : "不符合规则");
-        http_respond_json(req, 422,
-                          json_pack("{s:{s:s, s:s, s:s}, s:o}", "error", "code",
-                                    "SUBSTITUTION_REFUSED", "message", text, "field",
-                                    "substitutions", "audit", result));
-        return;
-    }
-    http_respond_json(req, 200, result);
+    (void)ud;
+    if (!academic_audit_refused(req, run))
+        http_respond_json(req, 200, json_incref(run->result));
 }
 
-static void audit_passes_loaded(void *ud, const struct pg_result *r)
+/* The scores view with the audit's 是否使用. */
+static void scores_audited(struct http_request *req, void *ud, const struct academic_audit_run *run)
 {
-    struct http_request *req = ud;
-    if (!api_db_failed(req, r))
-        audit_finish(req, r);
-}
-
-static void audit_rules_loaded(void *ud, const struct pg_result *r)
-{
-    struct http_request *req = ud;
-    struct audit_req *ar = req->ctx;
-    if (api_db_failed(req, r))
-        return;
-    /* Kept past this callback (the pool clears r->res): a copy freed with the request. */
-    ar->rules = PQcopyResult(r->res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
-    arena_defer(&req->arena, pg_result_free, ar->rules);
-    const char *values[] = {ar->idtext};
-    api_query(req, AUDIT_PG_PASSES_SQL, 1, values, audit_passes_loaded);
-}
-
-static void audit_plan_loaded(void *ud, const struct pg_result *r)
-{
-    struct http_request *req = ud;
-    struct audit_req *ar = req->ctx;
-    const char *none = arena_printf(&req->arena, "专业 %s 没有%s专业计划", ar->major,
-                                    strcmp(ar->version, "old") == 0 ? "旧" : "新");
-    if (!api_db_row(req, r, 404, "PLAN_NOT_FOUND", none, "version"))
-        return;
-    ar->plan = PQcopyResult(r->res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
-    arena_defer(&req->arena, pg_result_free, ar->plan);
-    const char *values[] = {ar->major, ar->version};
-    api_query(req, AUDIT_PG_RULES_SQL, 2, values, audit_rules_loaded);
-}
-
-static void audit_major_loaded(void *ud, const struct pg_result *r)
-{
-    struct http_request *req = ud;
-    struct audit_req *ar = req->ctx;
-    if (!api_db_row(req, r, 404, "MAJOR_NOT_FOUND", "没有这个专业", "major"))
-        return;
-    ar->major_name = arena_strdup(&req->arena, PQgetvalue(r->res, 0, 0));
-    if (ar->version == NULL) /* the new plan when there is one */
-        ar->version = arena_strdup(&req->arena, PQgetvalue(r->res, 0, 1));
-    const char *values[] = {ar->major, ar->version};
-    api_query(req, AUDIT_PG_PLAN_SQL, 2, values, audit_plan_loaded);
-}
-
-/* Starts the chain: major -> plan -> rules -> passes -> audit. */
-static void audit_start(struct http_request *req)
-{
-    struct audit_req *ar = req->ctx;
-    const char *values[] = {ar->major};
-    api_query(req,
-              "SELECT m.name, coalesce((SELECT 'new' FROM plans p WHERE p.major_code = m.code AND "
-              "p.version = 'new'), 'old') FROM majors m WHERE m.code = $1",
-              1, values, audit_major_loaded);
+    struct audit_req *ar = ud;
+    json_t *result = run->result;
+    json_object_set_new(ar->scores, "audit",
+                        json_pack("{s:s, s:s, s:O, s:O}", "major", run->major, "plan_version",
+                                  run->version, "complete", json_object_get(result, "complete"),
+                                  "verdict", json_object_get(result, "verdict")));
+    json_object_set(ar->scores, "passed", json_object_get(result, "passes"));
+    http_respond_json(req, 200, json_incref(ar->scores));
 }
 
 /* ---- POST /me/graduation/precheck ---------------------------------------------------- */
@@ -226,7 +122,6 @@ static void precheck_authed(struct http_request *req, const struct api_session *
         return;
     struct audit_req *ar = arena_calloc(&req->arena, sizeof(*ar));
     req->ctx = ar;
-    ar->precheck = true;
     ar->candidate = s->candidate_id;
     ar->idtext = arena_printf(&req->arena, "%" PRId64, s->candidate_id);
     ar->major = api_field_str(req, body, "major", 16);
@@ -235,7 +130,7 @@ static void precheck_authed(struct http_request *req, const struct api_session *
         json_decref(body);
         return;
     }
-    if (!major_code_valid(ar->major)) {
+    if (!academic_major_code_valid(ar->major)) {
         json_decref(body);
         http_respond_error(req, 404, "MAJOR_NOT_FOUND", "没有这个专业", "major");
         return;
@@ -256,7 +151,8 @@ static void precheck_authed(struct http_request *req, const struct api_session *
         return;
     }
     ar->nchoices = (size_t)n;
-    audit_start(req);
+    academic_audit(req, ar->candidate, ar->major, ar->version, ar->choices, ar->nchoices,
+                   precheck_audited, ar);
 }
 
 static void precheck(struct http_request *req)
@@ -288,7 +184,8 @@ static void scores_loaded(void *ud, const struct pg_result *r)
         http_respond_json(req, 200, json_incref(ar->scores));
         return;
     }
-    audit_start(req); /* replaces "passed" with the audit's view (是否使用) */
+    /* replaces "passed" with the audit's view (是否使用) */
+    academic_audit(req, ar->candidate, ar->major, ar->version, NULL, 0, scores_audited, ar);
 }
 
 static void scores_authed(struct http_request *req, const struct api_session *s)
@@ -300,7 +197,7 @@ static void scores_authed(struct http_request *req, const struct api_session *s)
     const char *major = http_query_get(req, "major");
     const char *version = http_query_get(req, "version");
     if (major != NULL && major[0] != '\0') {
-        if (!major_code_valid(major)) {
+        if (!academic_major_code_valid(major)) {
             http_respond_error(req, 404, "MAJOR_NOT_FOUND", "没有这个专业", "major");
             return;
         }

@@ -310,7 +310,7 @@ static void register_district(void *ud, const struct pg_result *r)
     if (api_db_failed(req, r))
         return;
     const char *level = PQntuples(r->res) ? PQgetvalue(r->res, 0, 0) : "";
-    bool in_province = strncmp(a->district, req->srv->cfg.province[0] == 't' ? "12" : "14", 2) == 0;
+    bool in_province = strncmp(a->district, config_province_region(&req->srv->cfg), 2) == 0;
     if (strcmp(level, "district") != 0 || !in_province) {
         api_reject(req, "DISTRICT_INVALID", "请从列表中选择本省的考籍管理区县", "district");
         return;

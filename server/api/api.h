@@ -144,6 +144,19 @@ int api_db_refused(struct http_request *req, int rc);
 bool api_db_row(struct http_request *req, const struct pg_result *r, int status, const char *code,
                 const char *message, const char *field);
 
+/* Answers status with the JSON text the statement built in row 0, column 0
+ * (never cached). */
+void api_db_json_text(struct http_request *req, const struct pg_result *r, int status);
+
+/* Answers status with JSON text made elsewhere (by PostgreSQL, printf), not
+ * to be cached. json must live as long as the request (its arena). */
+void api_respond_json_text(struct http_request *req, int status, const char *json, size_t len);
+
+/* Answers 200 with a stored file from a statement's first row: its content
+ * type (column 0) and its bytes (column 1, binary result format); private,
+ * not to be cached. The bytes are copied into the request's arena. */
+void api_respond_file_row(struct http_request *req, const PGresult *res);
+
 /*
  * Parses the request body as a JSON object. On failure answers (415 when the
  * Content-Type is not JSON, 400 when the body is not a JSON object) and

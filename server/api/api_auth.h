@@ -85,4 +85,68 @@ void api_session_set_cred(struct http_request *req, const char *key, int cred_ve
 /* The cookie's value, or NULL. */
 const char *api_cookie_get(struct http_request *req, const char *name);
 
+/* ---- session realms -------------------------------------------------------------
+ *
+ * Candidates and staff keep sessions the same way, each in a realm of its
+ * own: its cookie, its Redis keys and its lifetimes. A session is a 256-bit
+ * token in the realm's cookie (HttpOnly, Secure when [auth] cookie_secure);
+ * Redis keeps only its SHA-256 (key_fmt) -> {<owner_field>, created, csrf,
+ * cred, ok}, expiring after the realm's idle time without use (sliding) and
+ * never living past its maximum; owner_set_fmt lists an owner's sessions so
+ * that they can all be ended. State-changing requests must carry the
+ * session's CSRF token in X-CSRF-Token. The candidate functions above are
+ * this with the candidate realm; server/api/staff_auth.c has the staff's.
+ */
+struct api_realm {
+    const char *cookie;        /* cookie name */
+    const char *cookie_path;   /* its Path */
+    const char *same_site;     /* Lax, Strict */
+    const char *key_fmt;       /* Redis key of a session, "%s" = hex digest */
+    const char *owner_set_fmt; /* Redis set of an owner's sessions, "%lld" = owner id */
+    const char *owner_field;   /* the owner's id field in the session hash */
+    int (*idle_seconds)(const struct zk_config *cfg);
+    int (*max_seconds)(const struct zk_config *cfg);
+};
+
+struct api_realm_session {
+    int64_t owner;
+    const char *key;  /* Redis key (request arena) */
+    const char *csrf; /* the session's CSRF token */
+    int cred;         /* the credentials version it was made with; -1 unknown */
+    bool ok;          /* the session's `ok` mark */
+};
+
+typedef void (*api_realm_cb)(struct http_request *req, void *ud,
+                             const struct api_realm_session *rs);
+
+/*
+ * Looks the request's session of realm up (cookie, Redis, maximum age, CSRF
+ * for state-changing methods, sliding expiry) and calls cb with it. Answers
+ * by itself and never calls cb when there is no valid session (401
+ * NOT_LOGGED_IN / SESSION_EXPIRED), the CSRF token is wrong (403
+ * CSRF_CHECK_FAILED) or Redis cannot be asked (503).
+ */
+void api_realm_lookup(struct http_request *req, const struct api_realm *realm, api_realm_cb cb,
+                      void *ud);
+
+typedef void (*api_realm_created_cb)(struct http_request *req, void *ud,
+                                     const struct api_realm_session *rs, int err);
+
+/* Creates a session of realm for owner (cred, ok as recorded) and adds its
+ * Set-Cookie header; cb receives it, or err < 0 when Redis refused. */
+void api_realm_create(struct http_request *req, const struct api_realm *realm, int64_t owner,
+                      int cred, bool ok, api_realm_created_cb cb, void *ud);
+
+/* Ends one session and clears the cookie. Fire and forget. */
+void api_realm_end(struct http_request *req, const struct api_realm *realm, const char *key,
+                   int64_t owner);
+
+/* Ends every session of owner except keep (NULL: all); done as for
+ * api_session_end_all (may be NULL). */
+void api_realm_end_all(struct http_request *req, const struct api_realm *realm, int64_t owner,
+                       const char *keep, api_done_cb done);
+
+/* Deletes one session key (it was found no longer valid). Fire and forget. */
+void api_realm_drop(struct http_request *req, const char *key);
+
 #endif

@@ -106,6 +106,29 @@ bool api_db_row(struct http_request *req, const struct pg_result *r, int status,
     return true;
 }
 
+void api_db_json_text(struct http_request *req, const struct pg_result *r, int status)
+{
+    size_t len = (size_t)PQgetlength(r->res, 0, 0);
+    api_respond_json_text(req, status, arena_strndup(&req->arena, PQgetvalue(r->res, 0, 0), len),
+                          len);
+}
+
+void api_respond_json_text(struct http_request *req, int status, const char *json, size_t len)
+{
+    http_response_header(req, "Cache-Control", "no-store");
+    http_respond(req, status, "application/json; charset=utf-8", json, len);
+}
+
+void api_respond_file_row(struct http_request *req, const PGresult *res)
+{
+    size_t len = (size_t)PQgetlength(res, 0, 1);
+    char *data = arena_alloc(&req->arena, len ? len : 1);
+    memcpy(data, PQgetvalue(res, 0, 1), len);
+    char *ct = arena_strdup(&req->arena, PQgetvalue(res, 0, 0));
+    http_response_header(req, "Cache-Control", "private, no-store");
+    http_respond(req, 200, ct, data, len);
+}
+
 void api_respond_busy(struct http_request *req)
 {
     http_response_header(req, "Retry-After", "1");

@@ -22,13 +22,41 @@ extern const struct api_module api_payments_callback_module; /* payments_callbac
 extern const struct api_module api_pay_sim_module;           /* pay_sim.c */
 extern const struct api_module api_documents_module;         /* documents.c */
 extern const struct api_module api_static_module;            /* static_files.c: web pages */
+extern const struct api_module api_applications_module;      /* applications.c */
+extern const struct api_module api_prior_education_module;   /* prior_education.c */
+extern const struct api_module api_chsi_sim_module;          /* chsi_sim.c */
+extern const struct api_module api_graduation_module;        /* graduation.c */
+extern const struct api_module api_graduate_form_module;     /* graduate_form.c */
+extern const struct api_module api_staff_accounts_module;    /* staff_accounts.c */
+extern const struct api_module api_review_module;            /* review.c: the review queues */
+extern const struct api_module api_staff_candidates_module;  /* staff_candidates.c */
+extern const struct api_module api_staff_audit_module;       /* staff_audit.c: the trail */
 
 static const struct api_module *const api_modules[] = {
-    &api_offload_module, &api_health_module,      &api_openapi_module,
-    &api_regions_module, &api_verify_module,      &api_accounts_module,
-    &api_me_module,      &api_identity_module,    &api_academic_module,
-    &api_orders_module,  &api_orders_test_module, &api_payments_callback_module,
-    &api_pay_sim_module, &api_documents_module,   &api_testing_module,
+    &api_offload_module,
+    &api_health_module,
+    &api_openapi_module,
+    &api_regions_module,
+    &api_verify_module,
+    &api_accounts_module,
+    &api_me_module,
+    &api_identity_module,
+    &api_academic_module,
+    &api_orders_module,
+    &api_orders_test_module,
+    &api_payments_callback_module,
+    &api_pay_sim_module,
+    &api_documents_module,
+    &api_testing_module,
+    &api_applications_module,
+    &api_graduation_module,
+    &api_graduate_form_module,
+    &api_staff_accounts_module,
+    &api_review_module,
+    &api_staff_candidates_module,
+    &api_staff_audit_module,
+    &api_prior_education_module,
+    &api_chsi_sim_module,
     &api_static_module,
 };
 #define API_NMODULES (sizeof(api_modules) / sizeof(api_modules[0]))

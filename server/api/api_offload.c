@@ -13,7 +13,8 @@
 
 extern const struct api_module api_offload_module;
 
-static const char *const offload_names[API_OFFLOAD_KINDS] = {"password", "captcha", "payment"};
+static const char *const offload_names[API_OFFLOAD_KINDS] = {"password", "captcha", "payment",
+                                                             "chsi"};
 
 struct offload_state {
     int in_flight[API_OFFLOAD_KINDS];
@@ -35,6 +36,8 @@ static int offload_limit(const struct zk_config *cfg, enum api_offload_kind kind
         return cfg->auth_hash_queue_limit;
     case API_OFFLOAD_CAPTCHA:
         return cfg->auth_captcha_queue_limit;
+    case API_OFFLOAD_CHSI:
+        return cfg->chsi_crypto_queue_limit;
     case API_OFFLOAD_PAYMENT:
     case API_OFFLOAD_KINDS:
         break;
@@ -109,6 +112,7 @@ static const struct api_metric offload_metrics[API_OFFLOAD_KINDS] = {
      "Pieces of work waiting for or on the thread pool (beyond the kind's limit: 503).", false},
     {"zikao_offload_in_flight", "kind=\"captcha\"", "", false},
     {"zikao_offload_in_flight", "kind=\"payment\"", "", false},
+    {"zikao_offload_in_flight", "kind=\"chsi\"", "", false},
 };
 
 const struct api_module api_offload_module = {

@@ -5,7 +5,7 @@
  *
  * Every kind has a limit of pieces waiting for or on a thread ([auth]
  * hash_queue_limit, [auth] captcha_queue_limit, [payment]
- * crypto_queue_limit); beyond it the request is answered 503 SERVER_BUSY
+ * crypto_queue_limit, [chsi] crypto_queue_limit); beyond it the request is answered 503 SERVER_BUSY
  * with Retry-After, so a burst cannot queue without bound. /metrics shows
  * what is in flight per kind (zikao_offload_in_flight).
  */
@@ -18,6 +18,7 @@ enum api_offload_kind {
     API_OFFLOAD_PASSWORD, /* argon2id hashes and checks */
     API_OFFLOAD_CAPTCHA,  /* picture captchas */
     API_OFFLOAD_PAYMENT,  /* provider signatures: made, checked */
+    API_OFFLOAD_CHSI,     /* CHSI (学信网) notifications: signatures checked */
     API_OFFLOAD_KINDS
 };
 

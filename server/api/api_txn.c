@@ -94,6 +94,13 @@ void api_txn_query(struct api_txn *tx, const char *sql, int n, const char *const
     txn_send(tx, sql, next);
 }
 
+void api_txn_query_params(struct api_txn *tx, const char *sql, const struct pg_params *p,
+                          api_txn_step_fn next)
+{
+    tx->params = *p;
+    txn_send(tx, sql, next);
+}
+
 void api_txn_add_job(struct api_txn *tx, const char *queue, const char *payload,
                      api_txn_step_fn next)
 {

@@ -33,6 +33,11 @@ int api_txn_begin(struct http_request *req, api_txn_step_fn first);
 void api_txn_query(struct api_txn *tx, const char *sql, int n, const char *const *values,
                    api_txn_step_fn next);
 
+/* Like api_txn_query with parameters the caller built (binary values ...);
+ * p and what it points to must live as long as the request. */
+void api_txn_query_params(struct api_txn *tx, const char *sql, const struct pg_params *p,
+                          api_txn_step_fn next);
+
 /* Inserts a job (payload: JSON text) in the transaction; its id is in r. */
 void api_txn_add_job(struct api_txn *tx, const char *queue, const char *payload,
                      api_txn_step_fn next);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void *api_reject(struct http_request *req, const char *code, const char *message, const char *field)
 {
@@ -210,4 +211,77 @@ void api_password_verify(struct http_request *req, const char *hash, const char 
     hw->verify_cb = cb;
     snprintf(hw->hash, sizeof(hw->hash), "%s", hash ? hash : "");
     hash_submit(req, hw, password);
+}
+
+/* ---- photo bodies ---------------------------------------------------------------- */
+
+static const char *api_sniff_image(const char *b, size_t n)
+{
+    if (n >= 3 && (unsigned char)b[0] == 0xff && (unsigned char)b[1] == 0xd8 &&
+        (unsigned char)b[2] == 0xff)
+        return "image/jpeg";
+    if (n >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0)
+        return "image/png";
+    return NULL;
+}
+
+const char *api_image_body(struct http_request *req, const char *field)
+{
+    const char *ct = http_header_get(req, "Content-Type");
+    const char *declared = NULL;
+    if (ct != NULL && strncasecmp(ct, "image/jpeg", 10) == 0)
+        declared = "image/jpeg";
+    else if (ct != NULL && strncasecmp(ct, "image/png", 9) == 0)
+        declared = "image/png";
+    if (declared == NULL) {
+        http_respond_error(req, 415, "PHOTO_TYPE_UNSUPPORTED",
+                           "照片须为 JPG 或 PNG 图片（Content-Type: image/jpeg 或 image/png）",
+                           field);
+        return NULL;
+    }
+    if (req->body_len == 0)
+        return api_reject(req, "PHOTO_EMPTY", "没有收到照片内容，请重新选择照片上传", field);
+    const char *actual = api_sniff_image(req->body, req->body_len);
+    if (actual == NULL) {
+        http_respond_error(req, 415, "PHOTO_TYPE_UNSUPPORTED",
+                           "文件内容不是 JPG 或 PNG 图片，请重新选择照片", field);
+        return NULL;
+    }
+    if (strcmp(actual, declared) != 0) {
+        http_respond_error(req, 415, "PHOTO_TYPE_MISMATCH",
+                           strcmp(actual, "image/png") == 0
+                               ? "文件内容是 PNG 图片，却声明为 JPG；请按实际格式上传"
+                               : "文件内容是 JPG 图片，却声明为 PNG；请按实际格式上传",
+                           field);
+        return NULL;
+    }
+    return actual;
+}
+
+/* ---- stored files ------------------------------------------------------------------ */
+
+struct api_file_query {
+    const char *code, *message, *field;
+};
+
+static void api_file_loaded(void *ud, const struct pg_result *r)
+{
+    struct http_request *req = ud;
+    const struct api_file_query *q = req->ctx;
+    if (api_db_row(req, r, 404, q->code, q->message, q->field))
+        api_respond_file_row(req, r->res);
+}
+
+void api_respond_file(struct http_request *req, const char *sql, int n, const char *const *values,
+                      const char *code, const char *message, const char *field)
+{
+    struct api_file_query *q = arena_calloc(&req->arena, sizeof(*q));
+    *q = (struct api_file_query){code, message, field};
+    req->ctx = q;
+    const char **copy = arena_alloc(&req->arena, sizeof(*copy) * (size_t)(n > 0 ? n : 1));
+    for (int i = 0; i < n; i++)
+        copy[i] = values[i];
+    struct pg_params *p = arena_calloc(&req->arena, sizeof(*p));
+    *p = (struct pg_params){.n = n, .values = copy, .result_format = 1}; /* raw bytes */
+    api_query_params(req, sql, p, api_file_loaded);
 }

@@ -30,6 +30,22 @@ void *api_reject(struct http_request *req, const char *code, const char *message
 
 typedef void (*api_next_fn)(struct http_request *req);
 
+/*
+ * The request body as a photo: its type by magic bytes ("image/jpeg" or
+ * "image/png"), which must be the declared Content-Type. Otherwise answers
+ * 415 PHOTO_TYPE_UNSUPPORTED / PHOTO_TYPE_MISMATCH or 422 PHOTO_EMPTY
+ * naming field, and returns NULL.
+ */
+const char *api_image_body(struct http_request *req, const char *field);
+
+/*
+ * Answers a stored file: sql selects (content_type, data) of at most one row
+ * from the values; the bytes come binary. No row: 404 with code, message
+ * and field. Private, never cached. Takes req->ctx.
+ */
+void api_respond_file(struct http_request *req, const char *sql, int n, const char *const *values,
+                      const char *code, const char *message, const char *field);
+
 /* Hex of the first `bytes` (at most 32) bytes of sha256(parts joined by "|"),
  * into the arena: how secrets (codes, answers, device cookies) are kept. */
 char *api_digest(struct arena *a, size_t bytes, const char *const *parts, size_t n);

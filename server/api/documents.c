@@ -1,6 +1,9 @@
 /*
  * documents.c - downloads of rendered documents (PDF): GET
- * /api/v1/me/orders/{no}/receipt.pdf, the receipt of a paid order.
+ * /api/v1/me/orders/{no}/receipt.pdf, the receipt of a paid order, and GET
+ * /api/v1/me/applications/{id}/graduate-form.pdf, the 毕业生登记表 of a
+ * graduation application; and doc_api_request() (doc_api.h) for routes of
+ * other modules that export a document (graduate_form.c's "保存并导出 PDF").
  *
  * A download looks up the document of the subject's current input (its hash:
  * document_input() plus this server's meta, see shared/documents/documents.h):
@@ -13,13 +16,13 @@
  *            revived (zikaoctl jobs retry) is pending again.
  * Identical input is rendered once; every later download gets the same
  * bytes. Owns nothing beyond each request; the subject's check (owner,
- * state) is per endpoint, the rest is shared so that the application flows'
- * documents can use it when they come.
+ * state) is per endpoint (struct doc_endpoint), the rest is shared.
  */
 #include "api.h"
 #include "queue.h"
 #include "api_auth.h"
 #include "api_txn.h"
+#include "doc_api.h"
 #include "documents.h"
 #include "log.h"
 #include "pay_proto.h"
@@ -30,24 +33,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* What one download endpoint serves. */
-struct doc_endpoint {
-    enum doc_kind kind;
-    /* The subject as "s" (id text, ok bool, state text) for $1 = subject id,
-     * $2 = candidate id: no row when it is not the candidate's. */
-    const char *subject_sql;
-    const char *not_found_code, *not_found_message;
-    const char *not_ready_code, *not_ready_message; /* ok is false */
-};
-
 static const struct doc_endpoint receipt_endpoint = {
     DOC_RECEIPT,
-    "SELECT order_no AS id, state = 'paid' AS ok, state FROM orders WHERE order_no = $1 AND "
-    "candidate_id = $2::bigint",
+    "SELECT order_no AS id, state = 'paid' AS ok, state, NULL::text AS code, NULL::text AS why "
+    "FROM orders WHERE order_no = $1 AND candidate_id = $2::bigint",
     "ORDER_NOT_FOUND",
     "没有这个订单",
     "ORDER_NOT_PAID",
     "订单尚未支付，支付完成后才能下载缴费凭证",
+    "/api/v1/me/orders/%s/receipt.pdf",
+    "no",
+};
+
+/* A Shanxi graduation application's form, once saved, in a state that has
+ * one (schema/0024_graduate_forms.sql: graduate_form_status says why not). */
+const struct doc_endpoint doc_graduate_form_endpoint = {
+    DOC_GRADUATE_FORM,
+    "SELECT id, ok, state, code, why FROM graduate_form_status($1::bigint, $2::bigint, true)",
+    "APPLICATION_NOT_FOUND",
+    "没有这份毕业申请的《毕业生登记表》",
+    "GRADUATE_FORM_NOT_AVAILABLE",
+    "缴纳毕业申请费后才能填写和导出《毕业生登记表》",
+    "/api/v1/me/applications/%s/graduate-form.pdf",
+    NULL,
 };
 
 #define DOC_RETRY_AFTER "1"
@@ -56,6 +64,8 @@ static const struct doc_endpoint receipt_endpoint = {
 struct doc_req {
     const struct doc_endpoint *ep;
     const struct doc_kind_info *info;
+    enum doc_answer how;
+    const char *extra; /* JSON object text added to a STATUS answer, or NULL */
     const char *subject_id;
     const char *cand;
     const char *meta; /* JSON text */
@@ -68,18 +78,48 @@ static void doc_lookup(struct http_request *req);
 
 /* ---- answers ---- */
 
+/* A STATUS answer's common members: where to download, and the caller's extra. */
+static json_t *status_body(struct http_request *req, const struct doc_req *d, json_t *body)
+{
+    if (d->how != DOC_ANSWER_STATUS)
+        return body;
+    json_object_set_new(
+        body, "download",
+        json_string(arena_printf(&req->arena, d->ep->download_path, d->subject_id)));
+    json_t *extra = d->extra ? json_loads(d->extra, 0, NULL) : NULL;
+    if (json_is_object(extra))
+        json_object_update(body, extra);
+    json_decref(extra);
+    return body;
+}
+
 static void respond_pending(struct http_request *req, const char *document_id,
                             const char *job_state, const char *attempts, const char *last_error)
 {
+    const struct doc_req *d = req->ctx;
     json_t *job = json_pack("{s:s, s:I, s:o}", "state", job_state ? job_state : "queued",
                             "attempts", (json_int_t)(attempts ? strtoll(attempts, NULL, 10) : 0),
                             "last_error", last_error ? json_string(last_error) : json_null());
     http_response_header(req, "Retry-After", DOC_RETRY_AFTER);
     http_response_header(req, "Cache-Control", "no-store");
-    http_respond_json(req, 202,
-                      json_pack("{s:s, s:i, s:I, s:o}", "state", "pending", "retry_after",
-                                atoi(DOC_RETRY_AFTER), "document_id",
-                                (json_int_t)strtoll(document_id, NULL, 10), "job", job));
+    http_respond_json(
+        req, 202,
+        status_body(req, d,
+                    json_pack("{s:s, s:i, s:I, s:o}", "state", "pending", "retry_after",
+                              atoi(DOC_RETRY_AFTER), "document_id",
+                              (json_int_t)strtoll(document_id, NULL, 10), "job", job)));
+}
+
+/* STATUS: the document is ready (column numbers as in looked_up). */
+static void respond_ready(struct http_request *req, const struct doc_req *d, const PGresult *res)
+{
+    http_response_header(req, "Cache-Control", "no-store");
+    http_respond_json(
+        req, 200,
+        status_body(req, d,
+                    json_pack("{s:s, s:I, s:s, s:s}", "state", "ready", "document_id",
+                              (json_int_t)strtoll(d->document_id, NULL, 10), "docno",
+                              PQgetvalue(res, 0, 5), "filename", PQgetvalue(res, 0, 4))));
 }
 
 static void respond_failed(struct http_request *req, const struct doc_req *d, const char *why)
@@ -212,8 +252,9 @@ static void relink_begun(struct api_txn *tx, const struct pg_result *r)
 
 /* Columns: 0 subject ok, 1 subject state, 2 input hash, 3 document id,
  * 4 filename, 5 docno, 6 document state, 7 error, 8 job state, 9 attempts,
- * 10 file data, 11 file sha256, 12 job last error. Binary results: every
- * column but the file's bytes is text. */
+ * 10 file data (NULL for a STATUS answer), 11 file sha256, 12 job last
+ * error, 13 the subject's refusal code, 14 its sentence. Binary results:
+ * every column but the file's bytes is text. */
 static void looked_up(void *ud, const struct pg_result *r)
 {
     struct http_request *req = ud;
@@ -222,11 +263,14 @@ static void looked_up(void *ud, const struct pg_result *r)
     struct doc_req *d = req->ctx;
     const PGresult *res = r->res;
     if (PQntuples(res) == 0) {
-        http_respond_error(req, 404, d->ep->not_found_code, d->ep->not_found_message, "no");
+        http_respond_error(req, 404, d->ep->not_found_code, d->ep->not_found_message, d->ep->field);
         return;
     }
     if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
-        http_respond_error(req, 409, d->ep->not_ready_code, d->ep->not_ready_message, "no");
+        const char *code = pg_value(res, 0, 13), *why = pg_value(res, 0, 14);
+        http_respond_error(req, 409, code ? arena_strdup(&req->arena, code) : d->ep->not_ready_code,
+                           why ? arena_strdup(&req->arena, why) : d->ep->not_ready_message,
+                           d->ep->field);
         return;
     }
     if (PQgetisnull(res, 0, 2)) {
@@ -249,6 +293,10 @@ static void looked_up(void *ud, const struct pg_result *r)
     const char *job_state = pg_value(res, 0, 8);
     bool job_active =
         job_state && (strcmp(job_state, "queued") == 0 || strcmp(job_state, "running") == 0);
+    if (strcmp(state, "ready") == 0 && d->how == DOC_ANSWER_STATUS) {
+        respond_ready(req, d, res);
+        return;
+    }
     if (strcmp(state, "ready") == 0 && !PQgetisnull(res, 0, 10)) {
         respond_pdf(req, d, res);
         return;
@@ -292,23 +340,26 @@ static void doc_lookup(struct http_request *req)
         "$3::jsonb) AS input FROM s WHERE s.ok), h AS (SELECT document_input_hash(input) AS hash "
         "FROM i WHERE input IS NOT NULL) "
         "SELECT CASE WHEN s.ok THEN 't' ELSE 'f' END, s.state, h.hash::text, d.id::text, "
-        "d.filename, d.docno, d.state, d.error, j.state, j.attempts::text, f.data, "
-        "f.sha256::text, j.last_error FROM s LEFT JOIN h ON true LEFT JOIN documents d ON "
-        "d.subject_type = $5 AND d.subject_id = s.id AND d.kind = $4 AND d.input_hash = h.hash "
-        "LEFT JOIN jobs j ON j.id = d.job_id LEFT JOIN files f ON f.id = d.file_id AND d.state "
-        "= 'ready'",
-        d->ep->subject_sql);
+        "d.filename, d.docno, d.state, d.error, j.state, j.attempts::text, %s, "
+        "f.sha256::text, j.last_error, s.code, s.why FROM s LEFT JOIN h ON true LEFT JOIN "
+        "documents d ON d.subject_type = $5 AND d.subject_id = s.id AND d.kind = $4 AND "
+        "d.input_hash = h.hash LEFT JOIN jobs j ON j.id = d.job_id LEFT JOIN files f ON f.id = "
+        "d.file_id AND d.state = 'ready'",
+        d->ep->subject_sql, d->how == DOC_ANSWER_FILE ? "f.data" : "NULL::bytea");
     api_query_params(req, sql, p, looked_up);
 }
 
-static void doc_download(struct http_request *req, const struct doc_endpoint *ep,
-                         const struct api_session *s)
+void doc_api_request(struct http_request *req, const struct doc_endpoint *ep,
+                     const char *subject_id, int64_t candidate_id, enum doc_answer how,
+                     const char *extra)
 {
     struct doc_req *d = arena_calloc(&req->arena, sizeof(*d));
     d->ep = ep;
     d->info = doc_kind_info(ep->kind);
-    d->subject_id = http_param(req, 0);
-    d->cand = arena_printf(&req->arena, "%" PRId64, s->candidate_id);
+    d->how = how;
+    d->extra = extra;
+    d->subject_id = subject_id;
+    d->cand = arena_printf(&req->arena, "%" PRId64, candidate_id);
     json_t *meta = doc_meta_json(&req->srv->cfg);
     char *text = json_dumps(meta, JSON_COMPACT);
     d->meta = arena_strdup(&req->arena, text);
@@ -322,7 +373,8 @@ static void doc_download(struct http_request *req, const struct doc_endpoint *ep
 
 static void receipt_authed(struct http_request *req, const struct api_session *s)
 {
-    doc_download(req, &receipt_endpoint, s);
+    doc_api_request(req, &receipt_endpoint, http_param(req, 0), s->candidate_id, DOC_ANSWER_FILE,
+                    NULL);
 }
 
 static void receipt_get(struct http_request *req)
@@ -334,8 +386,29 @@ static void receipt_get(struct http_request *req)
     api_auth_require_verified(req, receipt_authed);
 }
 
+/* ---- GET /api/v1/me/applications/{id}/graduate-form.pdf ---- */
+
+static void graduate_form_authed(struct http_request *req, const struct api_session *s)
+{
+    doc_api_request(req, &doc_graduate_form_endpoint, http_param(req, 0), s->candidate_id,
+                    DOC_ANSWER_FILE, NULL);
+}
+
+static void graduate_form_get(struct http_request *req)
+{
+    const char *id = http_param(req, 0);
+    size_t n = strlen(id);
+    if (n == 0 || n > 18 || strspn(id, "0123456789") != n) {
+        http_respond_error(req, 404, doc_graduate_form_endpoint.not_found_code,
+                           doc_graduate_form_endpoint.not_found_message, NULL);
+        return;
+    }
+    api_auth_require_verified(req, graduate_form_authed);
+}
+
 static const struct route documents_routes[] = {
     {"GET", "/api/v1/me/orders/{no}/receipt.pdf", receipt_get, 0, NULL},
+    {"GET", "/api/v1/me/applications/{id}/graduate-form.pdf", graduate_form_get, 0, NULL},
 };
 
 const struct api_module api_documents_module = {.name = "documents", API_ROUTES(documents_routes)};

@@ -6,7 +6,8 @@
  *   PUT  /api/v1/me/identity/photos/{kind}   raw image body (image/jpeg or image/png)
  *   GET  /api/v1/me/identity/photos/{kind}   the uploaded image
  *   POST /api/v1/me/identity/attempts        check the uploaded photos now
- *   GET  /api/v1/me/identity                 required photos, state, recent attempts
+ *   GET  /api/v1/me/identity                 required photos, state, recent attempts, and
+ *                                            district staff's decision (review, or null)
  *   GET  /api/v1/me/identity/attempts/{id}   one attempt with every check
  *
  * Photos required: Shanxi new candidate: registration (ID photo), idcard
@@ -109,16 +110,6 @@ static size_t photo_body_limit(const struct http_request *req)
     return 0;
 }
 
-static const char *sniff_image(const char *b, size_t n)
-{
-    if (n >= 3 && (unsigned char)b[0] == 0xff && (unsigned char)b[1] == 0xd8 &&
-        (unsigned char)b[2] == 0xff)
-        return "image/jpeg";
-    if (n >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0)
-        return "image/png";
-    return NULL;
-}
-
 static void photo_stored(void *ud, const struct pg_result *r)
 {
     struct http_request *req = ud;
@@ -163,36 +154,9 @@ static void photo_put_authed(struct http_request *req, const struct api_session 
                            "照片种类应为 registration、idcard 或 holding", "kind");
         return;
     }
-    const char *ct = http_header_get(req, "Content-Type");
-    const char *declared = NULL;
-    if (ct != NULL && strncasecmp(ct, "image/jpeg", 10) == 0)
-        declared = "image/jpeg";
-    else if (ct != NULL && strncasecmp(ct, "image/png", 9) == 0)
-        declared = "image/png";
-    if (declared == NULL) {
-        http_respond_error(req, 415, "PHOTO_TYPE_UNSUPPORTED",
-                           "照片须为 JPG 或 PNG 图片（Content-Type: image/jpeg 或 image/png）",
-                           "photo");
+    const char *actual = api_image_body(req, "photo");
+    if (actual == NULL)
         return;
-    }
-    if (req->body_len == 0) {
-        api_reject(req, "PHOTO_EMPTY", "没有收到照片内容，请重新选择照片上传", "photo");
-        return;
-    }
-    const char *actual = sniff_image(req->body, req->body_len);
-    if (actual == NULL) {
-        http_respond_error(req, 415, "PHOTO_TYPE_UNSUPPORTED",
-                           "文件内容不是 JPG 或 PNG 图片，请重新选择照片", "photo");
-        return;
-    }
-    if (strcmp(actual, declared) != 0) {
-        http_respond_error(req, 415, "PHOTO_TYPE_MISMATCH",
-                           strcmp(actual, "image/png") == 0
-                               ? "文件内容是 PNG 图片，却声明为 JPG；请按实际格式上传"
-                               : "文件内容是 JPG 图片，却声明为 PNG；请按实际格式上传",
-                           "photo");
-        return;
-    }
     d->content_type = actual;
     /* The bytes go in binary; PostgreSQL computes the SHA-256 (not the loop). */
     const char **values = arena_alloc(&req->arena, sizeof(*values) * 7);
@@ -242,33 +206,14 @@ static void photo_put(struct http_request *req)
 
 /* ---- download -------------------------------------------------------------------- */
 
-static void photo_loaded(void *ud, const struct pg_result *r)
-{
-    struct http_request *req = ud;
-    if (!api_db_row(req, r, 404, "PHOTO_NOT_FOUND", "尚未上传这种照片", "kind"))
-        return;
-    size_t len = (size_t)PQgetlength(r->res, 0, 1);
-    char *data = arena_alloc(&req->arena, len ? len : 1);
-    memcpy(data, PQgetvalue(r->res, 0, 1), len);
-    char *ct = arena_strdup(&req->arena, PQgetvalue(r->res, 0, 0));
-    http_response_header(req, "Cache-Control", "private, no-store");
-    http_respond(req, 200, ct, data, len);
-}
-
 static void photo_get_authed(struct http_request *req, const struct api_session *s)
 {
     struct ident *d = ident_of(req, s);
-    const char **values = arena_alloc(&req->arena, sizeof(*values) * 2);
-    values[0] = d->idtext;
-    values[1] = http_param(req, 0);
-    struct pg_params *p = arena_calloc(&req->arena, sizeof(*p));
-    p->n = 2;
-    p->values = values;
-    p->result_format = 1; /* raw bytes, no hex text */
-    api_query_params(req,
+    const char *values[] = {d->idtext, http_param(req, 0)};
+    api_respond_file(req,
                      "SELECT f.content_type, f.data FROM identity_photos ip JOIN files f ON f.id = "
                      "ip.file_id WHERE ip.candidate_id = $1::bigint AND ip.kind = $2",
-                     p, photo_loaded);
+                     2, values, "PHOTO_NOT_FOUND", "尚未上传这种照片", "kind");
 }
 
 static void photo_get(struct http_request *req)
@@ -534,10 +479,7 @@ static void json_text_loaded(void *ud, const struct pg_result *r)
         http_respond_error(req, 404, "ATTEMPT_NOT_FOUND", "没有这次认证记录", NULL);
         return;
     }
-    size_t len = (size_t)PQgetlength(r->res, 0, 0);
-    char *body = arena_strndup(&req->arena, PQgetvalue(r->res, 0, 0), len);
-    http_response_header(req, "Cache-Control", "no-store");
-    http_respond(req, 200, "application/json; charset=utf-8", body, len);
+    api_db_json_text(req, r, 200);
 }
 
 static void identity_kind_loaded(void *ud, const struct pg_result *r)
@@ -565,6 +507,11 @@ static void identity_kind_loaded(void *ud, const struct pg_result *r)
         " 'attempts_left_today', greatest(0, $3::int - (SELECT count(*) FROM identity_attempts a "
         "WHERE a.candidate_id = c.id AND a.created_at >= (date_trunc('day', now() AT TIME ZONE "
         "'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai'))),"
+        " 'review', (SELECT json_build_object('state', i.state, 'reason', i.reason, "
+        "'next_step', i.next_step, 'decided_at', zk_ts(i.decided_at), 'created_at', "
+        "zk_ts(i.created_at)) FROM review_items i WHERE i.kind = 'identity' AND (i.candidate_id = "
+        "c.id OR i.candidate_id IN (SELECT m.id FROM candidates m WHERE m.merged_into = c.id)) "
+        "ORDER BY i.id DESC LIMIT 1),"
         " 'attempts', coalesce((SELECT json_agg(x.j ORDER BY x.id DESC) FROM (SELECT "
         "a.id, " ATTEMPT_JSON_SQL
         " AS j FROM identity_attempts a WHERE a.candidate_id = c.id ORDER BY a.id DESC LIMIT 5) "

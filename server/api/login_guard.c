@@ -114,16 +114,58 @@ void login_guard_succeeded(struct http_request *req, const struct login_guard *g
         randombytes_buf(raw, sizeof(raw));
         sodium_bin2hex(token, sizeof(token), raw, sizeof(raw));
         device = digest(&req->arena, "device", token);
+        /* Sent back to the folder of the login route only: /api/v1/auth for
+         * candidates, /api/v1/staff/auth for staff. */
+        const char *slash = strrchr(req->path, '/');
+        int folder = slash != NULL && slash != req->path ? (int)(slash - req->path) : 1;
         http_response_header(req, "Set-Cookie",
                              arena_printf(&req->arena,
-                                          DEVICE_COOKIE "=%s; Path=/api/v1/auth; Max-Age=%d; "
+                                          DEVICE_COOKIE "=%s; Path=%.*s; Max-Age=%d; "
                                                         "HttpOnly; SameSite=Lax%s",
-                                          token, DEVICE_DAYS * 86400,
+                                          token, folder, req->path, DEVICE_DAYS * 86400,
                                           req->srv->cfg.auth_cookie_secure ? "; Secure" : ""));
     }
     char *set = arena_printf(&req->arena, RK_LOGIN_DEVICES, g->person);
     (void)redis_command(r, NULL, NULL, "SADD %s %s", set, device);
     (void)redis_command(r, NULL, NULL, "EXPIRE %s %d", set, DEVICE_DAYS * 86400);
+}
+
+/* Deletes the unknown-client counter and every remembered browser's. */
+#define CLEAR_ALL_LUA                                                                              \
+    "redis.call('DEL', KEYS[1]) "                                                                  \
+    "for _, d in ipairs(redis.call('SMEMBERS', KEYS[2])) do "                                      \
+    "redis.call('DEL', ARGV[1] .. d) end return 1"
+
+struct clear_all {
+    struct http_request *req;
+    api_next_fn done;
+};
+
+static void on_cleared(void *ud, redisReply *reply, const char *err)
+{
+    struct clear_all *ca = ud;
+    if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
+        log_msg(LOG_LEVEL_WARNING, ca->req->id, "lockout not cleared: %s",
+                err ? err : "unexpected reply");
+        http_respond_error(ca->req, 503, "RATE_STORE_UNAVAILABLE", "系统繁忙，请稍后再试", NULL);
+        return;
+    }
+    ca->done(ca->req);
+}
+
+void login_guard_clear_all(struct http_request *req, const char *person_id, api_next_fn done)
+{
+    struct clear_all *ca = arena_calloc(&req->arena, sizeof(*ca));
+    ca->req = req;
+    ca->done = done;
+    const char *person = digest(&req->arena, "person", person_id);
+    char *any = arena_printf(&req->arena, RK_LOGIN_ANY, person);
+    char *set = arena_printf(&req->arena, RK_LOGIN_DEVICES, person);
+    /* RK_LOGIN_DEVICE with the device left to the script: "zikao:login:P:d:". */
+    char *prefix = arena_printf(&req->arena, RK_LOGIN_DEVICE, person, "");
+    if (redis_command(req->srv->redis, on_cleared, ca, "EVAL %s 2 %s %s %s", CLEAR_ALL_LUA, any,
+                      set, prefix) < 0)
+        http_respond_error(req, 503, "RATE_STORE_UNAVAILABLE", "系统繁忙，请稍后再试", NULL);
 }
 
 void login_guard_clear(struct http_request *req, const char *person_id)

@@ -19,6 +19,7 @@
 #define ZK_LOGIN_GUARD_H
 
 #include "api.h"
+#include "api_util.h"
 
 struct login_guard {
     const char *person;  /* hex digest naming the person (or the identifier typed) */
@@ -46,5 +47,10 @@ void login_guard_succeeded(struct http_request *req, const struct login_guard *g
 /* The person proved ownership another way (SMS recovery): lifts the lock for
  * unknown clients and for this browser. Fire and forget. */
 void login_guard_clear(struct http_request *req, const char *person_id);
+
+/* District staff checked the person: lifts the lock for every client
+ * (remembered browsers too). done runs once Redis has done it; answers 503
+ * itself when Redis cannot be asked. */
+void login_guard_clear_all(struct http_request *req, const char *person_id, api_next_fn done);
 
 #endif

@@ -351,10 +351,7 @@ static void windows_loaded(void *ud, const struct pg_result *r)
     struct http_request *req = ud;
     if (api_db_failed(req, r))
         return;
-    size_t len = (size_t)PQgetlength(r->res, 0, 0);
-    char *body = arena_strndup(&req->arena, PQgetvalue(r->res, 0, 0), len);
-    http_response_header(req, "Cache-Control", "no-store");
-    http_respond(req, 200, "application/json; charset=utf-8", body, len);
+    api_db_json_text(req, r, 200);
 }
 
 static void windows_get(struct http_request *req)

@@ -1,6 +1,7 @@
 /*
  * orders.c - the candidate's orders: GET /api/v1/me/orders[/{no}],
- * POST /api/v1/me/orders/{no}/pay and /cancel; the order service that
+ * GET .../{no}/qr.svg (WeChat Pay's QR code), POST /api/v1/me/orders/{no}/pay
+ * and /cancel; the order service that
  * charging flows call (pay_server.h); and the test-only demo subject route.
  *
  * Owns nothing beyond each request. Paying asks the provider adapter for
@@ -19,6 +20,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <qrencode.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,6 +212,65 @@ static void order_get(struct http_request *req)
         api_auth_require_verified(req, order_get_authed);
 }
 
+/* ---- GET /api/v1/me/orders/{no}/qr.svg ---- */
+
+/* The WeChat Pay QR payload of a paying order drawn as a QR code (SVG, level
+ * M, a 4-module quiet zone): what the candidate scans with the phone. Drawing
+ * it takes microseconds: done on the loop. */
+static void order_qr_got(void *ud, const struct pg_result *r)
+{
+    struct http_request *req = ud;
+    if (api_db_failed(req, r))
+        return;
+    if (PQntuples(r->res) == 0) {
+        order_not_found(req);
+        return;
+    }
+    const char *payload = pg_value(r->res, 0, 0);
+    if (payload == NULL || payload[0] == '\0') {
+        http_respond_error(req, 409, "ORDER_NO_QR", "该订单现在没有待扫描的支付二维码", "no");
+        return;
+    }
+    QRcode *qr = QRcode_encodeString(payload, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+    if (qr == NULL) {
+        log_msg(LOG_LEVEL_ERR, req->id, "payment: QR code of %s not drawn: %s", http_param(req, 0),
+                strerror(errno));
+        http_respond_error(req, 500, "INTERNAL", "系统内部错误，请稍后再试", NULL);
+        return;
+    }
+    const int quiet = 4, side = qr->width + 2 * quiet;
+    struct buf b;
+    buf_init(&b, &req->arena, 8192);
+    buf_printf(&b,
+               "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
+               "shape-rendering=\"crispEdges\"><rect width=\"%d\" height=\"%d\" "
+               "fill=\"#fff\"/><path fill=\"#000\" d=\"",
+               side, side, side, side);
+    for (int y = 0; y < qr->width; y++)
+        for (int x = 0; x < qr->width; x++)
+            if (qr->data[y * qr->width + x] & 1)
+                buf_printf(&b, "M%d %dh1v1h-1z", x + quiet, y + quiet);
+    buf_puts(&b, "\"/></svg>\n");
+    QRcode_free(qr);
+    http_response_header(req, "Cache-Control", "no-store");
+    http_respond(req, 200, "image/svg+xml", b.data, b.len);
+}
+
+static void order_qr_authed(struct http_request *req, const struct api_session *s)
+{
+    const char *v[] = {http_param(req, 0), arena_printf(&req->arena, "%" PRId64, s->candidate_id)};
+    api_query(req,
+              "SELECT CASE WHEN state = 'paying' AND provider = 'wechat' THEN pay_info ->> "
+              "'qr_payload' END FROM orders WHERE order_no = $1 AND candidate_id = $2::bigint",
+              2, v, order_qr_got);
+}
+
+static void order_qr(struct http_request *req)
+{
+    if (order_param_ok(req))
+        api_auth_require_verified(req, order_qr_authed);
+}
+
 /* ---- POST /api/v1/me/orders/{no}/pay ---- */
 
 struct pay_req {
@@ -284,7 +345,7 @@ static void pay_updated(struct api_txn *tx, const struct pg_result *r)
                       "description", p->description, "amount_fen", (json_int_t)p->amount_fen,
                       "expires_at", (json_int_t)p->expires, "notify_url",
                       arena_printf(&req->arena, "%s/api/v1/payments/wechat/notify",
-                                   pay_public_url(&req->arena, &req->srv->cfg)));
+                                   config_public_url(&req->arena, &req->srv->cfg)));
         char *text = json_dumps(job, JSON_COMPACT);
         json_decref(job);
         char *payload = arena_strdup(&req->arena, text);
@@ -316,9 +377,10 @@ static void pay_prepare(void *data)
     const struct zk_config *cfg = &p->cfg_copy;
     struct arena a;
     arena_init(&a, 8192);
-    char *base = pay_public_url(&a, cfg);
+    char *base = config_public_url(&a, cfg);
     if (strcmp(p->provider, "alipay") == 0) {
-        struct pay_key *k = pay_key_load(pay_key_path(&a, cfg, PAY_KEY_ALIPAY_APP_PRIVATE), true);
+        struct rsa_sig_key *k =
+            rsa_sig_key_load(pay_key_path(&a, cfg, PAY_KEY_ALIPAY_APP_PRIVATE), true);
         if (k == NULL) {
             p->error = "alipay merchant key missing";
             goto out;
@@ -337,12 +399,14 @@ static void pay_prepare(void *data)
             {"timestamp", pay_time_alipay(&a, time(NULL))},
             {"version", "1.0"},
             {"notify_url", arena_printf(&a, "%s/api/v1/payments/alipay/notify", base)},
-            {"return_url", arena_printf(&a, "%s/me/orders/%s", base, p->order_no)},
+            /* The page the browser comes back to (server/www/me/pay-return.html):
+             * it asks for the order until the notification has been applied. */
+            {"return_url", arena_printf(&a, "%s/me/pay-return.html?no=%s", base, p->order_no)},
             {"biz_content", arena_strdup(&a, biz_text)},
         };
         free(biz_text);
         char *form = pay_alipay_sign_form(&a, k, params, 9);
-        pay_key_free(k);
+        rsa_sig_key_free(k);
         if (form == NULL) {
             p->error = "signing failed";
             goto out;
@@ -650,6 +714,7 @@ static void test_demo_order(struct http_request *req)
 static const struct route orders_routes[] = {
     {"GET", "/api/v1/me/orders", orders_list, 1024, NULL},
     {"GET", "/api/v1/me/orders/{no}", order_get, 1024, NULL},
+    {"GET", "/api/v1/me/orders/{no}/qr.svg", order_qr, 1024, NULL},
     {"POST", "/api/v1/me/orders/{no}/pay", order_pay, 1024, NULL},
     {"POST", "/api/v1/me/orders/{no}/cancel", order_cancel, 1024, NULL},
 };

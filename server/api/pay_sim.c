@@ -32,6 +32,7 @@
 #include "pay_proto.h"
 #include "pay_server.h"
 #include "server.h"
+#include "sim_page.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -76,40 +77,9 @@ static bool sim_enabled(struct http_request *req)
     return false;
 }
 
-static const char *html_escape(struct arena *a, const char *s)
-{
-    struct buf b;
-    buf_init(&b, a, strlen(s) + 16);
-    for (; *s; s++) {
-        switch (*s) {
-        case '<':
-            buf_puts(&b, "&lt;");
-            break;
-        case '>':
-            buf_puts(&b, "&gt;");
-            break;
-        case '&':
-            buf_puts(&b, "&amp;");
-            break;
-        case '"':
-            buf_puts(&b, "&quot;");
-            break;
-        default:
-            buf_append(&b, s, 1);
-        }
-    }
-    return b.data;
-}
-
 static void sim_page(struct http_request *req, int status, const char *title, const char *html)
 {
-    char *page =
-        arena_printf(&req->arena,
-                     "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-                     "<title>%s</title></head><body><h1>%s</h1>%s"
-                     "<p><small>支付模拟器（测试用，不产生真实扣款）</small></p></body></html>",
-                     title, title, html);
-    http_respond(req, status, "text/html; charset=utf-8", page, strlen(page));
+    sim_page_respond(req, status, title, html, "支付模拟器（测试用，不产生真实扣款）");
 }
 
 /* ---- signing answers on the pool ---- */
@@ -119,7 +89,7 @@ static void sim_sign_work(void *data)
     struct sim *s = data;
     struct arena a;
     arena_init(&a, 4096);
-    struct pay_key *k = pay_key_load(s->sign_key_path, true);
+    struct rsa_sig_key *k = rsa_sig_key_load(s->sign_key_path, true);
     if (k == NULL)
         goto out;
     if (strcmp(s->provider, "alipay") == 0) {
@@ -133,13 +103,13 @@ static void sim_sign_work(void *data)
         char *sig = NULL, serial[41];
         if (pay_wechat_sign(&a, k, s->ts, s->nonce, s->resp_text, strlen(s->resp_text), &sig) ==
                 0 &&
-            pay_key_serial(k, serial) == 0) {
+            rsa_sig_key_serial(k, serial) == 0) {
             s->sig = zk_strdup(sig);
             s->serial = zk_strdup(serial);
             s->out_body = zk_strdup(s->resp_text);
         }
     }
-    pay_key_free(k);
+    rsa_sig_key_free(k);
 out:
     arena_destroy(&a);
 }
@@ -186,18 +156,18 @@ static void sim_verify_work(void *data)
     struct sim *s = data;
     struct arena a;
     arena_init(&a, 4096);
-    struct pay_key *k = pay_key_load(s->key_path, false);
+    struct rsa_sig_key *k = rsa_sig_key_load(s->key_path, false);
     if (k != NULL) {
         if (strcmp(s->provider, "alipay") == 0) {
             const char *sign = pay_param_get(s->params, s->nparams, "sign");
             char *content = pay_alipay_sign_content(&a, s->params, s->nparams);
-            s->verified = sign != NULL && pay_rsa_verify(k, content, strlen(content), sign);
+            s->verified = sign != NULL && rsa_sig_verify(k, content, strlen(content), sign);
         } else {
             s->verified = pay_wechat_authorization_verify(&a, k, s->auth, s->mchid, s->method,
                                                           s->url_path, s->body, s->len);
         }
     }
-    pay_key_free(k);
+    rsa_sig_key_free(k);
     arena_destroy(&a);
 }
 
@@ -228,8 +198,8 @@ static void alipay_page_trade(void *ud, const struct pg_result *r)
                               "<form method=\"post\" action=\"/sim/pay/alipay/%s\"><button "
                               "type=\"submit\">确认付款</button>"
                               "</form>",
-                              html_escape(&req->arena, s->out_trade_no),
-                              html_escape(&req->arena, PQgetvalue(res, 0, 3)),
+                              sim_html_escape(&req->arena, s->out_trade_no),
+                              sim_html_escape(&req->arena, PQgetvalue(res, 0, 3)),
                               pay_amount_format(&req->arena, amount), PQgetvalue(res, 0, 0));
     sim_page(req, 200, "支付宝（模拟）收银台", html);
 }
@@ -420,8 +390,8 @@ static void wechat_page_row(void *ud, const struct pg_result *r)
                      "<form method=\"post\" action=\"/sim/pay/wechat/%s\"><button "
                      "type=\"submit\">确认支付</button>"
                      "</form>",
-                     html_escape(&req->arena, PQgetvalue(res, 0, 2)),
-                     html_escape(&req->arena, PQgetvalue(res, 0, 4)),
+                     sim_html_escape(&req->arena, PQgetvalue(res, 0, 2)),
+                     sim_html_escape(&req->arena, PQgetvalue(res, 0, 4)),
                      pay_amount_format(&req->arena, strtoll(PQgetvalue(res, 0, 3), NULL, 10)),
                      PQgetvalue(res, 0, 0));
     sim_page(req, 200, "微信支付（模拟）", html);
@@ -616,7 +586,7 @@ static void sim_paid_committed(struct api_txn *tx, const struct pg_result *r)
     struct sim_pay *sp = req->ctx;
     const char *back = sp->return_url
                            ? arena_printf(&req->arena, "<p><a href=\"%s\">返回商户</a></p>",
-                                          html_escape(&req->arena, sp->return_url))
+                                          sim_html_escape(&req->arena, sp->return_url))
                            : "";
     sim_page(req, 200, "支付成功", back);
 }

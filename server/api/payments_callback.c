@@ -139,14 +139,14 @@ static void alipay_verify(void *data)
 {
     struct notify *nt = data;
     arena_init(&nt->wa, 4096);
-    struct pay_key *k = pay_key_load(nt->key_path, false);
+    struct rsa_sig_key *k = rsa_sig_key_load(nt->key_path, false);
     if (k == NULL) {
         nt->rc = -EIO;
         nt->why = "alipay public key missing";
         return;
     }
     nt->rc = pay_alipay_notice_verify(&nt->wa, nt->params, nt->nparams, k, &nt->n, &nt->why);
-    pay_key_free(k);
+    rsa_sig_key_free(k);
     if (nt->rc < 0)
         return;
     /* The form itself (raw) is the record: no parsed copy. */
@@ -203,23 +203,23 @@ static void wechat_verify(void *data)
 {
     struct notify *nt = data;
     arena_init(&nt->wa, 4096);
-    struct pay_key *k = pay_key_load(nt->key_path, false);
+    struct rsa_sig_key *k = rsa_sig_key_load(nt->key_path, false);
     unsigned char apiv3[32];
     if (k == NULL || pay_apiv3_key_load(nt->apiv3_path, apiv3) < 0) {
-        pay_key_free(k);
+        rsa_sig_key_free(k);
         nt->rc = -EIO;
         nt->why = "wechat platform key or API v3 key missing";
         return;
     }
     char serial[41];
-    if (pay_key_serial(k, serial) < 0 || strcmp(serial, nt->serial) != 0) {
-        pay_key_free(k);
+    if (rsa_sig_key_serial(k, serial) < 0 || strcmp(serial, nt->serial) != 0) {
+        rsa_sig_key_free(k);
         nt->rc = -EPERM;
         nt->why = "Wechatpay-Serial names no platform key of ours";
         return;
     }
     bool ok = pay_wechat_verify(k, nt->ts, nt->nonce, nt->body, nt->len, nt->sig);
-    pay_key_free(k);
+    rsa_sig_key_free(k);
     if (!ok) {
         nt->rc = -EPERM;
         nt->why = "signature does not verify";

@@ -1,9 +1,14 @@
 /*
  * regions.c - administrative regions (provinces, cities, districts) with
  * their codes: GET /api/v1/regions/{code} and its children. Reference data
- * for registration (management district) and ID-number checks.
+ * for registration (management district) and ID-number checks. Also
+ * GET /api/v1/province: the province this service is for ([profile]
+ * province), so that pages know whose districts to offer and whose office
+ * to name.
  */
 #include "api.h"
+#include "documents.h"
+#include "server.h"
 
 #include <string.h>
 
@@ -77,7 +82,18 @@ static void region_children(struct http_request *req)
               1, values, region_children_rows);
 }
 
+static void province_get(struct http_request *req)
+{
+    const struct zk_config *cfg = &req->srv->cfg;
+    const char *code = config_province_region(cfg);
+    http_respond_json(req, 200,
+                      json_pack("{s:s, s:s, s:s, s:s}", "profile", cfg->province, "code", code,
+                                "name", doc_province_name(cfg), "office_name",
+                                doc_office_name(cfg)));
+}
+
 static const struct route regions_routes[] = {
+    {"GET", "/api/v1/province", province_get, 0, NULL},
     {"GET", "/api/v1/regions/{code}", region_get, 0, NULL},
     {"GET", "/api/v1/regions/{code}/children", region_children, 0, NULL},
 };

@@ -58,7 +58,7 @@ int pay_keygen(const char *dir, FILE *out)
     for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
         snprintf(a, sizeof(a), "%s/%s", dir, pairs[i][0]);
         snprintf(b, sizeof(b), "%s/%s", dir, pairs[i][1]);
-        int rc = pay_rsa_generate(a, b);
+        int rc = rsa_sig_generate(a, b);
         if (rc < 0 && rc != -EEXIST)
             return rc;
         if (out != NULL)
@@ -85,34 +85,18 @@ char *pay_key_path(struct arena *a, const struct zk_config *cfg, const char *nam
     return arena_printf(a, "%s/%s", cfg->pay_key_dir[0] ? cfg->pay_key_dir : ".", name);
 }
 
-char *pay_public_url(struct arena *a, const struct zk_config *cfg)
-{
-    if (cfg->pay_public_url[0] != '\0') {
-        size_t n = strlen(cfg->pay_public_url);
-        while (n > 0 && cfg->pay_public_url[n - 1] == '/')
-            n--;
-        return arena_strndup(a, cfg->pay_public_url, n);
-    }
-    char host[256];
-    int port = 0;
-    if (config_listen_split(cfg, host, sizeof(host), &port) < 0 || host[0] == '\0' ||
-        strcmp(host, "0.0.0.0") == 0)
-        snprintf(host, sizeof(host), "127.0.0.1");
-    return arena_printf(a, "http://%s:%d", host, port);
-}
-
 char *pay_alipay_gateway(struct arena *a, const struct zk_config *cfg)
 {
     if (cfg->pay_alipay_gateway[0] != '\0')
         return arena_strdup(a, cfg->pay_alipay_gateway);
-    return arena_printf(a, "%s/sim/alipay/gateway.do", pay_public_url(a, cfg));
+    return arena_printf(a, "%s/sim/alipay/gateway.do", config_public_url(a, cfg));
 }
 
 char *pay_wechat_gateway(struct arena *a, const struct zk_config *cfg)
 {
     if (cfg->pay_wechat_gateway[0] != '\0')
         return arena_strdup(a, cfg->pay_wechat_gateway);
-    return arena_printf(a, "%s/sim/wechat", pay_public_url(a, cfg));
+    return arena_printf(a, "%s/sim/wechat", config_public_url(a, cfg));
 }
 
 int pay_amount_parse(const char *s, long long *fen)
@@ -290,7 +274,7 @@ int pay_alipay_notice_fields(struct arena *a, const struct pay_param *p, int n,
 }
 
 int pay_alipay_notice_verify(struct arena *a, const struct pay_param *p, int n,
-                             const struct pay_key *provider_pub, struct pay_notice *out,
+                             const struct rsa_sig_key *provider_pub, struct pay_notice *out,
                              const char **why)
 {
     const char *sign = pay_param_get(p, n, "sign");
@@ -300,33 +284,34 @@ int pay_alipay_notice_verify(struct arena *a, const struct pay_param *p, int n,
         return -EPERM;
     }
     char *content = pay_alipay_sign_content(a, p, n);
-    if (!pay_rsa_verify(provider_pub, content, strlen(content), sign)) {
+    if (!rsa_sig_verify(provider_pub, content, strlen(content), sign)) {
         *why = "signature does not verify";
         return -EPERM;
     }
     return pay_alipay_notice_fields(a, p, n, out, why);
 }
 
-char *pay_alipay_sign_form(struct arena *a, const struct pay_key *key, struct pay_param *p, int n)
+char *pay_alipay_sign_form(struct arena *a, const struct rsa_sig_key *key, struct pay_param *p,
+                           int n)
 {
     p[n].key = "sign_type";
     p[n].value = "RSA2";
     char *content = pay_alipay_sign_content(a, p, n + 1);
     char *sig = arena_alloc(a, 1024);
-    if (pay_rsa_sign(key, content, strlen(content), sig, 1024) < 0)
+    if (rsa_sig_sign(key, content, strlen(content), sig, 1024) < 0)
         return NULL;
     p[n + 1].key = "sign";
     p[n + 1].value = sig;
     return pay_form_encode(a, p, n + 2);
 }
 
-char *pay_alipay_response_build(struct arena *a, const struct pay_key *key, const char *name,
+char *pay_alipay_response_build(struct arena *a, const struct rsa_sig_key *key, const char *name,
                                 json_t *obj)
 {
     char *text = json_dumps(obj, JSON_COMPACT);
     char sig[1024];
     char *out = NULL;
-    if (text != NULL && pay_rsa_sign(key, text, strlen(text), sig, sizeof(sig)) == 0)
+    if (text != NULL && rsa_sig_sign(key, text, strlen(text), sig, sizeof(sig)) == 0)
         out = arena_printf(a, "{\"%s\":%s,\"sign\":\"%s\"}", name, text, sig);
     free(text);
     return out;
@@ -389,7 +374,7 @@ static const char *json_raw_member(const char *s, size_t n, const char *name, si
 }
 
 json_t *pay_alipay_response_verify(const char *body, size_t len, const char *name,
-                                   const struct pay_key *provider_pub, json_t **root)
+                                   const struct rsa_sig_key *provider_pub, json_t **root)
 {
     *root = json_loadb(body, len, 0, NULL);
     if (*root == NULL || !json_is_object(*root))
@@ -399,7 +384,7 @@ json_t *pay_alipay_response_verify(const char *body, size_t len, const char *nam
     const char *sign = json_string_value(json_object_get(*root, "sign"));
     json_t *obj = json_object_get(*root, name);
     if (raw == NULL || sign == NULL || !json_is_object(obj) ||
-        !pay_rsa_verify(provider_pub, raw, rl, sign))
+        !rsa_sig_verify(provider_pub, raw, rl, sign))
         return NULL;
     return obj;
 }
@@ -418,23 +403,23 @@ static char *wechat_message(struct arena *a, const char *ts, const char *nonce, 
     return b.data;
 }
 
-int pay_wechat_sign(struct arena *a, const struct pay_key *key, const char *ts, const char *nonce,
-                    const char *body, size_t len, char **sig)
+int pay_wechat_sign(struct arena *a, const struct rsa_sig_key *key, const char *ts,
+                    const char *nonce, const char *body, size_t len, char **sig)
 {
     size_t ml;
     char *msg = wechat_message(a, ts, nonce, body, len, &ml);
     *sig = arena_alloc(a, 1024);
-    return pay_rsa_sign(key, msg, ml, *sig, 1024);
+    return rsa_sig_sign(key, msg, ml, *sig, 1024);
 }
 
-bool pay_wechat_verify(const struct pay_key *pub, const char *ts, const char *nonce,
+bool pay_wechat_verify(const struct rsa_sig_key *pub, const char *ts, const char *nonce,
                        const char *body, size_t len, const char *sig)
 {
     struct arena a;
     arena_init(&a, len + 256);
     size_t ml;
     char *msg = wechat_message(&a, ts, nonce, body, len, &ml);
-    bool ok = pay_rsa_verify(pub, msg, ml, sig);
+    bool ok = rsa_sig_verify(pub, msg, ml, sig);
     arena_destroy(&a);
     return ok;
 }
@@ -551,16 +536,16 @@ char *pay_wechat_notice_build(struct arena *a, const unsigned char apiv3[32], co
     return out;
 }
 
-char *pay_wechat_authorization(struct arena *a, const struct pay_key *mch_key, const char *mchid,
-                               const char *serial, const char *method, const char *url_path,
-                               const char *body)
+char *pay_wechat_authorization(struct arena *a, const struct rsa_sig_key *mch_key,
+                               const char *mchid, const char *serial, const char *method,
+                               const char *url_path, const char *body)
 {
     char nonce[33], ts[24];
     pay_random_token(nonce, 32);
     snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
     char *msg = arena_printf(a, "%s\n%s\n%s\n%s\n%s\n", method, url_path, ts, nonce, body);
     char sig[1024];
-    if (pay_rsa_sign(mch_key, msg, strlen(msg), sig, sizeof(sig)) < 0)
+    if (rsa_sig_sign(mch_key, msg, strlen(msg), sig, sizeof(sig)) < 0)
         return NULL;
     return arena_printf(a,
                         "WECHATPAY2-SHA256-RSA2048 mchid=\"%s\",nonce_str=\"%s\","
@@ -581,7 +566,7 @@ static const char *auth_field(struct arena *a, const char *h, const char *name)
     return NULL;
 }
 
-bool pay_wechat_authorization_verify(struct arena *a, const struct pay_key *mch_pub,
+bool pay_wechat_authorization_verify(struct arena *a, const struct rsa_sig_key *mch_pub,
                                      const char *header, const char *mchid, const char *method,
                                      const char *url_path, const char *body, size_t len)
 {
@@ -603,5 +588,5 @@ bool pay_wechat_authorization_verify(struct arena *a, const struct pay_key *mch_
     buf_printf(&b, "%s\n%s\n%s\n%s\n", method, url_path, ts, nonce);
     buf_append(&b, body, len);
     buf_puts(&b, "\n");
-    return pay_rsa_verify(mch_pub, b.data, b.len, sig);
+    return rsa_sig_verify(mch_pub, b.data, b.len, sig);
 }

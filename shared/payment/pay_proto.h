@@ -24,6 +24,7 @@
 #include "arena.h"
 #include "config.h"
 #include "pay_crypto.h"
+#include "rsa_sig.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -78,9 +79,8 @@ int pay_keygen(const char *dir, FILE *out);
 /* "<key_dir>/<name>" into the arena. */
 char *pay_key_path(struct arena *a, const struct zk_config *cfg, const char *name);
 
-/* The base URL providers and browsers use to reach the server. */
-char *pay_public_url(struct arena *a, const struct zk_config *cfg);
-/* Gateways: configured, else the simulator under the public URL. */
+/* Gateways: configured, else the simulator under the public URL
+ * (config_public_url). */
 char *pay_alipay_gateway(struct arena *a, const struct zk_config *cfg);
 char *pay_wechat_gateway(struct arena *a, const struct zk_config *cfg);
 
@@ -111,7 +111,7 @@ char *pay_alipay_sign_content(struct arena *a, const struct pay_param *p, int n)
  * or malformed); *why says which.
  */
 int pay_alipay_notice_verify(struct arena *a, const struct pay_param *p, int n,
-                             const struct pay_key *provider_pub, struct pay_notice *out,
+                             const struct rsa_sig_key *provider_pub, struct pay_notice *out,
                              const char **why);
 
 /* Normalises trade fields (from a notification's parameters). */
@@ -122,7 +122,8 @@ int pay_alipay_notice_fields(struct arena *a, const struct pay_param *p, int n,
  * Signs params (adding sign_type=RSA2 and sign) with key and returns the
  * form body. params must have room for n + 2 entries.
  */
-char *pay_alipay_sign_form(struct arena *a, const struct pay_key *key, struct pay_param *p, int n);
+char *pay_alipay_sign_form(struct arena *a, const struct rsa_sig_key *key, struct pay_param *p,
+                           int n);
 
 /*
  * An API response: {"<name>": <object>, "sign": "..."}; the signature covers
@@ -130,17 +131,17 @@ char *pay_alipay_sign_form(struct arena *a, const struct pay_key *key, struct pa
  * with its public key and returns the object (borrowed from *root, which
  * the caller json_decrefs) or NULL.
  */
-char *pay_alipay_response_build(struct arena *a, const struct pay_key *key, const char *name,
+char *pay_alipay_response_build(struct arena *a, const struct rsa_sig_key *key, const char *name,
                                 json_t *obj);
 json_t *pay_alipay_response_verify(const char *body, size_t len, const char *name,
-                                   const struct pay_key *provider_pub, json_t **root);
+                                   const struct rsa_sig_key *provider_pub, json_t **root);
 
 /* ---- WeChat-Pay-v3-style ---- */
 
 /* "timestamp\nnonce\nbody\n" signed / verified. */
-int pay_wechat_sign(struct arena *a, const struct pay_key *key, const char *ts, const char *nonce,
-                    const char *body, size_t len, char **sig);
-bool pay_wechat_verify(const struct pay_key *pub, const char *ts, const char *nonce,
+int pay_wechat_sign(struct arena *a, const struct rsa_sig_key *key, const char *ts,
+                    const char *nonce, const char *body, size_t len, char **sig);
+bool pay_wechat_verify(const struct rsa_sig_key *pub, const char *ts, const char *nonce,
                        const char *body, size_t len, const char *sig);
 
 /*
@@ -160,11 +161,11 @@ int pay_wechat_transaction(struct arena *a, const json_t *tx, struct pay_notice 
 char *pay_wechat_notice_build(struct arena *a, const unsigned char apiv3[32], const char *tx);
 
 /* The merchant's Authorization header for METHOD url_path body. */
-char *pay_wechat_authorization(struct arena *a, const struct pay_key *mch_key, const char *mchid,
-                               const char *serial, const char *method, const char *url_path,
-                               const char *body);
+char *pay_wechat_authorization(struct arena *a, const struct rsa_sig_key *mch_key,
+                               const char *mchid, const char *serial, const char *method,
+                               const char *url_path, const char *body);
 /* Checks such a header (simulator). Returns true when valid for mchid. */
-bool pay_wechat_authorization_verify(struct arena *a, const struct pay_key *mch_pub,
+bool pay_wechat_authorization_verify(struct arena *a, const struct rsa_sig_key *mch_pub,
                                      const char *header, const char *mchid, const char *method,
                                      const char *url_path, const char *body, size_t len);
 

@@ -1,6 +1,8 @@
 """pytest fixtures: a fresh database, a private Redis and a running server per
-test; workers; identity photos built from the kit."""
+test; workers; identity photos built from the kit; a headless chromium on the
+test's server for the web pages' tests (zikao_browser.py)."""
 import os
+import re
 import subprocess
 import tempfile
 
@@ -136,3 +138,48 @@ def photos(tmp_path_factory):
 
     get.dir = out
     return get
+
+
+@pytest.fixture
+def web_server(make_server):
+    """A server for page tests: the captcha answer is zikao_browser.CAPTCHA (the
+    picture still shows), password hashing is fast (zikao_browser.WEB_ENV)."""
+    import zikao_browser
+    return make_server(env=zikao_browser.WEB_ENV)
+
+
+@pytest.fixture
+def make_web(request, tmpdir_path, make_server):
+    """Factory: make_web(server) -> a zikao_browser.Web, a headless chromium with a
+    fresh profile pointed at that server. Each is closed after the test (before
+    the servers stop); its last page is checked (axe-core, screenshots) unless
+    the test failed."""
+    import zikao_browser
+    webs = []
+    module = request.node.module.__name__
+    test = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name)
+
+    def factory(server):
+        name = test if not webs else f"{test}-{len(webs) + 1}"
+        w = zikao_browser.Web(server, tmpdir_path, os.path.join(module, name))
+        webs.append(w)
+        return w
+
+    yield factory
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    errors = []
+    for w in webs:
+        try:
+            w.finish(failed)
+        except AssertionError as e:
+            errors.append(str(e))
+        finally:
+            w.quit()
+    if errors and not failed:
+        pytest.fail("\n".join(errors))
+
+
+@pytest.fixture
+def web(make_web, web_server):
+    """A headless chromium on web_server (see make_web)."""
+    return make_web(web_server)

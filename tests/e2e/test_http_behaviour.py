@@ -98,6 +98,20 @@ def test_region_lookup_and_validation(server):
     assert server.get("/api/v1/regions/990000/children").status == 404
 
 
+def test_province_names_the_profile_its_region_and_office(make_server):
+    r = make_server().get("/api/v1/province")
+    assert r.status == 200
+    assert r.json() == {"profile": "shanxi", "code": "140000", "name": "山西省",
+                        "office_name": "山西省招生考试管理中心"}
+    tianjin = make_server(env={"ZIKAO_PROFILE_PROVINCE": "tianjin",
+                               "ZIKAO_DOCUMENTS_OFFICE_NAME": "天津市教育招生考试院自考办"})
+    r = tianjin.get("/api/v1/province")
+    assert r.json() == {"profile": "tianjin", "code": "120000", "name": "天津市",
+                        "office_name": "天津市教育招生考试院自考办"}
+    cities = tianjin.get("/api/v1/regions/120000/children").json()["items"]
+    assert [c["code"] for c in cities] == ["120100"]  # registration offers its districts
+
+
 def test_personal_numbers_are_masked_in_the_log(server):
     server.get("/api/v1/regions/14010519900307123X")
     time.sleep(0.1)

@@ -23,7 +23,10 @@ def test_every_route_in_the_route_table_is_in_openapi(server):
 
 # A value each path parameter accepts, so that a request reaches its handler.
 PATH_PARAMS = {"code": "140105", "kind": "registration", "id": "1",
-               "no": "ZK20260101" + "0" * 16, "trade_no": "T1", "provider": "alipay"}
+               "no": "ZK20260101" + "0" * 16, "trade_no": "T1", "provider": "alipay",
+               "action": "submit",
+               "queue": "identity",
+               "notify_id": "0" * 32}
 
 
 def test_every_operation_has_an_operation_id_and_the_security_the_server_enforces(server):

@@ -28,7 +28,7 @@ SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
 needs_systemd_analyze = pytest.mark.skipif(
     SYSTEMD_ANALYZE is None, reason="SKIP: systemd-analyze not installed (package systemd)")
 
-WORKER_INSTANCES = ["photo", "face", "payment", "pdf", "face-2"]
+WORKER_INSTANCES = ["photo", "face", "payment", "pdf", "sms", "chsi", "face-2"]
 
 
 # ---- helpers ---------------------------------------------------------------------------
@@ -190,7 +190,7 @@ def test_install_puts_binaries_config_schema_and_units_in_place(installed):
     for u in ("zikao-server.service", "zikao-server.socket", "zikao-worker@.service",
               "zikao.target"):
         assert os.path.isfile(os.path.join(unitdir, u)), u
-    for kind in ("photo", "face", "payment", "pdf"):
+    for kind in ("photo", "face", "payment", "pdf", "sms", "chsi"):
         dropin = os.path.join(unitdir, f"zikao-worker@{kind}.service.d", "50-kind.conf")
         with open(dropin) as f:
             assert re.search(r"^MemoryMax=\d+[MG]$", f.read(), re.M), dropin

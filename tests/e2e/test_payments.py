@@ -586,6 +586,38 @@ def test_expired_unpaid_orders_close_and_the_provider_trade_with_them(pserver, d
     assert r.status == 409 and r.json()["error"]["code"] == "ORDER_CLOSED"
 
 
+def test_a_wechat_orders_qr_code_is_drawn_for_its_owner_only(pserver, pworker, db):
+    """GET .../qr.svg draws pay.qr_payload as a QR code for the order page: an SVG
+    of 17 + 4 x version modules (plus a 4-module quiet zone) with the three
+    finder patterns in their corners; not for an order paid another way, nor for
+    another candidate."""
+    pworker(pserver)
+    s, order = paying_order(pserver, db, "wechat")
+    no = order["order_no"]
+    wait_pay_info(s, no)
+    r = s.get(f"/api/v1/me/orders/{no}/qr.svg")
+    assert r.status == 200, r
+    assert r.header("Content-Type").startswith("image/svg+xml")
+    assert r.header("Cache-Control") == "no-store"
+    svg = r.body.decode()
+    side = int(re.search(r'viewBox="0 0 (\d+) \1"', svg).group(1))
+    width = side - 8
+    assert width >= 21 and (width - 17) % 4 == 0
+    dark = {(int(x), int(y)) for x, y in re.findall(r"M(\d+) (\d+)h1v1h-1z", svg)}
+
+    def finder_at(x0, y0):
+        rows = ["1111111", "1000001", "1011101", "1011101", "1011101", "1000001", "1111111"]
+        return all(((x0 + dx, y0 + dy) in dark) == (c == "1")
+                   for dy, row in enumerate(rows) for dx, c in enumerate(row))
+    assert finder_at(4, 4) and finder_at(4 + width - 7, 4) and finder_at(4, 4 + width - 7)
+
+    s2, other = paying_order(pserver, db, "alipay")
+    r = s2.get(f"/api/v1/me/orders/{other['order_no']}/qr.svg")
+    assert r.status == 409 and r.json()["error"]["code"] == "ORDER_NO_QR"
+    assert s2.get(f"/api/v1/me/orders/{no}/qr.svg").status == 404
+    assert pserver.get(f"/api/v1/me/orders/{no}/qr.svg").status == 401
+
+
 # ---- the simulator's full pay flow ------------------------------------------------------------
 
 def test_simulator_full_pay_flow_with_the_run_configuration(make_server, make_worker, db, pg,
@@ -618,6 +650,11 @@ def test_simulator_full_pay_flow_with_the_run_configuration(make_server, make_wo
             info = wait_pay_info(s, no)
             assert info["qr_payload"].startswith("weixin://wxpay/bizpayurl?pr=")
         trade_no = sim_pay_via_page(server, info)
+        if provider == "alipay":  # the browser comes back to a page, which asks for the order
+            ret = q1(db, "SELECT return_url FROM payment_sim_trades WHERE trade_no = %s",
+                     trade_no)
+            assert ret == f"http://127.0.0.1:{server.port}/me/pay-return.html?no={no}"
+            assert server.get(urllib.parse.urlsplit(ret).path).status == 200
         h.wait_until(lambda: s.get(f"/api/v1/me/orders/{no}").json()["state"] == "paid",
                      timeout=20, what=f"{provider} order paid")
         got = s.get(f"/api/v1/me/orders/{no}").json()

@@ -15,8 +15,10 @@ OK, QUERY, TIMEOUT = 0, 1, 2   # enum pg_error
 
 
 def probe(pg, database, *args):
-    r = subprocess.run([PROBE, pg.conninfo(database), *args], capture_output=True, text=True,
-                       timeout=120)
+    # As the owner: the probe makes a scratch table of its own, which the
+    # application role may not (it changes rows, never the schema).
+    r = subprocess.run([PROBE, pg.owner_conninfo(database), *args], capture_output=True,
+                       text=True, timeout=120)
     assert not any(m in r.stderr for m in h.SANITIZER_MARKERS), r.stderr
     lines = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
     return r.returncode, {l["step"]: l for l in lines}, r

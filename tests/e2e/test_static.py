@@ -286,10 +286,15 @@ def test_an_empty_www_dir_serves_nothing(make_server):
     assert r.status == 404 and r.json()["error"]["code"] == "NOT_FOUND"
 
 
-def test_auto_serves_the_checkouts_placeholder_page(server):
+def test_auto_serves_the_checkouts_pages(server):
+    checkout = os.path.join(h.SOURCE, "server", "www")
     r = server.get("/")
     assert r.status == 200 and r.header("Content-Type") == "text/html; charset=utf-8"
-    assert 'href="/api/v1/openapi.yaml"' in r.body.decode()
+    with open(os.path.join(checkout, "index.html"), "rb") as f:
+        assert r.body == f.read()
+    r = server.get("/no/such/page.html")
+    with open(os.path.join(checkout, "404.html"), "rb") as f:
+        assert r.status == 404 and r.body == f.read()
 
 
 def test_sighup_reload_serves_a_changed_file_with_a_new_etag(static_server, www):

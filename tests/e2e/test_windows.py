@@ -71,7 +71,7 @@ def listed(r):
 def test_migration_makes_each_kinds_window_the_window_of_its_term(pg, tmpdir_path):
     name = pg.create_database(template="template0")
     try:
-        conninfo = pg.conninfo(name)
+        conninfo = pg.owner_conninfo(name)  # migrations run as the owner
         before = os.path.join(tmpdir_path, "schema-0010")
         os.makedirs(before)
         schema = os.path.join(h.SOURCE, "schema")

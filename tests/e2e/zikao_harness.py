@@ -108,7 +108,12 @@ class Postgres:
         self.data = self.env["ZIKAO_PG_DATA"]
 
     def conninfo(self, dbname):
+        """As the application role (server, workers, zikaoctl)."""
         return f"host=127.0.0.1 port={self.port} dbname={dbname} user=zikao"
+
+    def owner_conninfo(self, dbname):
+        """As the owner of the tables (zikaoctl migrate)."""
+        return f"host=127.0.0.1 port={self.port} dbname={dbname} user=zikao_owner"
 
     def connect(self, dbname, user="postgres"):
         import psycopg2
@@ -123,7 +128,8 @@ class Postgres:
             # A template can be copied only while nobody is connected to it.
             for attempt in range(50):
                 try:
-                    cur.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" OWNER zikao')
+                    cur.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" '
+                                'OWNER zikao_owner')
                     break
                 except Exception as e:  # source database is being accessed
                     if "being accessed" not in str(e) or attempt == 49:
@@ -167,7 +173,7 @@ def start_private_services(tmpdir):
     subprocess.run([os.path.join(SOURCE, "scripts/services"), "start", tmpdir], check=True,
                    stdout=subprocess.DEVNULL)
     pg = Postgres(tmpdir)
-    migrate(pg.conninfo("zikao"))
+    migrate(pg.owner_conninfo("zikao"))
     return pg
 
 
@@ -177,8 +183,10 @@ def stop_private_services(tmpdir):
 
 
 def migrate(conninfo):
+    """zikaoctl migrate with conninfo (give the owner's: pg.owner_conninfo)."""
     env = dict(os.environ, ZIKAO_DATABASE_CONNINFO=conninfo)
     env.pop("ZIKAO_CONFIG", None)
+    env.pop("ZIKAO_DATABASE_OWNER_CONNINFO", None)
     subprocess.run([binary("zikaoctl"), "migrate"], check=True, env=env,
                    stdout=subprocess.DEVNULL)
 

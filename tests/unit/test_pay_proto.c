@@ -18,7 +18,7 @@
 
 struct keys {
     char dir[64];
-    struct pay_key *priv, *pub, *other;
+    struct rsa_sig_key *priv, *pub, *other;
 };
 
 static int keys_setup(void **state)
@@ -32,11 +32,11 @@ static int keys_setup(void **state)
     snprintf(b, sizeof(b), "%s/q.pem", k->dir);
     snprintf(c, sizeof(c), "%s/o.pem", k->dir);
     snprintf(d, sizeof(d), "%s/oq.pem", k->dir);
-    if (pay_rsa_generate(a, b) < 0 || pay_rsa_generate(c, d) < 0)
+    if (rsa_sig_generate(a, b) < 0 || rsa_sig_generate(c, d) < 0)
         return -1;
-    k->priv = pay_key_load(a, true);
-    k->pub = pay_key_load(b, false);
-    k->other = pay_key_load(c, true);
+    k->priv = rsa_sig_key_load(a, true);
+    k->pub = rsa_sig_key_load(b, false);
+    k->other = rsa_sig_key_load(c, true);
     unlink(a), unlink(b), unlink(c), unlink(d), rmdir(k->dir);
     *state = k;
     return k->priv && k->pub && k->other ? 0 : -1;
@@ -45,9 +45,9 @@ static int keys_setup(void **state)
 static int keys_teardown(void **state)
 {
     struct keys *k = *state;
-    pay_key_free(k->priv);
-    pay_key_free(k->pub);
-    pay_key_free(k->other);
+    rsa_sig_key_free(k->priv);
+    rsa_sig_key_free(k->pub);
+    rsa_sig_key_free(k->other);
     free(k);
     return 0;
 }
@@ -64,7 +64,7 @@ static void test_alipay_sign_content_sorts_and_skips_sign_type_and_empty(void **
     arena_destroy(&a);
 }
 
-static struct pay_param *signed_notice(struct arena *a, const struct pay_key *key, int *n,
+static struct pay_param *signed_notice(struct arena *a, const struct rsa_sig_key *key, int *n,
                                        const char *amount)
 {
     struct pay_param *p = arena_calloc(a, sizeof(*p) * 12);
@@ -182,9 +182,9 @@ static void test_key_serial_of_a_public_key_file_matches_its_private_key(void **
     char a[41], b[41], c[41];
     /* pub was read by walking its DER (serial stored), priv through the
      * encoder: the same SubjectPublicKeyInfo, the same serial. */
-    assert_int_equal(pay_key_serial(k->pub, a), 0);
-    assert_int_equal(pay_key_serial(k->priv, b), 0);
-    assert_int_equal(pay_key_serial(k->other, c), 0);
+    assert_int_equal(rsa_sig_key_serial(k->pub, a), 0);
+    assert_int_equal(rsa_sig_key_serial(k->priv, b), 0);
+    assert_int_equal(rsa_sig_key_serial(k->other, c), 0);
     assert_string_equal(a, b);
     assert_string_not_equal(a, c);
     assert_int_equal(strlen(a), 40);
@@ -197,16 +197,16 @@ static void test_key_load_refuses_a_public_key_where_a_private_one_is_needed(voi
     assert_non_null(mkdtemp(dir));
     snprintf(a, sizeof(a), "%s/a.pem", dir);
     snprintf(b, sizeof(b), "%s/b.pem", dir);
-    assert_int_equal(pay_rsa_generate(a, b), 0);
-    assert_int_equal(pay_rsa_generate(a, b), -EEXIST);
-    assert_null(pay_key_load(b, true));
-    struct pay_key *k = pay_key_load(a, false); /* a private file yields its public half */
+    assert_int_equal(rsa_sig_generate(a, b), 0);
+    assert_int_equal(rsa_sig_generate(a, b), -EEXIST);
+    assert_null(rsa_sig_key_load(b, true));
+    struct rsa_sig_key *k = rsa_sig_key_load(a, false); /* a private file yields its public half */
     assert_non_null(k);
-    pay_key_free(k);
+    rsa_sig_key_free(k);
     FILE *fp = fopen(b, "w");
     fputs("-----BEGIN PUBLIC KEY-----\nnot base64!\n-----END PUBLIC KEY-----\n", fp);
     fclose(fp);
-    assert_null(pay_key_load(b, false));
+    assert_null(rsa_sig_key_load(b, false));
     unlink(a), unlink(b), rmdir(dir);
 }
 

@@ -37,9 +37,9 @@ PGresult *ctl_try(struct ctl *ctl, const char *sql, int n, const char *const *va
 const char *ctl_sqlstate(const PGresult *res);
 
 /*
- * Per queue (photo, face, payment, pdf, noop), one row: queue, queued (never
- * run), retrying, running, dead, done in the last hour, age in seconds of the
- * oldest unfinished job. NULL on error (printed). Caller PQclears. Shared by
+ * Per queue (photo, face, payment, pdf, chsi, noop), one row: queue, queued
+ * (never run), retrying, running, dead, done in the last hour, age in seconds
+ * of the oldest unfinished job. NULL on error (printed). Caller PQclears. Shared by
  * `jobs stats` and `status` (ctl_jobs.c).
  */
 PGresult *ctl_jobs_queue_stats(struct ctl *ctl);
@@ -53,5 +53,6 @@ int ctl_candidates(struct ctl *ctl, int argc, char **argv);
 int ctl_photo(struct ctl *ctl, int argc, char **argv);
 int ctl_face(struct ctl *ctl, int argc, char **argv);
 int ctl_payments(struct ctl *ctl, int argc, char **argv);
+int ctl_staff(struct ctl *ctl, int argc, char **argv);
 
 #endif

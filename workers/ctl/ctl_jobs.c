@@ -62,6 +62,14 @@ static int jobs_publish(struct ctl *ctl, const char *queue, PGresult *ids)
 
 PGresult *ctl_jobs_queue_stats(struct ctl *ctl)
 {
+    /* Every queue of shared/queue.h, as a text[] literal. */
+    char list[QUEUE_KEY_MAX * 16] = "{";
+    size_t off = 1;
+    for (size_t i = 0; i < queue_count && off < sizeof(list); i++)
+        off +=
+            (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", i ? "," : "", queue_names[i]);
+    if (off < sizeof(list))
+        snprintf(list + off, sizeof(list) - off, "}");
     return ctl_exec(
         ctl,
         "SELECT q.queue,"
@@ -74,7 +82,7 @@ PGresult *ctl_jobs_queue_stats(struct ctl *ctl)
         "('queued','running')))::bigint, 0)"
         " FROM unnest($1::text[]) AS q(queue) LEFT JOIN jobs j ON j.queue = q.queue"
         " GROUP BY q.queue ORDER BY q.queue",
-        1, (const char *[]){"{photo,face,payment,pdf,noop}"});
+        1, (const char *[]){list});
 }
 
 static int jobs_stats(struct ctl *ctl)

@@ -22,6 +22,7 @@ static const struct ctl_command ctl_commands[] = {
     {"academic", ctl_academic, "import --kind KIND FILE [--dry-run] | audit --candidate ID ..."},
     {"windows", ctl_windows, "kinds | list | create KIND TERM START END | edit ID | delete ID"},
     {"candidates", ctl_candidates, "import FILE [--dry-run] | verify ID | set-password ID"},
+    {"staff", ctl_staff, "create-admin USERNAME NAME | reset-admin USERNAME | list"},
     {"jobs", ctl_jobs, "stats | list --state S | show ID | retry ID|--all-dead | enqueue Q"},
     {"status", ctl_status, "servers, workers and queues, PostgreSQL, Redis, open windows"},
     {"photo", ctl_photo, "check --kind KIND [--profile P] FILE...: photo rules as JSON lines"},

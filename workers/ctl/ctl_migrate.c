@@ -4,6 +4,11 @@
  * schema_migrations (version, name, sha256, applied_at). A session advisory
  * lock keeps two migrations from running at once. A file whose content
  * changed after it was applied is reported, never re-run.
+ *
+ * Migrations run as the owner of the tables ([database] owner_conninfo, or
+ * conninfo when empty); they read the application role ([database]
+ * app_role), which they grant what the server and workers need, from the
+ * session setting zikao.app_role.
  */
 #include "alloc.h"
 #include "build_info.h"
@@ -172,10 +177,17 @@ int ctl_migrate(struct ctl *ctl, int argc, char **argv)
     if (n < 0)
         return 1;
     int rc = 1;
+    if (ctl->cfg.db_owner_conninfo[0] != '\0')
+        memcpy(ctl->cfg.db_conninfo, ctl->cfg.db_owner_conninfo, sizeof(ctl->cfg.db_conninfo));
     if (ctl_connect(ctl) < 0)
         goto out;
     if (!exec_ok(ctl->pg, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")"))
         goto out;
+    const char *role[] = {ctl->cfg.db_app_role};
+    PGresult *set = ctl_exec(ctl, "SELECT set_config('zikao.app_role', $1, false)", 1, role);
+    if (set == NULL)
+        goto out;
+    PQclear(set);
     if (!exec_ok(ctl->pg, "SET client_min_messages = warning") ||
         !exec_ok(ctl->pg, "CREATE TABLE IF NOT EXISTS schema_migrations ("
                           " version integer PRIMARY KEY,"

@@ -66,6 +66,22 @@ struct job_queue {
     void (*thread_free)(void *state);
 };
 
+/*
+ * Upkeep a capability needs from the workers, whatever their queue (e.g.
+ * deleting its data when its retention ends): every worker's keeper runs
+ * each registered task (job_registry.c) 5 s after start and then every 10
+ * minutes, on the keeper's own connection. Several workers run them at once:
+ * a task must take its rows with SKIP LOCKED (or be harmless twice).
+ */
+struct sync_conns;
+struct job_keeper_task {
+    const char *name;
+    void (*run)(struct sync_conns *conns, const struct zk_config *cfg);
+};
+
+/* The registered keeper tasks; *n receives their count. */
+const struct job_keeper_task *const *job_keeper_tasks(size_t *n);
+
 /* Stores result (reference stolen) in jobs.result when the job ends done. */
 void job_set_result(struct job_ctx *ctx, json_t *result);
 

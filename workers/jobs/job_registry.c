@@ -1,7 +1,8 @@
 /*
  * job_registry.c - the table of queues this zikao-worker can consume.
  * Adding a queue: name it in shared/queue.h (the one list of queue names),
- * define its struct job_queue in its folder and list it here.
+ * define its struct job_queue in its folder and list it here. Upkeep every
+ * worker runs (job.h: struct job_keeper_task) is listed here too.
  */
 #include "job.h"
 #include "queue.h"
@@ -13,10 +14,25 @@ extern const struct job_queue job_queue_noop;
 extern const struct job_queue job_queue_payment;
 extern const struct job_queue job_queue_photo, job_queue_face; /* workers/photo, workers/face */
 extern const struct job_queue job_queue_pdf;                   /* workers/pdf */
+extern const struct job_queue job_queue_sms;                   /* workers/sms */
+extern const struct job_queue job_queue_chsi;                  /* workers/chsi */
 
 static const struct job_queue *const job_queues[] = {
-    &job_queue_noop, &job_queue_payment, &job_queue_photo, &job_queue_face, &job_queue_pdf,
+    &job_queue_noop, &job_queue_payment, &job_queue_photo, &job_queue_face,
+    &job_queue_pdf,  &job_queue_sms,     &job_queue_chsi,
 };
+
+extern const struct job_keeper_task job_keeper_identity_photos; /* workers/face */
+
+static const struct job_keeper_task *const keeper_tasks[] = {
+    &job_keeper_identity_photos,
+};
+
+const struct job_keeper_task *const *job_keeper_tasks(size_t *n)
+{
+    *n = sizeof(keeper_tasks) / sizeof(keeper_tasks[0]);
+    return keeper_tasks;
+}
 
 const struct job_queue *job_queue_find(const char *name)
 {

@@ -736,6 +736,10 @@ static void keeper_purge(struct worker *w)
     if (p)
         PQclear(p);
     keeper_purge_files(w);
+    size_t ntasks;
+    const struct job_keeper_task *const *tasks = job_keeper_tasks(&ntasks);
+    for (size_t i = 0; i < ntasks; i++)
+        tasks[i]->run(&w->kc, &w->cfg);
     keeper_prune_reports(w);
     /* Forget consumers of processes long gone that hold nothing. */
     const char *info[] = {"XINFO", "CONSUMERS", w->stream, QUEUE_GROUP};

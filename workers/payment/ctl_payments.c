@@ -16,7 +16,6 @@
 #include "ctl.h"
 #include "pay_worker.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <sodium.h>
 #include <getopt.h>
@@ -162,7 +161,7 @@ static int demo_order(struct ctl *ctl, int argc, char **argv)
 
 int ctl_payments(struct ctl *ctl, int argc, char **argv)
 {
-    if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+    if (sodium_init() < 0)
         return 1;
     const char *sub = argc > 1 ? argv[1] : "";
     if (strcmp(sub, "keygen") == 0)

@@ -1,13 +1,13 @@
 /*
  * pay_client.c - provider query / close calls and the simulator's
- * notification delivery over libcurl (see pay_client.h). Owns one curl easy
- * handle per client; everything per call lives in the caller's arena.
+ * notification delivery over HTTP (job_http.h, see pay_client.h). Owns one
+ * HTTP client per pay client; everything per call lives in the caller's
+ * arena.
  */
 #include "pay_client.h"
 #include "alloc.h"
-#include "buf.h"
+#include "job_http.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,28 +15,26 @@
 #include <strings.h>
 #include <time.h>
 
-#define PAY_HTTP_TIMEOUT_MS 10000
-#define PAY_HTTP_MAX_BODY   (1 << 20)
-
 struct pay_client {
     const struct zk_config *cfg;
-    CURL *curl;
+    struct job_http *http;
 };
 
 struct http_resp {
     long status;
-    struct buf body;
+    struct {
+        const char *data;
+        size_t len;
+    } body;
     const char *h_ts, *h_nonce, *h_sig, *h_serial;
-    struct arena *a;
-    bool too_big;
 };
 
 struct pay_client *pay_client_new(const struct zk_config *cfg)
 {
     struct pay_client *pc = zk_calloc(1, sizeof(*pc));
     pc->cfg = cfg;
-    pc->curl = curl_easy_init();
-    if (pc->curl == NULL) {
+    pc->http = job_http_new("zikao-payment/1");
+    if (pc->http == NULL) {
         free(pc);
         return NULL;
     }
@@ -47,48 +45,8 @@ void pay_client_free(struct pay_client *pc)
 {
     if (pc == NULL)
         return;
-    curl_easy_cleanup(pc->curl);
+    job_http_free(pc->http);
     free(pc);
-}
-
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
-{
-    struct http_resp *r = ud;
-    size_t len = size * n;
-    if (r->body.len + len > PAY_HTTP_MAX_BODY) {
-        r->too_big = true;
-        return 0;
-    }
-    buf_append(&r->body, p, len);
-    return len;
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *ud)
-{
-    struct http_resp *r = ud;
-    size_t len = size * n;
-    static const struct {
-        const char *name;
-        size_t off;
-    } want[] = {
-        {"Wechatpay-Timestamp:", offsetof(struct http_resp, h_ts)},
-        {"Wechatpay-Nonce:", offsetof(struct http_resp, h_nonce)},
-        {"Wechatpay-Signature:", offsetof(struct http_resp, h_sig)},
-        {"Wechatpay-Serial:", offsetof(struct http_resp, h_serial)},
-    };
-    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-        size_t nl = strlen(want[i].name);
-        if (len > nl && strncasecmp(p, want[i].name, nl) == 0) {
-            const char *v = p + nl;
-            size_t vl = len - nl;
-            while (vl > 0 && (*v == ' ' || *v == '\t'))
-                v++, vl--;
-            while (vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
-                vl--;
-            *(const char **)((char *)r + want[i].off) = arena_strndup(r->a, v, vl);
-        }
-    }
-    return len;
 }
 
 /* One request. Returns 0 with r filled (any status), or -EIO with *why. */
@@ -96,48 +54,29 @@ static int http_do(struct pay_client *pc, struct arena *a, const char *method, c
                    const char *content_type, const char *body, const char *auth,
                    const char *const *extra, struct http_resp *r, const char **why)
 {
+    static const char *const want[] = {"Wechatpay-Timestamp", "Wechatpay-Nonce",
+                                       "Wechatpay-Signature", "Wechatpay-Serial", NULL};
+    const char *lines[12];
+    int n = 0;
+    if (content_type)
+        lines[n++] = arena_printf(a, "Content-Type: %s", content_type);
+    lines[n++] = "Accept: application/json";
+    if (auth)
+        lines[n++] = arena_printf(a, "Authorization: %s", auth);
+    for (int i = 0; extra != NULL && extra[i] != NULL && n < 11; i++)
+        lines[n++] = extra[i];
+    lines[n] = NULL;
+    struct job_http_resp hr;
     memset(r, 0, sizeof(*r));
-    r->a = a;
-    buf_init(&r->body, a, 1024);
-    CURL *c = pc->curl;
-    curl_easy_reset(c);
-    struct curl_slist *h = NULL;
-    char line[2048];
-    if (content_type) {
-        snprintf(line, sizeof(line), "Content-Type: %s", content_type);
-        h = curl_slist_append(h, line);
-    }
-    h = curl_slist_append(h, "Accept: application/json");
-    if (auth) {
-        char *al = arena_printf(a, "Authorization: %s", auth);
-        h = curl_slist_append(h, al);
-    }
-    for (int i = 0; extra != NULL && extra[i] != NULL; i++)
-        h = curl_slist_append(h, extra[i]);
-    h = curl_slist_append(h, "Expect:");
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)PAY_HTTP_TIMEOUT_MS);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "zikao-payment/1");
-    if (strcmp(method, "POST") == 0) {
-        curl_easy_setopt(c, CURLOPT_POST, 1L);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)(body ? strlen(body) : 0));
-    }
-    CURLcode rc = curl_easy_perform(c);
-    curl_slist_free_all(h);
-    if (rc != CURLE_OK) {
-        *why = arena_printf(a, "%s %s: %s", method, url, curl_easy_strerror(rc));
+    if (job_http_request(pc->http, a, method, url, lines, body, want, &hr, why) < 0)
         return -EIO;
-    }
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    r->status = hr.status;
+    r->body.data = hr.body;
+    r->body.len = hr.len;
+    r->h_ts = hr.values[0];
+    r->h_nonce = hr.values[1];
+    r->h_sig = hr.values[2];
+    r->h_serial = hr.values[3];
     return 0;
 }
 
@@ -148,8 +87,9 @@ static int alipay_call(struct pay_client *pc, struct arena *a, const char *metho
                        const char **why)
 {
     const struct zk_config *cfg = pc->cfg;
-    struct pay_key *k = pay_key_load(pay_key_path(a, cfg, PAY_KEY_ALIPAY_APP_PRIVATE), true);
-    struct pay_key *pub = pay_key_load(pay_key_path(a, cfg, PAY_KEY_ALIPAY_PUBLIC), false);
+    struct rsa_sig_key *k =
+        rsa_sig_key_load(pay_key_path(a, cfg, PAY_KEY_ALIPAY_APP_PRIVATE), true);
+    struct rsa_sig_key *pub = rsa_sig_key_load(pay_key_path(a, cfg, PAY_KEY_ALIPAY_PUBLIC), false);
     int rc = -EIO;
     if (k == NULL || pub == NULL) {
         *why = "alipay keys missing in [payment] key_dir";
@@ -191,8 +131,8 @@ static int alipay_call(struct pay_client *pc, struct arena *a, const char *metho
     *raw = r.body.data;
     rc = 0;
 out:
-    pay_key_free(k);
-    pay_key_free(pub);
+    rsa_sig_key_free(k);
+    rsa_sig_key_free(pub);
     return rc;
 }
 
@@ -262,12 +202,13 @@ static int wechat_call(struct pay_client *pc, struct arena *a, const char *metho
                        const char *body, struct http_resp *r, const char **why)
 {
     const struct zk_config *cfg = pc->cfg;
-    struct pay_key *k = pay_key_load(pay_key_path(a, cfg, PAY_KEY_WECHAT_MCH_PRIVATE), true);
-    struct pay_key *pub = pay_key_load(pay_key_path(a, cfg, PAY_KEY_WECHAT_PUBLIC), false);
+    struct rsa_sig_key *k =
+        rsa_sig_key_load(pay_key_path(a, cfg, PAY_KEY_WECHAT_MCH_PRIVATE), true);
+    struct rsa_sig_key *pub = rsa_sig_key_load(pay_key_path(a, cfg, PAY_KEY_WECHAT_PUBLIC), false);
     int rc = -EIO;
     char serial[41], pserial[41];
-    if (k == NULL || pub == NULL || pay_key_serial(k, serial) < 0 ||
-        pay_key_serial(pub, pserial) < 0) {
+    if (k == NULL || pub == NULL || rsa_sig_key_serial(k, serial) < 0 ||
+        rsa_sig_key_serial(pub, pserial) < 0) {
         *why = "wechat keys missing in [payment] key_dir";
         goto out;
     }
@@ -291,8 +232,8 @@ static int wechat_call(struct pay_client *pc, struct arena *a, const char *metho
     }
     rc = 0;
 out:
-    pay_key_free(k);
-    pay_key_free(pub);
+    rsa_sig_key_free(k);
+    rsa_sig_key_free(pub);
     return rc;
 }
 
@@ -417,7 +358,8 @@ int pay_client_sim_notify(struct pay_client *pc, struct arena *a, const json_t *
     }
     struct http_resp r;
     if (strcmp(provider, "alipay") == 0) {
-        struct pay_key *k = pay_key_load(pay_key_path(a, cfg, PAY_KEY_ALIPAY_PRIVATE), true);
+        struct rsa_sig_key *k =
+            rsa_sig_key_load(pay_key_path(a, cfg, PAY_KEY_ALIPAY_PRIVATE), true);
         if (k == NULL) {
             *why = "simulator key alipay_private.pem missing";
             return -EIO;
@@ -442,7 +384,7 @@ int pay_client_sim_notify(struct pay_client *pc, struct arena *a, const json_t *
             {"subject", "zikao"},
         };
         char *form = pay_alipay_sign_form(a, k, p, 15);
-        pay_key_free(k);
+        rsa_sig_key_free(k);
         if (form == NULL || http_do(pc, a, "POST", url, "application/x-www-form-urlencoded", form,
                                     NULL, NULL, &r, why) < 0)
             return -EIO;
@@ -451,12 +393,12 @@ int pay_client_sim_notify(struct pay_client *pc, struct arena *a, const json_t *
         *why = arena_printf(a, "the merchant answered HTTP %ld '%.40s'", r.status, r.body.data);
         return -EIO;
     }
-    struct pay_key *k = pay_key_load(pay_key_path(a, cfg, PAY_KEY_WECHAT_PRIVATE), true);
+    struct rsa_sig_key *k = rsa_sig_key_load(pay_key_path(a, cfg, PAY_KEY_WECHAT_PRIVATE), true);
     unsigned char apiv3[32];
     char serial[41];
     if (k == NULL || pay_apiv3_key_load(pay_key_path(a, cfg, PAY_KEY_WECHAT_APIV3), apiv3) < 0 ||
-        pay_key_serial(k, serial) < 0) {
-        pay_key_free(k);
+        rsa_sig_key_serial(k, serial) < 0) {
+        rsa_sig_key_free(k);
         *why = "simulator keys wechat_platform_private.pem / wechat_apiv3.key missing";
         return -EIO;
     }
@@ -476,7 +418,7 @@ int pay_client_sim_notify(struct pay_client *pc, struct arena *a, const json_t *
     snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
     pay_random_token(nonce, 32);
     int rc = body ? pay_wechat_sign(a, k, ts, nonce, body, strlen(body), &sig) : -EINVAL;
-    pay_key_free(k);
+    rsa_sig_key_free(k);
     if (rc < 0) {
         *why = "signing the notification failed";
         return -EIO;

@@ -18,7 +18,8 @@
  *               as a real provider does.
  *
  * Each thread owns its PostgreSQL connection (for reads in run) and its
- * provider client (curl). HTTP happens in run, never inside a transaction.
+ * provider client (job_http.h). HTTP happens in run, never inside a
+ * transaction.
  */
 #include "alloc.h"
 #include "queue.h"
@@ -27,7 +28,6 @@
 #include "log.h"
 #include "pay_worker.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -67,9 +67,10 @@ static void ensure_chain(struct pay_thread *t)
 static int pay_thread_init(void **state, void *shared, const struct zk_config *cfg)
 {
     (void)shared;
-    /* Both are idempotent; thread_init runs on the main thread, one thread
-     * after the other, before any consumer starts. */
-    if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+    /* Idempotent (curl's global set-up is pay_client_new's); thread_init
+     * runs on the main thread, one thread after the other, before any
+     * consumer starts. */
+    if (sodium_init() < 0)
         return -EIO;
     /* Development and tests: the simulator's keys appear on first start
      * (never in production, where the simulator is refused). */

@@ -1,13 +1,15 @@
 /*
  * doc_render.c - the document kinds the `pdf` queue renders: for each, the
  * loader from its input JSON to the template's struct (see doc_render.h).
- * Only the receipt's loader exists; the other kinds wait for their flows.
+ * The receipt's and the graduate form's loaders exist; the other kinds wait
+ * for their flows.
  */
 #include "doc_render.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The receipt's note for fees that are not refunded (as the order API says). */
@@ -118,22 +120,156 @@ int doc_receipt_from_input(const json_t *input, struct pdf_receipt *r, char *err
     return 0;
 }
 
-static int render_receipt(const json_t *input, struct pdf_output *out)
+static int render_receipt(const json_t *input, const struct doc_files *files,
+                          struct pdf_output *out)
 {
+    (void)files;
     struct pdf_receipt r;
     int rc = doc_receipt_from_input(input, &r, out->error, sizeof(out->error));
     return rc < 0 ? rc : pdf_render_receipt(&r, out);
 }
 
+/* ---- 毕业生登记表 ---- */
+
+/* One résumé row of input.resume[i]. */
+static int resume_row(const json_t *row, size_t i, struct pdf_resume_entry *e, char *err,
+                      size_t errsz)
+{
+    if (!json_is_object(row))
+        return input_error(err, errsz, "input: resume[%zu] must be an object", i);
+    const char *keys[] = {"from", "to", "where", "role", "witness"};
+    const char **dst[] = {&e->from, &e->to, &e->unit, &e->role, &e->witness};
+    for (size_t k = 0; k < 5; k++) {
+        const json_t *v = json_object_get(row, keys[k]);
+        if ((k < 3 && (v == NULL || json_is_null(v))) ||
+            (v && !json_is_null(v) && !json_is_string(v)))
+            return input_error(err, errsz, "input: resume[%zu].%s must be a string", i, keys[k]);
+        *dst[k] = json_string_value(v);
+    }
+    return 0;
+}
+
+int doc_graduate_form_from_input(const json_t *input, const struct doc_files *files,
+                                 struct doc_graduate_form *g, char *err, size_t errsz)
+{
+    struct pdf_graduate_form *f = &g->form;
+    int64_t generated_at = 0, file_id = 0;
+    const char *sha256 = NULL;
+    int rc;
+    memset(g, 0, sizeof(*g));
+    if (!json_is_object(input))
+        return input_error(err, errsz, "input must be a JSON object");
+    /* The fixed part (records and application), then the form's fields. */
+    const struct {
+        const char *key;
+        const char **dst;
+        bool required;
+    } strs[] = {
+        {"name", &f->name, true},
+        {"gender", &f->gender, true},
+        {"birth_date", &f->birth_date, false},
+        {"id_number", &f->id_number, true},
+        {"exam_id", &f->exam_id, true},
+        {"major_code", &f->major_code, false},
+        {"major_name", &f->major_name, true},
+        {"level", &f->level, true},
+        {"university", &f->university, true},
+        {"district", &f->district, false},
+        {"ethnicity", &f->ethnicity, false},
+        {"political_status", &f->political_status, false},
+        {"native_place", &f->native_place, false},
+        {"work_unit", &f->work_unit, false},
+        {"address", &f->address, false},
+        {"postcode", &f->postcode, false},
+        {"phone", &f->phone, false},
+        {"email", &f->email, false},
+        {"prior_level", &f->prior_level, false},
+        {"prior_school", &f->prior_school, false},
+        {"prior_major", &f->prior_major, false},
+        {"prior_graduated", &f->prior_graduated, false},
+        {"prior_cert_no", &f->prior_cert_no, false},
+        {"self_assessment", &f->self_assessment, false},
+    };
+    for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+        if ((rc = get_str(input, strs[i].key, strs[i].required, strs[i].dst, err, errsz)) < 0)
+            return rc;
+    const json_t *resume = json_object_get(input, "resume");
+    if (!json_is_array(resume))
+        return input_error(err, errsz, "input: resume must be an array");
+    if (json_array_size(resume) > PDF_RESUME_MAX)
+        return input_error(err, errsz, "input: resume has more than %d rows", PDF_RESUME_MAX);
+    for (size_t i = 0; i < json_array_size(resume); i++)
+        if ((rc = resume_row(json_array_get(resume, i), i, &g->resume[i], err, errsz)) < 0)
+            return rc;
+    f->resume = g->resume;
+    f->resume_count = json_array_size(resume);
+
+    if ((rc = get_int(input, "generated_at", true, &generated_at, err, errsz)) < 0 ||
+        (rc = meta_from_input(input, generated_at, &f->meta, err, errsz)) < 0)
+        return rc;
+
+    const json_t *photo = json_object_get(input, "photo");
+    if (photo == NULL || json_is_null(photo)) {
+        snprintf(err, errsz,
+                 "input: photo is missing (the application has no graduation photo that passed "
+                 "or was checked by hand)");
+        return -ENODATA;
+    }
+    if (!json_is_object(photo))
+        return input_error(err, errsz, "input: photo must be an object");
+    if ((rc = get_int(photo, "file_id", true, &file_id, err, errsz)) < 0 ||
+        (rc = get_str(photo, "sha256", true, &sha256, err, errsz)) < 0)
+        return rc;
+    if (files == NULL || files->fetch == NULL) {
+        snprintf(err, errsz, "the photo (file %lld) cannot be read: no file store given",
+                 (long long)file_id);
+        return -ENODATA;
+    }
+    size_t len = 0;
+    if ((rc = files->fetch(files->ud, file_id, sha256, &g->photo, &len, err, errsz)) < 0) {
+        g->photo = NULL;
+        return rc;
+    }
+    f->photo = g->photo;
+    f->photo_len = len;
+    return 0;
+}
+
+void doc_graduate_form_free(struct doc_graduate_form *g)
+{
+    free(g->photo);
+    g->photo = NULL;
+}
+
+static int render_graduate_form(const json_t *input, const struct doc_files *files,
+                                struct pdf_output *out)
+{
+    struct doc_graduate_form g;
+    int rc = doc_graduate_form_from_input(input, files, &g, out->error, sizeof(out->error));
+    if (rc < 0)
+        return rc;
+    rc = pdf_render_graduate_form(&g.form, out);
+    doc_graduate_form_free(&g);
+    return rc;
+}
+
 /* The kinds: loader + renderer, NULL until the kind's flow exists. */
-static int (*const doc_renderers[DOC_KIND_COUNT])(const json_t *input, struct pdf_output *out) = {
+static int (*const doc_renderers[DOC_KIND_COUNT])(const json_t *input,
+                                                  const struct doc_files *files,
+                                                  struct pdf_output *out) = {
     [DOC_RECEIPT] = render_receipt,
-    [DOC_GRADUATE_FORM] = NULL,    /* the graduation flow: application, photo, résumé */
+    [DOC_GRADUATE_FORM] = render_graduate_form,
     [DOC_EXEMPTION_DETAIL] = NULL, /* the exemption flow (seed 002) */
     [DOC_TRANSFER_DETAIL] = NULL,  /* the transfer flow (seed 003) */
 };
 
 int doc_render(enum doc_kind kind, const json_t *input, struct pdf_output *out)
+{
+    return doc_render_files(kind, input, NULL, out);
+}
+
+int doc_render_files(enum doc_kind kind, const json_t *input, const struct doc_files *files,
+                     struct pdf_output *out)
 {
     memset(out, 0, sizeof(*out));
     const struct doc_kind_info *info = doc_kind_info(kind);
@@ -147,5 +283,5 @@ int doc_render(enum doc_kind kind, const json_t *input, struct pdf_output *out)
                  info->name, info->subject_type);
         return -ENOSYS;
     }
-    return doc_renderers[kind](input, out);
+    return doc_renderers[kind](input, files, out);
 }

@@ -140,10 +140,13 @@ struct pdf_resume_entry {
 };
 
 /* Page 1: title, personal details beside the photo, prior education,
- * résumé (flows on if long, header row repeated). Page 2: self-assessment in
- * a ruled box that flows onto further pages at line boundaries, the
- * candidate's signature line, then three stamp boxes kept together. Fields
- * marked required must be non-empty; the others may be NULL (blank cell). */
+ * résumé (flows on if long, header row repeated), and the note on handing
+ * it in (一式两份, with the original cards, to the chosen district office
+ * named by district; 未按时提交纸质原件者，毕业申请无效). Page 2:
+ * self-assessment in a ruled box that flows onto further pages at line
+ * boundaries (empty: ruled to write by hand), the candidate's signature
+ * line, then three stamp boxes kept together. Fields marked required must
+ * be non-empty; the others may be NULL (blank cell). */
 struct pdf_graduate_form {
     struct pdf_meta meta;
     const char *name;             /* required */
@@ -158,7 +161,7 @@ struct pdf_graduate_form {
     const char *major_name;       /* required */
     const char *level;            /* 层次: 专科 / 本科; required */
     const char *university;       /* 主考院校; required */
-    const char *district;         /* 毕业申请区县 */
+    const char *district;         /* 毕业申请区县 (named in the note) */
     const char *work_unit;        /* 工作单位 */
     const char *address;          /* 通讯地址 */
     const char *postcode;

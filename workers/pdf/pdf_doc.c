@@ -30,6 +30,8 @@
 #define FLOW_PAD      PDF_MM(4.0)
 #define FLOW_LABEL_H  PDF_MM(8.0)
 #define FLOW_TAIL_H   PDF_MM(12.0)
+#define FLOW_LINE_GAP PDF_MM(10.0) /* writing lines of an empty box */
+#define FLOW_LINE_W   0.3
 #define SECTION_SIZE  11.0
 #define SECTION_H     PDF_MM(8.0)
 
@@ -501,6 +503,10 @@ void pdf_flow_box(struct pdf_doc *d, const char *label, const char *text, double
                 part_bottom = part_top + min_h;
             if (part_bottom > PDF_CONTENT_BOTTOM)
                 part_bottom = PDF_CONTENT_BOTTOM;
+            /* No text: lines to write on by hand, clear of the tail. */
+            for (double y = text_top + FLOW_LINE_GAP;
+                 lines == 0 && y <= part_bottom - tail_h - FLOW_PAD; y += FLOW_LINE_GAP)
+                pdf_hline(d, PDF_LEFT + FLOW_PAD, PDF_RIGHT - FLOW_PAD, y, FLOW_LINE_W);
             if (tail)
                 pdf_text(d, PDF_BODY, FLOW_SIZE, PDF_LEFT, part_bottom - PDF_MM(8.0),
                          PDF_CONTENT_W - FLOW_PAD, PANGO_ALIGN_RIGHT, tail);

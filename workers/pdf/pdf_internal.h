@@ -158,7 +158,8 @@ void pdf_section(struct pdf_doc *d, const char *title, double keep_h);
 /* Long text in a ruled box under a shaded label row, split between lines
  * across pages (the label repeats with "（续）"). The box is at least
  * min_h tall on its first page; tail (e.g. a signature line) is drawn
- * right-aligned at the bottom inside the box. */
+ * right-aligned at the bottom inside the box. An empty (or NULL) text
+ * leaves the box ruled with lines to write on by hand. */
 void pdf_flow_box(struct pdf_doc *d, const char *label, const char *text, double min_h,
                   const char *tail);
 

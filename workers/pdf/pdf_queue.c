@@ -6,8 +6,10 @@
  * input hash, meta) and the job in one transaction.
  * run:    loads the subject's data with document_input() plus the row's meta
  *         (the same input the server hashed), renders it with the kind's
- *         loader (doc_render.h) and keeps the bytes in the job's arena. A
- *         document already ready is left alone.
+ *         loader (doc_render.h; stored files the input names, such as the
+ *         graduate form's photo, are read from `files` by id and SHA-256)
+ *         and keeps the bytes in the job's arena. A document already ready
+ *         is left alone.
  * commit: under the row's lock, writes the PDF into `files` and marks the
  *         document ready with its number, file name and page count, unless
  *         it is ready already (a second delivery writes nothing). When the
@@ -74,6 +76,43 @@ static void pdf_thread_free(void *state)
     free(t);
 }
 
+/* doc_files.fetch: a stored file's bytes by id, checked against the SHA-256
+ * the input names (files rows never change; a mismatch means the input and
+ * the store disagree). */
+static int pdf_fetch_file(void *ud, int64_t file_id, const char *sha256, unsigned char **data,
+                          size_t *len, char *err, size_t errsz)
+{
+    struct pdf_thread *t = ud;
+    char id[24];
+    snprintf(id, sizeof(id), "%" PRId64, file_id);
+    const char *v[] = {id, sha256};
+    *data = NULL;
+    *len = 0;
+    PGresult *r =
+        sync_exec(&t->conns, "SELECT data FROM files WHERE id = $1::bigint AND sha256 = $2", 2, v);
+    if (r == NULL) {
+        snprintf(err, errsz, "PostgreSQL is unreachable or refused reading file %s", id);
+        return -EIO;
+    }
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        snprintf(err, errsz, "file %s with the SHA-256 the input names does not exist", id);
+        return -ENOENT;
+    }
+    size_t n = 0;
+    unsigned char *raw = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 0), &n);
+    PQclear(r);
+    if (raw == NULL) {
+        snprintf(err, errsz, "file %s could not be decoded", id);
+        return -ENOMEM;
+    }
+    *data = zk_malloc(n ? n : 1);
+    memcpy(*data, raw, n);
+    *len = n;
+    PQfreemem(raw);
+    return 0;
+}
+
 static double ms_since(const struct timespec *t0)
 {
     struct timespec t1;
@@ -135,7 +174,8 @@ static int pdf_run(struct job_ctx *ctx, struct job *job)
         return job_fail(ctx, "document input is not JSON: %s", jerr.text);
 
     struct pdf_output out;
-    int rc = doc_render((enum doc_kind)kind, input, &out);
+    const struct doc_files files = {pdf_fetch_file, t};
+    int rc = doc_render_files((enum doc_kind)kind, input, &files, &out);
     json_decref(input);
     if (rc < 0)
         return job_fail(ctx, "rendering the %s failed: %s", doc_kind_info(kind)->name, out.error);

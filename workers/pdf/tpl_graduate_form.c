@@ -4,9 +4,12 @@
  *
  * Page 1: personal details beside the photo, prior education, résumé (the
  * table flows on with its head row if long, and is padded with blank rows
- * to write in when short). Page 2: the candidate's name line, the
- * self-assessment box (flows onto page 3 and beyond at line boundaries),
- * the signature line, then the three stamp boxes kept together.
+ * to write in when short), and how to hand it in: two printed copies, with
+ * the original cards, to the chosen district office in time, or the
+ * application is void. Page 2: the candidate's name line, the
+ * self-assessment box (flows onto page 3 and beyond at line boundaries;
+ * empty, it is ruled to be written by hand), the signature line, then the
+ * three stamp boxes kept together.
  */
 #include "pdf_internal.h"
 
@@ -18,12 +21,15 @@
 #define RESUME_ROWS  8 /* rows the résumé shows at least (blank ones to write in) */
 #define PHOTO_COL_W  PDF_MM(40.0)
 #define STAMP_BODY_H PDF_MM(46.0)
+#define NOTE_SIZE    9.0
+#define NOTE_GAP     PDF_MM(3.0)
 
 struct graduate_ctx {
     const struct pdf_graduate_form *in;
     struct pdf_image photo;
     char *title;
     char *major;
+    char *note; /* how to hand it in */
 };
 
 static void personal_block(struct pdf_doc *d, const struct graduate_ctx *c)
@@ -102,8 +108,24 @@ static void education_block(struct pdf_doc *d, const struct pdf_graduate_form *i
     pdf_table_row(d, &t, row);
 }
 
-static void resume_block(struct pdf_doc *d, const struct pdf_graduate_form *in)
+/* Page 1's last lines: how the printed form is handed in (seed 001 六.8 and
+ * the 旧计划课程 note: "未按时提交纸质原件者，毕业申请无效"). */
+static char *hand_in_note(const struct pdf_graduate_form *in)
 {
+    char *office = in->district && *in->district
+                       ? g_strdup_printf("所选县（市、区）自考部门（%s）", in->district)
+                       : g_strdup("所选县（市、区）自考部门");
+    char *note = g_strdup_printf(
+        "注：本表须如实填写。导出后打印一式两份，连同旧计划课程合格证（红卡/绿卡）、实践课考核卡"
+        "等原件（如有），在规定时间内交到%s。未按时提交纸质原件者，毕业申请无效。",
+        office);
+    g_free(office);
+    return note;
+}
+
+static void resume_block(struct pdf_doc *d, const struct graduate_ctx *c)
+{
+    const struct pdf_graduate_form *in = c->in;
     static const struct pdf_cell head[] = {
         {PDF_MM(40.0), "起止年月", PDF_CELL_LABEL | PDF_CELL_CENTER, NULL},
         {PDF_MM(78.0), "在何地何单位学习或工作", PDF_CELL_LABEL, NULL},
@@ -123,9 +145,13 @@ static void resume_block(struct pdf_doc *d, const struct pdf_graduate_form *in)
         pdf_table_row(d, &t, row);
         g_free(span);
     }
-    /* Blank rows to write in, only while they fit on this page. */
+    /* Blank rows to write in, only while they fit on this page with the note below. */
     static const char *const blank[4] = {NULL, NULL, NULL, NULL};
-    for (size_t i = in->resume_count; i < RESUME_ROWS && pdf_space_left(d) >= t.min_row_h; i++)
+    double note_h =
+        NOTE_GAP + pdf_layout_height(pdf_layout(d, PDF_BODY, NOTE_SIZE, PDF_CONTENT_W,
+                                                PANGO_ALIGN_LEFT, PDF_LAYOUT_PLAIN, c->note));
+    for (size_t i = in->resume_count; i < RESUME_ROWS && pdf_space_left(d) >= t.min_row_h + note_h;
+         i++)
         pdf_table_row(d, &t, blank);
 }
 
@@ -164,11 +190,9 @@ static void draw_graduate_form(struct pdf_doc *d, const void *arg)
     pdf_title(d, c->title);
     personal_block(d, c);
     education_block(d, in);
-    resume_block(d, in);
-    d->y += PDF_MM(3.0);
-    pdf_para(d, 9.0, PANGO_ALIGN_LEFT,
-             "注：本表须如实填写，一式两份，与其他毕业申请材料一并在规定时间内交回所选县（市、区）"
-             "自考部门。");
+    resume_block(d, c);
+    d->y += NOTE_GAP;
+    pdf_para(d, NOTE_SIZE, PANGO_ALIGN_LEFT, c->note);
 
     pdf_page_break(d);
     char *who =
@@ -183,7 +207,7 @@ static void draw_graduate_form(struct pdf_doc *d, const void *arg)
 
 int pdf_render_graduate_form(const struct pdf_graduate_form *in, struct pdf_output *out)
 {
-    struct graduate_ctx c = {in, {0}, NULL, NULL};
+    struct graduate_ctx c = {in, {0}, NULL, NULL, NULL};
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -252,9 +276,11 @@ int pdf_render_graduate_form(const struct pdf_graduate_form *in, struct pdf_outp
     c.major = in->major_code && *in->major_code
                   ? g_strdup_printf("%s %s", in->major_code, in->major_name)
                   : g_strdup(in->major_name);
+    c.note = hand_in_note(in);
     rc = pdf_doc_render(PDF_DOC_GRADUATE_FORM, &in->meta, c.title, draw_graduate_form, &c, out);
     g_free(c.title);
     g_free(c.major);
+    g_free(c.note);
     pdf_image_free(&c.photo);
     return rc;
 }

@@ -14,8 +14,10 @@
  *         it already holds a result, then settles the attempt (identity.h).
  * A missing attempt, photo or specification is a job failure (retried, then
  * dead for an operator): it is never the candidate's fault.
+ * The payload {"application_id", "file_id"} is an application's graduation
+ * photo instead (photo_application.c).
  */
-#include "identity.h"
+#include "photo_queue.h"
 #include "queue.h"
 #include "job.h"
 #include "log.h"
@@ -117,8 +119,29 @@ static char *rules_json(const struct photo_result *res, struct arena *arena)
     return out;
 }
 
+int photo_queue_check(struct job *job, const struct photo_spec *spec, enum identity_kind kind,
+                      const uint8_t *data, size_t len, bool *passed, char **rules, int *faces)
+{
+    struct identity_worker *w = job->thread_state;
+    struct photo_face pf;
+    bool found = false;
+    int rc = spec_needs_faces(spec) ? find_faces(w, spec, kind, data, len, &pf, &found) : 0;
+    if (rc < 0)
+        return rc;
+    struct photo_result *res = arena_calloc(job->arena, sizeof(*res));
+    photo_check_buffer(spec, w->specs, data, len, found ? &pf : NULL, res);
+    if (found)
+        resolve_pending(res);
+    *passed = all_passed(res);
+    *rules = rules_json(res, job->arena);
+    *faces = found ? pf.face_count : -1;
+    return 0;
+}
+
 static int photo_run(struct job_ctx *ctx, struct job *job)
 {
+    if (photo_application_payload(job))
+        return photo_application_run(ctx, job);
     struct identity_worker *w = job->thread_state;
     struct timespec t0, c0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -158,34 +181,27 @@ static int photo_run(struct job_ctx *ctx, struct job *job)
     if (identity_file_read(conn, pj->file_id, &data, &len, err, sizeof(err)) < 0)
         return job_fail(ctx, "%s", err);
 
-    struct photo_face pf;
-    bool found = false;
-    int rc = spec_needs_faces(spec) ? find_faces(w, spec, pj->kind, data, len, &pf, &found) : 0;
-    if (rc < 0) {
-        free(data);
-        return job_fail(ctx, "face engine: %s", strerror(-rc));
-    }
-    struct photo_result *res = arena_calloc(job->arena, sizeof(*res));
-    photo_check_buffer(spec, w->specs, data, len, found ? &pf : NULL, res);
+    int faces = -1;
+    int rc = photo_queue_check(job, spec, pj->kind, data, len, &pj->passed, &pj->rules, &faces);
     free(data);
-    if (found)
-        resolve_pending(res);
-    pj->passed = all_passed(res);
-    pj->rules = rules_json(res, job->arena);
+    if (rc < 0)
+        return job_fail(ctx, "face engine: %s", strerror(-rc));
     job->data = pj;
     double ms = ms_since(CLOCK_MONOTONIC, &t0), cpu_ms = ms_since(CLOCK_THREAD_CPUTIME_ID, &c0);
     job_set_result(ctx,
                    json_pack("{s:I, s:s, s:I, s:s, s:i, s:f, s:f}", "attempt_id",
                              (json_int_t)pj->attempt_id, "kind", kname, "file_id",
                              (json_int_t)pj->file_id, "state", pj->passed ? "passed" : "failed",
-                             "faces", found ? pf.face_count : -1, "ms", ms, "cpu_ms", cpu_ms));
+                             "faces", faces, "ms", ms, "cpu_ms", cpu_ms));
     log_info("identity attempt %" PRId64 ": %s photo %s (%d faces) in %.1f ms", a.id, kname,
-             pj->passed ? "passed" : "failed", found ? pf.face_count : -1, ms);
+             pj->passed ? "passed" : "failed", faces, ms);
     return 0;
 }
 
 static int photo_commit(struct job_ctx *ctx, struct job *job, PGconn *conn)
 {
+    if (photo_application_payload(job))
+        return photo_application_commit(ctx, job, conn);
     struct identity_worker *w = job->thread_state;
     const struct photo_job *pj = job->data;
     char err[512];
@@ -201,6 +217,8 @@ static int photo_commit(struct job_ctx *ctx, struct job *job, PGconn *conn)
 /* The check will never run: the attempt must not wait for it forever. */
 static int photo_dead(struct job_ctx *ctx, struct job *job, PGconn *conn)
 {
+    if (photo_application_payload(job))
+        return photo_application_dead(ctx, job, conn);
     json_int_t attempt = json_integer_value(json_object_get(job->payload, "attempt_id"));
     char err[256];
     if (attempt > 0 &&

@@ -1,7 +1,8 @@
 /* test_documents.c - what the server and the pdf worker agree on: the
  * download's Content-Disposition (RFC 6266 with an RFC 5987 filename*), the
  * office name and province per profile, the meta part of a document's input,
- * the kinds table; and the receipt's loader and renders from an input. */
+ * the kinds table; and the receipt's and the graduate form's loaders and
+ * renders from an input. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,10 +11,12 @@
 
 #include "doc_render.h"
 #include "documents.h"
+#include "pdf_fixtures.h"
 
 #include <errno.h>
 #include <pango/pangocairo.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PAID_AT 1795401015 /* 2026-11-23 10:30:15 Beijing */
@@ -215,13 +218,165 @@ static void test_kinds_without_a_flow_are_not_rendered_yet(void **state)
 {
     json_t *in = receipt_input();
     struct pdf_output out;
-    assert_int_equal(doc_render(DOC_GRADUATE_FORM, in, &out), -ENOSYS);
-    assert_null(out.data);
-    assert_non_null(strstr(out.error, "graduate_form"));
     assert_int_equal(doc_render(DOC_EXEMPTION_DETAIL, in, &out), -ENOSYS);
+    assert_null(out.data);
+    assert_non_null(strstr(out.error, "exemption_detail"));
     assert_int_equal(doc_render(DOC_TRANSFER_DETAIL, in, &out), -ENOSYS);
     assert_int_equal(doc_render(DOC_KIND_COUNT, in, &out), -EINVAL);
     json_decref(in);
+}
+
+/* ---- the 毕业生登记表 from its input ---- */
+
+#define FORM_CHANGED_AT 1796700000 /* 2026-12-08 11:20:00 Beijing: the form's last change */
+#define PHOTO_FILE_ID   314
+#define PHOTO_SHA256    "8d5e957f297893487bd98fa830fa6413b1a7c4bc4cdb1b8dc9ca8fd5b8f2bb56"
+
+/* A file store holding the fixture photo under PHOTO_FILE_ID. */
+struct photo_store {
+    unsigned char *photo;
+    size_t len;
+    int fetches;
+};
+
+static int store_fetch(void *ud, int64_t file_id, const char *sha256, unsigned char **data,
+                       size_t *len, char *err, size_t errsz)
+{
+    struct photo_store *st = ud;
+    st->fetches++;
+    if (file_id != PHOTO_FILE_ID || strcmp(sha256, PHOTO_SHA256) != 0) {
+        snprintf(err, errsz, "file %lld is not in the store", (long long)file_id);
+        return -ENOENT;
+    }
+    *data = malloc(st->len);
+    memcpy(*data, st->photo, st->len);
+    *len = st->len;
+    return 0;
+}
+
+/* An input as graduate_form_input(id) || {"meta": ...} gives it (schema 0024). */
+static json_t *graduate_input(void)
+{
+    json_t *resume =
+        json_pack("[{s:s, s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s, s:s}]", "from", "2013-09", "to",
+                  "2016-07", "where", "山西职业技术学院法律事务专业 学习", "role", "学生",
+                  "witness", "李文华", "from", "2016-08", "to", "至今", "where",
+                  "山西晋阳科技有限公司法务部 工作", "role", "法务专员", "witness", "");
+    json_t *in = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name",
+                           "张晓明", "gender", "男", "birth_date", "1995-03", "id_number",
+                           "140105199503151230", "exam_id", "080105408130", "major_code", "030101K",
+                           "major_name", "法学", "level", "本科", "university", "山西大学",
+                           "district_code", "140105", "district", "太原市小店区");
+    json_t *form = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ethnicity",
+        "汉族", "political_status", "共青团员", "native_place", "山西省太原市", "work_unit",
+        "山西晋阳科技有限公司", "address", "山西省太原市小店区长风街100号", "postcode", "030006",
+        "phone", "13812345678", "email", "", "prior_level", "专科", "prior_school",
+        "山西职业技术学院", "prior_major", "法律事务", "prior_graduated", "2016-07",
+        "prior_cert_no", "", "self_assessment", "本人自学考试以来，遵纪守法，刻苦学习。");
+    json_object_update(in, form);
+    json_decref(form);
+    json_object_set_new(in, "resume", resume);
+    json_object_set_new(in, "application_id", json_integer(77));
+    json_object_set_new(in, "candidate_id", json_integer(7));
+    json_object_set_new(
+        in, "photo",
+        json_pack("{s:I, s:s}", "file_id", (json_int_t)PHOTO_FILE_ID, "sha256", PHOTO_SHA256));
+    json_object_set_new(in, "generated_at", json_integer(FORM_CHANGED_AT));
+    json_object_set_new(in, "serial", json_integer(5021));
+    json_object_set_new(in, "meta",
+                        json_pack("{s:i, s:s, s:s, s:n}", "version", 1, "office_name",
+                                  "山西省招生考试管理中心", "province", "山西省", "font"));
+    return in;
+}
+
+static void
+test_graduate_form_input_fills_the_template_from_the_application_and_the_form(void **state)
+{
+    struct photo_store st = {0};
+    st.photo = fixture_photo(&st.len);
+    assert_non_null(st.photo);
+    const struct doc_files files = {store_fetch, &st};
+    json_t *in = graduate_input();
+    struct doc_graduate_form g;
+    char err[256] = "";
+    assert_int_equal(doc_graduate_form_from_input(in, &files, &g, err, sizeof(err)), 0);
+    const struct pdf_graduate_form *f = &g.form;
+    assert_string_equal(f->name, "张晓明");
+    assert_string_equal(f->id_number, "140105199503151230");
+    assert_string_equal(f->exam_id, "080105408130");
+    assert_string_equal(f->major_code, "030101K");
+    assert_string_equal(f->major_name, "法学");
+    assert_string_equal(f->level, "本科");
+    assert_string_equal(f->university, "山西大学");
+    assert_string_equal(f->district, "太原市小店区");
+    assert_string_equal(f->work_unit, "山西晋阳科技有限公司");
+    assert_string_equal(f->prior_school, "山西职业技术学院");
+    assert_string_equal(f->self_assessment, "本人自学考试以来，遵纪守法，刻苦学习。");
+    assert_int_equal(f->resume_count, 2);
+    assert_string_equal(f->resume[0].from, "2013-09");
+    assert_string_equal(f->resume[0].unit, "山西职业技术学院法律事务专业 学习");
+    assert_string_equal(f->resume[1].to, "至今");
+    assert_string_equal(f->resume[1].role, "法务专员");
+    assert_int_equal(f->meta.generated_at, FORM_CHANGED_AT); /* the form's change, not the clock */
+    assert_int_equal(f->meta.serial, 5021);
+    assert_int_equal(st.fetches, 1);
+    assert_int_equal(f->photo_len, st.len);
+    assert_memory_equal(f->photo, st.photo, st.len);
+    doc_graduate_form_free(&g);
+    json_decref(in);
+    free(st.photo);
+}
+
+static void test_graduate_form_renders_the_same_bytes_numbered_by_its_change(void **state)
+{
+    struct photo_store st = {0};
+    st.photo = fixture_photo(&st.len);
+    const struct doc_files files = {store_fetch, &st};
+    json_t *in = graduate_input();
+    struct pdf_output a, b;
+    assert_int_equal(doc_render_files(DOC_GRADUATE_FORM, in, &files, &a), 0);
+    assert_int_equal(doc_render_files(DOC_GRADUATE_FORM, in, &files, &b), 0);
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.data, b.data, a.len);
+    assert_memory_equal(a.docno, "DJ-20261208-00005021-", 21);
+    assert_int_equal(pdf_docno_verify(a.docno), 0);
+    char want[96];
+    snprintf(want, sizeof(want), "毕业生登记表-%s.pdf", a.docno);
+    assert_string_equal(a.filename, want);
+    pdf_output_free(&a);
+    pdf_output_free(&b);
+    json_decref(in);
+    free(st.photo);
+}
+
+static void test_graduate_form_needs_its_photo_from_the_file_store(void **state)
+{
+    struct photo_store st = {0};
+    st.photo = fixture_photo(&st.len);
+    const struct doc_files files = {store_fetch, &st};
+    struct pdf_output out;
+    json_t *in = graduate_input();
+    assert_int_equal(doc_render(DOC_GRADUATE_FORM, in, &out), -ENODATA); /* no store */
+    assert_null(out.data);
+    assert_non_null(strstr(out.error, "photo"));
+
+    json_object_set_new(json_object_get(in, "photo"), "file_id", json_integer(315));
+    assert_int_equal(doc_render_files(DOC_GRADUATE_FORM, in, &files, &out), -ENOENT);
+    assert_non_null(strstr(out.error, "file 315"));
+
+    json_object_set_new(in, "photo", json_null());
+    assert_int_equal(doc_render_files(DOC_GRADUATE_FORM, in, &files, &out), -ENODATA);
+    assert_non_null(strstr(out.error, "graduation photo"));
+    assert_null(strstr(out.error, "张晓明"));
+
+    json_decref(in);
+    in = graduate_input();
+    json_object_set_new(json_array_get(json_object_get(in, "resume"), 1), "where", json_null());
+    assert_int_equal(doc_render_files(DOC_GRADUATE_FORM, in, &files, &out), -EINVAL);
+    assert_string_equal(out.error, "input: resume[1].where must be a string");
+    json_decref(in);
+    free(st.photo);
 }
 
 int main(void)
@@ -238,6 +393,10 @@ int main(void)
         cmocka_unit_test(test_receipt_renders_the_same_bytes_every_time),
         cmocka_unit_test(test_receipt_with_a_missing_font_fails_naming_the_font),
         cmocka_unit_test(test_kinds_without_a_flow_are_not_rendered_yet),
+        cmocka_unit_test(
+            test_graduate_form_input_fills_the_template_from_the_application_and_the_form),
+        cmocka_unit_test(test_graduate_form_renders_the_same_bytes_numbered_by_its_change),
+        cmocka_unit_test(test_graduate_form_needs_its_photo_from_the_file_store),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     /* The renders ran on this thread: release its pango font map. */

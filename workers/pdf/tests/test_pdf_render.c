@@ -281,6 +281,72 @@ static void test_graduate_form_embeds_the_photo_as_jpeg(void **state)
     pdf_output_free(&out);
 }
 
+static void
+test_graduate_form_says_two_copies_to_the_chosen_district_or_the_application_is_void(void **state)
+{
+    struct pdf_graduate_form f;
+    struct pdf_output out;
+    fixture_graduate_form(&f, photo, photo_len);
+    render_graduate(&f, &out);
+    assert_int_equal(out.pages, 2);
+    char *pdf = save_pdf(&out, "graduate_form_note");
+    char *p1 = page_text(pdf, 1, 1);
+    assert_contains(p1, "打印一式两份");
+    assert_contains(p1, "实践课考核卡等原件");
+    assert_contains(p1, "交到所选县（市、区）自考部门（太原市小店区）");
+    assert_contains(p1, "未按时提交纸质原件者，毕业申请无效。");
+    g_free(p1);
+    g_free(pdf);
+    pdf_output_free(&out);
+}
+
+/* Rows of a grey page picture (PGM, from pdftoppm -gray) between y0 and y1
+ * (mm) that are dark over the whole span x0..x1 (mm): ruled lines. Adjacent
+ * dark rows count as one line. */
+static int ruled_lines(const char *pgm, size_t len, double dpi, double x0, double x1, double y0,
+                       double y1)
+{
+    int w = 0, h = 0, maxval = 0, off = 0;
+    assert_int_equal(sscanf(pgm, "P5 %d %d %d%n", &w, &h, &maxval, &off), 3);
+    const unsigned char *px = (const unsigned char *)pgm + off + 1;
+    assert_true((size_t)(off + 1) + (size_t)w * (size_t)h <= len);
+    int c0 = (int)(x0 / 25.4 * dpi), c1 = (int)(x1 / 25.4 * dpi);
+    int lines = 0, prev = 0;
+    for (int y = (int)(y0 / 25.4 * dpi); y < (int)(y1 / 25.4 * dpi) && y < h; y++) {
+        int dark = 1;
+        for (int x = c0; x < c1 && dark; x++)
+            dark = px[(size_t)y * (size_t)w + (size_t)x] < 230;
+        lines += dark && !prev;
+        prev = dark;
+    }
+    return lines;
+}
+
+static void test_empty_self_assessment_leaves_a_ruled_box_to_write_by_hand(void **state)
+{
+    struct pdf_graduate_form f;
+    struct pdf_output out;
+    fixture_graduate_form(&f, photo, photo_len);
+    f.self_assessment = "";
+    render_graduate(&f, &out);
+    assert_int_equal(out.pages, 2);
+    char *pdf = save_pdf(&out, "graduate_form_handwritten");
+    char *p2 = page_text(pdf, 2, 2);
+    assert_contains(p2, "自我鉴定");
+    assert_contains(p2, "本人签名");
+    char *cmd = g_strdup_printf("pdftoppm -r 150 -gray -f 2 -l 2 '%s'", pdf);
+    size_t len = 0;
+    char *pgm = run(cmd, &len);
+    /* Inside the box (page 2 starts with the name line, then the box's
+     * label; the box is 120 mm tall): a line to write on every 10 mm. */
+    assert_true(ruled_lines(pgm, len, 150.0, 30.0, 180.0, 50.0, 130.0) >= 7);
+    g_free(pgm);
+    g_free(cmd);
+    g_free(p2);
+    g_free(pdf);
+    pdf_output_free(&out);
+}
+
 static void test_exemption_detail_renders_certificates_and_status(void **state)
 {
     struct pdf_output out;
@@ -994,6 +1060,9 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_graduate_form_renders_two_pages_with_all_fields),
         cmocka_unit_test(test_graduate_form_embeds_the_photo_as_jpeg),
+        cmocka_unit_test(
+            test_graduate_form_says_two_copies_to_the_chosen_district_or_the_application_is_void),
+        cmocka_unit_test(test_empty_self_assessment_leaves_a_ruled_box_to_write_by_hand),
         cmocka_unit_test(test_exemption_detail_renders_certificates_and_status),
         cmocka_unit_test(test_transfer_detail_renders_the_transfer_row),
         cmocka_unit_test(test_receipt_prints_amount_in_yuan_and_capitals_with_masked_id),
