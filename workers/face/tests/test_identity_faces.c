@@ -75,8 +75,8 @@ static int tiny_at_every_size(const struct face_engine *eng, const struct face_i
     return most;
 }
 
-static void test_identity_finds_a_small_face_in_a_wide_picture_that_the_tiny_detector_misses(
-    void **state)
+static void
+test_identity_finds_a_small_face_in_a_wide_picture_that_the_tiny_detector_misses(void **state)
 {
     FACE_SKIP_WITHOUT_KIT(state);
     struct face_fixture *fx = *state;
