@@ -158,8 +158,9 @@ struct identity_faces {
  * the one that found the most. When that is still fewer than expected and
  * the engine has SSD MobileNet v1, it runs too (confidence 0.5), and its
  * faces are kept if it finds more: it finds small faces in wide pictures
- * and faces seen in a mirror that the tiny detector misses, at about four
- * times the cost, which only such photos pay. Every kept face gets its 68
+ * and faces seen in a mirror that the tiny detector misses, at about ten
+ * times the cost of the tiny detector at 416 (BENCHMARKS.md), which only
+ * such photos pay. Every kept face gets its 68
  * landmarks. Returns 0 or the engine's negative error.
  */
 int identity_find_faces(const struct face_engine *eng, const struct face_image *img, int expected,
