@@ -280,7 +280,7 @@ def test_a_photo_failing_a_rule_fails_the_attempt_naming_photo_and_rule(db, jobs
     bg = rule(rules, "background_colour")
     assert bg["verdict"] == "failed" and "深灰色" in bg["message"]
     # what it measured, in words, beside the range allowed (the identity page shows both)
-    assert bg["measured"].startswith("与要求颜色的色差 ") and bg["required"] == "色差不超过 15"
+    assert bg["measured"].startswith("与要求颜色的色差 ") and bg["required"] == "色差（CIEDE2000）不超过 16"
     assert rule(rules, "file_size")["measured"].endswith("KB")
     assert [r["rule"] for r in rules if r["verdict"] == "failed"] == ["background_colour"]
     assert any(r.startswith("彩色证件照（背景颜色）：") and "深灰色" in r for r in reasons), reasons

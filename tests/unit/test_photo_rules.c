@@ -13,6 +13,7 @@
 #include "photo_internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -212,6 +213,31 @@ static void test_photo_lab_of_reference_colours(void **state)
     assert_true(fabs(lab[2] + 37.07) < 0.2);
 }
 
+/* Pairs from Sharma, Wu and Dalal's CIEDE2000 test data (2005), kL = 1. */
+static void test_photo_delta_e2000_matches_the_published_test_pairs(void **state)
+{
+    static const struct {
+        double a[3], b[3], de;
+    } pairs[] = {
+        {{50.0, 2.6772, -79.7751}, {50.0, 0.0, -82.7485}, 2.0425},
+        {{50.0, 3.1571, -77.2803}, {50.0, 0.0, -82.7485}, 2.8615},
+        {{50.0, 0.0, 0.0}, {50.0, -1.0, 2.0}, 2.3669},
+        {{50.0, 2.5, 0.0}, {73.0, 25.0, -18.0}, 27.1492},
+        {{50.0, 2.5, 0.0}, {61.0, -5.0, 29.0}, 22.8977},
+        {{50.0, 2.5, 0.0}, {56.0, -27.0, -3.0}, 31.9030},
+        {{60.2574, -34.0099, 36.2677}, {60.4626, -34.1751, 39.4387}, 1.2644},
+    };
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+        double d = photo_delta_e2000(pairs[i].a, pairs[i].b, 1);
+        printf("pair %zu: %.4f (published %.4f)\n", i, d, pairs[i].de);
+        assert_true(fabs(d - pairs[i].de) < 1e-4);
+        assert_true(fabs(photo_delta_e2000(pairs[i].b, pairs[i].a, 1) - d) < 1e-9);
+    }
+    /* kL = 2 halves a pure lightness difference. */
+    double a[3] = {50, 0, 0}, b[3] = {60, 0, 0};
+    assert_true(fabs(photo_delta_e2000(a, b, 2) - photo_delta_e2000(a, b, 1) / 2) < 1e-9);
+}
+
 static void test_photo_rejects_background_not_light_blue(void **state)
 {
     const struct photo_spec *s = spec("tianjin", "registration");
@@ -223,9 +249,9 @@ static void test_photo_rejects_background_not_light_blue(void **state)
     assert_int_equal(v.verdict, PHOTO_FAILED);
     assert_true(v.value > 30);
     assert_string_equal(v.message,
-                        "照片背景颜色不符合要求：检测到的背景为白色（RGB 252,252,252），要求浅蓝色"
-                        "（参考 RGB 100,197,255）。请在浅蓝色背景前重新拍摄，不要用修图软件涂抹背"
-                        "景。");
+                        "照片背景颜色不符合要求：检测到的背景为白色（RGB 252,252,252，与最接近的浅"
+                        "蓝色色差 45.2，允许不超过 15），要求浅蓝色（参考 RGB 100,197,255）。请在浅"
+                        "蓝色背景前重新拍摄，不要用修图软件涂抹背景。");
     /* The same white is one of Shanxi's colours. */
     photo_rule_background_colour(spec("shanxi", "graduation"), &specs, &b, &v);
     assert_int_equal(v.verdict, PHOTO_PASSED);
@@ -270,6 +296,76 @@ static void test_photo_background_uniformity_catches_border_and_text(void **stat
     assert_int_equal(v.verdict, PHOTO_FAILED);
     assert_true(v.value > s->background_rms);
     assert_non_null(strstr(v.message, "边框、文字"));
+    free(img.rgb);
+}
+
+/* Issue 18: a person before a light-blue backdrop measured RGB 136,177,241 was
+ * refused in Shanxi as "偏色的浅蓝色" at ΔE 15.1. Shanxi asks for light blue and
+ * takes it; Tianjin's reference light blue (100,197,255) stays as strict. */
+static void test_photo_shanxi_takes_a_phone_light_blue_tianjin_holds_its_reference(void **state)
+{
+    struct photo_image img = image(480, 640, 136, 177, 241);
+    struct photo_border b;
+    photo_border_sample(&img, false, &b);
+    struct photo_verdict_rec v;
+    photo_rule_background_colour(spec("shanxi", "registration"), &specs, &b, &v);
+    assert_int_equal(v.verdict, PHOTO_PASSED);
+    photo_rule_background_colour(spec("tianjin", "registration"), &specs, &b, &v);
+    assert_int_equal(v.verdict, PHOTO_FAILED);
+    assert_string_equal(v.required, "色差不超过 15");
+    assert_non_null(strstr(v.message, "允许不超过 15"));
+    free(img.rgb);
+}
+
+/* Dark and strongly coloured walls still fail Shanxi's colour rule, naming
+ * the measured distance and the limit. */
+static void test_photo_shanxi_still_refuses_dark_and_coloured_backgrounds(void **state)
+{
+    static const uint8_t walls[][3] = {
+        {80, 80, 80}, {60, 160, 80}, {240, 140, 40}, {250, 180, 200}, {25, 60, 140}};
+    for (size_t i = 0; i < sizeof(walls) / sizeof(walls[0]); i++) {
+        struct photo_image img = image(480, 640, walls[i][0], walls[i][1], walls[i][2]);
+        struct photo_border b;
+        photo_border_sample(&img, false, &b);
+        struct photo_verdict_rec v;
+        photo_rule_background_colour(spec("shanxi", "registration"), &specs, &b, &v);
+        assert_int_equal(v.verdict, PHOTO_FAILED);
+        assert_true(v.value > 16);
+        assert_string_equal(v.required, "色差（CIEDE2000）不超过 16");
+        assert_non_null(strstr(v.message, "允许不超过 16"));
+        free(img.rgb);
+    }
+}
+
+/* Issue 18: a white backdrop lit unevenly (brighter at the top left) failed
+ * uniformity at 10.2 against 8. Shanxi measures the spread once smooth light
+ * is taken away and takes it; Tianjin keeps the raw spread; stripes on the
+ * same wall fail both. */
+static void test_photo_shanxi_uniformity_forgives_uneven_light_not_stripes(void **state)
+{
+    struct photo_image img = image(480, 640, 0, 0, 0);
+    for (int y = 0; y < 640; y++)
+        for (int x = 0; x < 480; x++) {
+            double t = (x / 480.0 + y / 640.0) / 2; /* 0 at the top left, 1 at the bottom right */
+            uint8_t g = (uint8_t)lround(250 - 120 * t);
+            fill(&img, x, y, x + 1, y + 1, g, g, (uint8_t)(g - 2));
+        }
+    struct photo_border b;
+    photo_border_sample(&img, false, &b);
+    printf("raw spread %.1f, after lighting %.1f\n", b.rms, b.residual);
+    assert_true(b.rms > 8); /* what the raw spread says */
+    struct photo_verdict_rec v;
+    photo_rule_background_uniform(spec("shanxi", "registration"), &b, &v);
+    assert_int_equal(v.verdict, PHOTO_PASSED);
+    photo_rule_background_uniform(spec("tianjin", "registration"), &b, &v);
+    assert_int_equal(v.verdict, PHOTO_FAILED);
+    for (int x = 0; x < 480; x += 40)
+        fill(&img, x, 0, x + 6, 640, 150, 150, 150);
+    photo_border_sample(&img, false, &b);
+    photo_rule_background_uniform(spec("shanxi", "registration"), &b, &v);
+    assert_int_equal(v.verdict, PHOTO_FAILED);
+    assert_string_equal(v.required, "除去光照明暗变化后边缘色差不超过 6");
+    assert_non_null(strstr(v.message, "要求不超过 6"));
     free(img.rgb);
 }
 
@@ -587,9 +683,13 @@ int main(void)
         cmocka_unit_test(test_photo_orientation_idcard_needs_height_below_width),
         cmocka_unit_test(test_photo_aspect_id1_card_tolerance),
         cmocka_unit_test(test_photo_lab_of_reference_colours),
+        cmocka_unit_test(test_photo_delta_e2000_matches_the_published_test_pairs),
         cmocka_unit_test(test_photo_rejects_background_not_light_blue),
         cmocka_unit_test(test_photo_background_ignores_subject_and_shoulders),
         cmocka_unit_test(test_photo_background_uniformity_catches_border_and_text),
+        cmocka_unit_test(test_photo_shanxi_takes_a_phone_light_blue_tianjin_holds_its_reference),
+        cmocka_unit_test(test_photo_shanxi_still_refuses_dark_and_coloured_backgrounds),
+        cmocka_unit_test(test_photo_shanxi_uniformity_forgives_uneven_light_not_stripes),
         cmocka_unit_test(test_photo_border_samples_top_and_both_sides_of_the_upper_half),
         cmocka_unit_test(test_photo_sharpness_flat_centre_fails_textured_passes),
         cmocka_unit_test(test_photo_sharpness_measures_the_face_when_landmarks_exist),

@@ -132,6 +132,27 @@ static void test_photo_spec_errors_name_line_and_key(void **state)
     expect_error("[nodot]\nbytes = 1\n", "expected [PROFILE.KIND]");
     expect_error("[specs]\ndefault_profile = x\n", "no [PROFILE.KIND] sections");
     expect_error("[a.b]\nclipped_max = 2\n", "clipped_max");
+    expect_error("[a.b]\nbackground_metric = cie94\n", "background_metric: cie76 or ciede2000");
+    expect_error("[a.b]\nbackground_shading = perhaps\n", "background_shading: yes or no");
+    expect_error("[a.b]\nbackground_lightness_weight = 9\n", "background_lightness_weight");
+}
+
+/* The background model is the profile's: CIE76 and the raw spread unless it says otherwise. */
+static void test_photo_spec_background_model_per_profile(void **state)
+{
+    struct photo_specs specs;
+    char err[256];
+    const char *text = "[p.strict]\nbackground_rms = 8\n"
+                       "[p.phone]\nbackground_metric = ciede2000\n"
+                       "background_lightness_weight = 2\nbackground_shading = yes\n";
+    assert_int_equal(photo_specs_load_string(&specs, text, err, sizeof(err)), 0);
+    const struct photo_spec *a = photo_spec_find(&specs, "p", "strict");
+    assert_int_equal(a->background_metric, PHOTO_METRIC_CIE76);
+    assert_true(a->background_lightness_weight == 1 && !a->background_shading);
+    const struct photo_spec *b = photo_spec_find(&specs, "p", "phone");
+    assert_int_equal(b->background_metric, PHOTO_METRIC_CIEDE2000);
+    assert_true(b->background_lightness_weight == 2 && b->background_shading);
+    photo_specs_free(&specs);
 }
 
 static void test_photo_spec_ranges_and_defaults(void **state)
@@ -163,6 +184,7 @@ int main(void)
         cmocka_unit_test(test_photo_spec_file_on_disk_equals_the_builtin),
         cmocka_unit_test(test_photo_spec_errors_name_line_and_key),
         cmocka_unit_test(test_photo_spec_ranges_and_defaults),
+        cmocka_unit_test(test_photo_spec_background_model_per_profile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

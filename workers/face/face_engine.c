@@ -1,6 +1,7 @@
 /*
- * face_engine.c - the face engine's public API (face.h): loading the three
- * models, the crops face-api.js feeds each network, the detect -> landmarks
+ * face_engine.c - the face engine's public API (face.h): loading the
+ * models (three required, the tiny landmark net and the SSD detector when
+ * present), the crops face-api.js feeds each network, the detect -> landmarks
  * pipeline, distances and decisions.
  *
  * Owns struct face_engine: the decoded weights and the network parameter
@@ -48,10 +49,12 @@ struct face_pool {
 };
 
 struct face_engine {
-    struct face_weights det_w, lm_w, fr_w, lmt_w;
+    struct face_weights det_w, lm_w, fr_w, lmt_w, ssd_w;
     struct face_detector det;
     struct face_landmarker lm, lmt;
     bool has_tiny; /* face_landmark_68_tiny_model was present */
+    struct face_ssd ssd;
+    bool has_ssd; /* ssd_mobilenetv1_model was present */
     struct face_recogniser fr;
     struct face_pool *pool;
     char version[96];
@@ -180,6 +183,19 @@ int face_engine_load(const char *dir, struct face_engine **out, char *err, size_
         engine_err(err, errsz, "face_landmark_68_tiny_model: %s", why);
         goto fail;
     }
+    /* So is SSD MobileNet v1: absent, face_detect_ssd says -ENOTSUP. */
+    rc = face_weights_load(dir, "ssd_mobilenetv1_model", &eng->ssd_w, &hash, why, sizeof(why));
+    if (rc < 0 && rc != -ENOENT) {
+        engine_err(err, errsz, "%s", why);
+        goto fail;
+    }
+    if (rc == 0) {
+        if ((rc = face_ssd_bind(&eng->ssd_w, &eng->ssd, why, sizeof(why))) < 0) {
+            engine_err(err, errsz, "ssd_mobilenetv1_model: %s", why);
+            goto fail;
+        }
+        eng->has_ssd = true;
+    }
     if ((rc = face_detector_bind(&eng->det_w, &eng->det, why, sizeof(why))) < 0) {
         engine_err(err, errsz, "tiny_face_detector_model: %s", why);
         goto fail;
@@ -213,6 +229,8 @@ void face_engine_free(struct face_engine *eng)
     face_weights_free(&eng->lm_w);
     face_weights_free(&eng->fr_w);
     face_weights_free(&eng->lmt_w);
+    face_weights_free(&eng->ssd_w);
+    face_ssd_unbind(&eng->ssd);
     while (eng->pool->free != NULL) {
         struct face_block *b = eng->pool->free;
         eng->pool->free = b->next;
@@ -284,6 +302,26 @@ int face_detect(const struct face_engine *eng, const struct face_image *img,
                 struct face_detection *out, size_t cap)
 {
     return face_detect_ex(eng, img, FACE_DETECT_SIZE, FACE_DETECT_THRESHOLD, out, cap);
+}
+
+bool face_engine_has_ssd(const struct face_engine *eng)
+{
+    return eng != NULL && eng->has_ssd;
+}
+
+int face_detect_ssd(const struct face_engine *eng, const struct face_image *img,
+                    float min_confidence, struct face_detection *out, size_t cap)
+{
+    if (eng == NULL || !image_ok(img) || !(min_confidence > 0.0f && min_confidence < 1.0f) ||
+        (out == NULL && cap > 0))
+        return -EINVAL;
+    if (!eng->has_ssd)
+        return -ENOTSUP;
+    struct face_work w;
+    struct face_block *b = block_get(eng, face_ssd_work(), &w);
+    int n = face_ssd_run(&eng->ssd, img, min_confidence, &w, out, cap);
+    block_put(eng, b);
+    return n;
 }
 
 static int landmarks_with(const struct face_engine *eng, const struct face_landmarker *net,

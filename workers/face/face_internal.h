@@ -113,6 +113,14 @@ void face_conv2d(const struct face_fmap *in, const float *filt, const float *bia
 void face_depthwise(const struct face_fmap *in, const float *filt, int k, int stride,
                     enum face_pad pad, struct face_fmap *out);
 
+/*
+ * The same for output rows oy0 <= y < oy1 only, written packed into rows
+ * ((oy1 - oy0) * out_w * c floats): lets a network run a depthwise layer
+ * band by band.
+ */
+void face_depthwise_rows(const struct face_fmap *in, const float *filt, int k, int stride,
+                         enum face_pad pad, int oy0, int oy1, float *rows);
+
 /* Max pooling; 'same' padding never wins the max (it is -inf in TF). */
 void face_maxpool(const struct face_fmap *in, int k, int stride, enum face_pad pad,
                   struct face_fmap *out);
@@ -162,6 +170,32 @@ struct face_recogniser {
     const float *fc;
 };
 
+/*
+ * SSD MobileNet v1 (face-api.js's ssdMobilenetv1): a MobileNet v1 body at
+ * 512x512, four extra stride-2 stages, six box predictors over 5118 anchors.
+ * The depthwise layers' batch norms are applied as (x - mean) * inv + beta
+ * with inv = gamma / sqrt(variance + eps) computed at bind time into bn,
+ * which the struct owns (face_ssd_unbind frees it).
+ */
+#define FACE_SSD_SIZE    512
+#define FACE_SSD_ANCHORS 5118
+
+struct face_ssd_conv {
+    const float *f, *b; /* filter [k][k][cin][cout] and bias / batch-norm offset */
+};
+
+struct face_ssd {
+    struct face_ssd_conv conv0; /* 3x3/2, 3 -> 32 */
+    const float *dw[13];        /* depthwise 3x3 filters of the 13 separable pairs */
+    const float *bn_mean[13], *bn_beta[13];
+    float *bn_inv[13];                   /* gamma / sqrt(variance + eps), inside bn */
+    struct face_ssd_conv pw[13];         /* pointwise 1x1 + offset */
+    struct face_ssd_conv extra[8];       /* the prediction layer's 1x1 / 3x3-stride-2 convs */
+    struct face_ssd_conv box[6], cls[6]; /* box encodings (4 per anchor), classes (3) */
+    const float *anchors;                /* [5118][4]: ymin, xmin, ymax, xmax, relative */
+    float *bn;
+};
+
 int face_detector_bind(const struct face_weights *w, struct face_detector *net, char *err,
                        size_t errsz);
 /* tiny: bind the FaceLandmark68TinyNet layout instead of FaceLandmark68Net. */
@@ -169,11 +203,14 @@ int face_landmarker_bind(const struct face_weights *w, bool tiny, struct face_la
                          char *err, size_t errsz);
 int face_recogniser_bind(const struct face_weights *w, struct face_recogniser *net, char *err,
                          size_t errsz);
+int face_ssd_bind(const struct face_weights *w, struct face_ssd *net, char *err, size_t errsz);
+void face_ssd_unbind(struct face_ssd *net);
 
 /* Workspace floats each network needs per call. */
 size_t face_detector_work(int input_size);
 size_t face_landmarker_work(void);
 size_t face_recogniser_work(void);
+size_t face_ssd_work(void);
 
 /*
  * Raw detector pass: writes at most cap detections (in image pixels) best
@@ -182,6 +219,14 @@ size_t face_recogniser_work(void);
 int face_detector_run(const struct face_detector *net, const struct face_image *img, int input_size,
                       float score_threshold, struct face_work *work, struct face_detection *out,
                       size_t cap);
+
+/*
+ * Raw SSD pass: detections scoring above min_confidence after face-api.js's
+ * non-maximum suppression (IoU 0.5, at most 100), best first, in image
+ * pixels; writes at most cap and returns how many were found.
+ */
+int face_ssd_run(const struct face_ssd *net, const struct face_image *img, float min_confidence,
+                 struct face_work *work, struct face_detection *out, size_t cap);
 
 /* Landmarks of the crop (cx, cy, cw, ch), in image coordinates. */
 void face_landmarker_run(const struct face_landmarker *net, const struct face_image *img, int cx,

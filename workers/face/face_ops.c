@@ -96,19 +96,17 @@ FACE_HOT void face_conv2d(const struct face_fmap *in, const float *filt, const f
     }
 }
 
-FACE_HOT void face_depthwise(const struct face_fmap *in, const float *filt, int k, int stride,
-                             enum face_pad pad, struct face_fmap *out)
+FACE_HOT void face_depthwise_rows(const struct face_fmap *in, const float *filt, int k, int stride,
+                                  enum face_pad pad, int oy0, int oy1, float *rows)
 {
     int oh, ow, pt, pl;
     face_pad_calc(in->h, k, stride, pad, &oh, &pt);
     face_pad_calc(in->w, k, stride, pad, &ow, &pl);
+    (void)oh;
     const int c = in->c;
-    out->h = oh;
-    out->w = ow;
-    out->c = c;
     /* Row by row: each tap adds a whole output row at once (vectorises over x and c). */
-    for (int oy = 0; oy < oh; oy++) {
-        float *orow = out->d + (size_t)oy * ow * c;
+    for (int oy = oy0; oy < oy1; oy++) {
+        float *orow = rows + (size_t)(oy - oy0) * ow * c;
         memset(orow, 0, (size_t)ow * c * sizeof(float));
         for (int ky = 0; ky < k; ky++) {
             int iy = oy * stride + ky - pt;
@@ -133,6 +131,18 @@ FACE_HOT void face_depthwise(const struct face_fmap *in, const float *filt, int 
             }
         }
     }
+}
+
+void face_depthwise(const struct face_fmap *in, const float *filt, int k, int stride,
+                    enum face_pad pad, struct face_fmap *out)
+{
+    int oh, ow, pt, pl;
+    face_pad_calc(in->h, k, stride, pad, &oh, &pt);
+    face_pad_calc(in->w, k, stride, pad, &ow, &pl);
+    out->h = oh;
+    out->w = ow;
+    out->c = in->c;
+    face_depthwise_rows(in, filt, k, stride, pad, 0, oh, out->d);
 }
 
 FACE_HOT void face_maxpool(const struct face_fmap *in, int k, int stride, enum face_pad pad,

@@ -4,6 +4,9 @@
  * A manifest is a JSON array of groups {paths: [...], weights: [...]}; the
  * group's files, concatenated, hold its tensors back to back in the order
  * listed. Owns the decoded float tensors of one model (struct face_weights).
+ * float32 and int32 tensors are read, plain or uint8-quantised; int32 ones
+ * (shape constants some graphs carry, such as the SSD's) are stored as
+ * floats, rounded after dequantisation as tfjs does.
  */
 #include "face_internal.h"
 
@@ -11,6 +14,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -63,17 +67,29 @@ out:
     return rc;
 }
 
+static uint32_t le_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 static float le_float(const uint8_t *p)
 {
-    uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    uint32_t u = le_u32(p);
     float f;
     memcpy(&f, &u, sizeof(f));
     return f;
 }
 
+/* How one tensor's bytes become floats. */
+struct entry_enc {
+    bool is_int; /* dtype int32 */
+    bool quant;  /* uint8 q, value q * scale + min (rounded for int32) */
+    double scale, min;
+};
+
 /* Parses one weight entry's name, shape and encoding; returns bytes it occupies or -EINVAL. */
-static long entry_parse(json_t *e, struct face_tensor *t, double *scale, double *min, int *quant,
-                        char *err, size_t errsz)
+static long entry_parse(json_t *e, struct face_tensor *t, struct entry_enc *enc, char *err,
+                        size_t errsz)
 {
     const char *name = json_string_value(json_object_get(e, "name"));
     const char *dtype = json_string_value(json_object_get(e, "dtype"));
@@ -82,7 +98,10 @@ static long entry_parse(json_t *e, struct face_tensor *t, double *scale, double 
         weights_err(err, errsz, "weight entry without name, dtype or shape");
         return -EINVAL;
     }
-    if (strcmp(dtype, "float32") != 0) {
+    memset(enc, 0, sizeof(*enc));
+    if (strcmp(dtype, "int32") == 0) {
+        enc->is_int = true;
+    } else if (strcmp(dtype, "float32") != 0) {
         weights_err(err, errsz, "%s: dtype %s not supported", name, dtype);
         return -EINVAL;
     }
@@ -108,7 +127,6 @@ static long entry_parse(json_t *e, struct face_tensor *t, double *scale, double 
         return -EINVAL;
     }
     json_t *q = json_object_get(e, "quantization");
-    *quant = 0;
     if (q == NULL)
         return (long)(t->count * 4);
     const char *qtype = json_string_value(json_object_get(q, "dtype"));
@@ -119,9 +137,9 @@ static long entry_parse(json_t *e, struct face_tensor *t, double *scale, double 
                     name, qtype ? qtype : "(none)");
         return -EINVAL;
     }
-    *quant = 1;
-    *scale = json_number_value(js);
-    *min = json_number_value(jm);
+    enc->quant = true;
+    enc->scale = json_number_value(js);
+    enc->min = json_number_value(jm);
     return (long)t->count;
 }
 
@@ -171,9 +189,8 @@ static int group_load(const char *dir, json_t *group, struct face_weights *w,
         w->t = zk_realloc(w->t, (w->n + 1) * sizeof(*w->t));
         struct face_tensor *t = &w->t[w->n++];
         memset(t, 0, sizeof(*t));
-        double scale = 0, min = 0;
-        int quant;
-        long bytes = entry_parse(e, t, &scale, &min, &quant, err, errsz);
+        struct entry_enc enc;
+        long bytes = entry_parse(e, t, &enc, err, errsz);
         if (bytes < 0) {
             rc = -EINVAL;
             goto out;
@@ -187,11 +204,14 @@ static int group_load(const char *dir, json_t *group, struct face_weights *w,
         }
         t->data = zk_malloc(t->count * sizeof(float));
         const uint8_t *src = blob + off;
-        if (quant) {
-            for (size_t k = 0; k < t->count; k++)
-                t->data[k] = (float)(src[k] * scale + min);
-        } else {
-            for (size_t k = 0; k < t->count; k++)
+        for (size_t k = 0; k < t->count; k++) {
+            if (enc.quant && enc.is_int)
+                t->data[k] = (float)round(src[k] * enc.scale + enc.min);
+            else if (enc.quant)
+                t->data[k] = (float)(src[k] * enc.scale + enc.min);
+            else if (enc.is_int)
+                t->data[k] = (float)(int32_t)le_u32(src + 4 * k);
+            else
                 t->data[k] = le_float(src + 4 * k);
         }
         off += (size_t)bytes;

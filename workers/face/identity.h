@@ -139,10 +139,19 @@ size_t identity_photo_findings(const char *title, const char *state, const json_
 /* Pixels the face engine gets from a photo (photo_decode_rgb shrinks to it). */
 #define IDENTITY_FACE_PIXELS 3000000
 
+enum identity_detector {
+    IDENTITY_DETECTOR_TINY = 0, /* TinyFaceDetector */
+    IDENTITY_DETECTOR_SSD,      /* SSD MobileNet v1 */
+};
+
+/* "tiny_face_detector" or "ssd_mobilenetv1". */
+const char *identity_detector_name(enum identity_detector d);
+
 struct identity_faces {
-    int count;      /* faces found (may exceed IDENTITY_FACES_MAX) */
-    int input_size; /* detector input size that found them */
-    int n;          /* entries in face[]: min(count, IDENTITY_FACES_MAX), largest box first */
+    int count;                       /* faces found (may exceed IDENTITY_FACES_MAX) */
+    int input_size;                  /* detector input size that found them */
+    enum identity_detector detector; /* which detector found them */
+    int n; /* entries in face[]: min(count, IDENTITY_FACES_MAX), largest box first */
     struct face_info face[IDENTITY_FACES_MAX]; /* in the decoded image's pixels */
 };
 
@@ -151,8 +160,13 @@ struct identity_faces {
  * detector at input 416, and while it finds fewer, again at 608 and 832 (a
  * small face, such as the portrait on a held ID card, needs the larger
  * input). The first size that finds at least `expected` faces is kept, else
- * the one that found the most. Every kept face gets its 68 landmarks.
- * Returns 0 or the engine's negative error.
+ * the one that found the most. When that is still fewer than expected and
+ * the engine has SSD MobileNet v1, it runs too (confidence 0.5), and its
+ * faces are kept if it finds more: it finds small faces in wide pictures
+ * and faces seen in a mirror that the tiny detector misses, at about ten
+ * times the cost of the tiny detector at 416 (BENCHMARKS.md), which only
+ * such photos pay. Every kept face gets its 68
+ * landmarks. Returns 0 or the engine's negative error.
  */
 int identity_find_faces(const struct face_engine *eng, const struct face_image *img, int expected,
                         struct identity_faces *out);
@@ -160,6 +174,23 @@ int identity_find_faces(const struct face_engine *eng, const struct face_image *
 /* What the photo rules need from found faces: the count, and the largest
  * face's landmarks and box multiplied by scale (photo px per image px). */
 void identity_photo_face(const struct identity_faces *f, double scale, struct photo_face *out);
+
+/*
+ * Checks one photo of kind against spec the way the `photo` queue does:
+ * when a rule of the spec needs faces, decodes the photo through the photo
+ * engine's gate (IDENTITY_FACE_PIXELS), finds its faces
+ * (identity_find_faces, expecting the spec's `faces` or the kind's count)
+ * and hands the largest face's landmarks to the rules; runs every rule of
+ * the spec; then a rule left pending because no face was found becomes
+ * skipped (face_count says why), never passed. faces (may be NULL)
+ * receives what was found (count -1 when the face engine did not run or
+ * the photo could not be decoded). Returns 0 or the face engine's negative
+ * error; a photo that breaks rules is a result, not an error.
+ */
+int identity_check_photo(const struct face_engine *eng, const struct photo_specs *specs,
+                         const struct photo_spec *spec, enum identity_kind kind,
+                         const uint8_t *data, size_t len, struct photo_result *res,
+                         struct identity_faces *faces);
 
 /* ---- the worker thread state of both queues ------------------------------------------------ */
 

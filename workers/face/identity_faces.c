@@ -10,6 +10,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,13 @@
  * about 30 px in a 2000 px photo. */
 static const int identity_detect_sizes[] = {416, 608, 832};
 #define IDENTITY_DETECT_CAP 32
+/* SSD MobileNet v1's confidence threshold: face-api's default. */
+#define IDENTITY_SSD_CONFIDENCE 0.5f
+
+const char *identity_detector_name(enum identity_detector d)
+{
+    return d == IDENTITY_DETECTOR_SSD ? "ssd_mobilenetv1" : "tiny_face_detector";
+}
 
 static int by_area_desc(const void *a, const void *b)
 {
@@ -44,6 +52,21 @@ int identity_find_faces(const struct face_engine *eng, const struct face_image *
         }
         if (n >= expected)
             break;
+    }
+    /* Still short: SSD MobileNet v1 finds small faces in wide pictures and
+     * faces seen in a mirror that the tiny detector misses at any size. */
+    out->detector = IDENTITY_DETECTOR_TINY;
+    if (out->count < expected && face_engine_has_ssd(eng)) {
+        int n = face_detect_ssd(eng, img, IDENTITY_SSD_CONFIDENCE, dets, IDENTITY_DETECT_CAP);
+        if (n < 0)
+            return n;
+        if (n > out->count) {
+            out->count = n;
+            out->input_size = 512;
+            out->detector = IDENTITY_DETECTOR_SSD;
+            memcpy(best, dets,
+                   sizeof(dets[0]) * (size_t)(n < IDENTITY_DETECT_CAP ? n : IDENTITY_DETECT_CAP));
+        }
     }
     int kept = out->count < IDENTITY_DETECT_CAP ? out->count : IDENTITY_DETECT_CAP;
     qsort(best, (size_t)kept, sizeof(best[0]), by_area_desc);
@@ -73,6 +96,59 @@ void identity_photo_face(const struct identity_faces *f, double scale, struct ph
     out->box_y = m->det.box.y * scale;
     out->box_w = m->det.box.width * scale;
     out->box_h = m->det.box.height * scale;
+}
+
+/* True when some rule of spec needs the face engine's input. */
+static bool spec_needs_faces(const struct photo_spec *s)
+{
+    return s->faces.has_lo || s->faces.has_hi || s->head_top.has_lo || s->head_top.has_hi ||
+           s->eye_line.has_lo || s->eye_line.has_hi || s->face_width.has_lo ||
+           s->face_width.has_hi || s->centre_max > 0 || s->symmetry_max > 0;
+}
+
+/* After the face engine has run nothing may stay pending: a rule that had
+ * no landmarks to measure is skipped (face_count says why). */
+static void resolve_pending(struct photo_result *res)
+{
+    for (int i = 0; i < res->nverdicts; i++) {
+        struct photo_verdict_rec *v = &res->verdicts[i];
+        if (v->verdict != PHOTO_PENDING)
+            continue;
+        v->verdict = PHOTO_SKIPPED;
+        snprintf(v->message, sizeof(v->message), "%s",
+                 "照片中未检测到清晰的正面人脸，未能检查此项。");
+    }
+}
+
+int identity_check_photo(const struct face_engine *eng, const struct photo_specs *specs,
+                         const struct photo_spec *spec, enum identity_kind kind,
+                         const uint8_t *data, size_t len, struct photo_result *res,
+                         struct identity_faces *faces)
+{
+    struct identity_faces local;
+    struct identity_faces *f = faces != NULL ? faces : &local;
+    memset(f, 0, sizeof(*f));
+    f->count = -1;
+    struct photo_face pf;
+    bool found = false;
+    uint8_t *rgb = NULL;
+    int width = 0, height = 0, rc = 0;
+    double scale = 1;
+    if (spec_needs_faces(spec) && photo_decode_rgb(spec, data, len, IDENTITY_FACE_PIXELS, &rgb,
+                                                   &width, &height, &scale) == 0) {
+        struct face_image img = {width, height, rgb};
+        int expected = spec->faces.has_lo ? (int)spec->faces.lo : identity_kind_faces(kind);
+        rc = identity_find_faces(eng, &img, expected, f);
+        photo_free_buffer(rgb);
+        if (rc < 0)
+            return rc;
+        identity_photo_face(f, scale, &pf);
+        found = true;
+    }
+    photo_check_buffer(spec, specs, data, len, found ? &pf : NULL, res);
+    if (found)
+        resolve_pending(res);
+    return 0;
 }
 
 int identity_process_init(void **shared, const struct zk_config *cfg)

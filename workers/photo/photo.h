@@ -88,6 +88,12 @@ struct photo_colour {
 
 enum photo_orientation { PHOTO_ORIENT_ANY = 0, PHOTO_ORIENT_PORTRAIT, PHOTO_ORIENT_LANDSCAPE };
 
+/* How far a background colour is from an allowed one. */
+enum photo_colour_metric {
+    PHOTO_METRIC_CIE76 = 0, /* Euclidean distance in L*a*b* */
+    PHOTO_METRIC_CIEDE2000, /* CIEDE2000, lightness weighted by 1 / background_lightness_weight */
+};
+
 /*
  * One photo kind of one province profile. A range with neither bound set
  * disables its rule; so do zero thresholds (sharpness_min, clipped_max,
@@ -106,17 +112,20 @@ struct photo_spec {
     int analysis_pixels;       /* pixel rules run on an image shrunk to about this */
     int ncolours;
     struct photo_colour colours[PHOTO_MAX_COLOURS];
-    double background_delta_e;     /* max CIE76 distance of the border mean from a colour */
-    double background_rms;         /* max RMS distance of border samples from their mean */
-    double sharpness_min;          /* min variance of the Laplacian (0..255 grey) */
-    double clipped_max;            /* max share of clipped subject pixels (0..1) */
-    struct photo_range head_top;   /* px from the top edge */
-    struct photo_range eye_line;   /* px from the top edge */
-    struct photo_range face_width; /* px, cheek to cheek */
-    double centre_max;             /* max |face centre - image centre| / width */
-    double symmetry_max;           /* max asymmetry index (0 symmetric .. 1) */
-    struct photo_range faces;      /* number of faces the face engine must find */
-    bool card;                     /* ID card outline and corner rules */
+    double background_delta_e; /* max distance (background_metric) of the border colour */
+    enum photo_colour_metric background_metric;
+    double background_lightness_weight; /* kL of CIEDE2000: 2 halves lightness differences */
+    double background_rms;              /* max RMS distance of border samples from their mean */
+    bool background_shading;            /* uniformity measured once smooth lighting is taken away */
+    double sharpness_min;               /* min variance of the Laplacian (0..255 grey) */
+    double clipped_max;                 /* max share of clipped subject pixels (0..1) */
+    struct photo_range head_top;        /* px from the top edge */
+    struct photo_range eye_line;        /* px from the top edge */
+    struct photo_range face_width;      /* px, cheek to cheek */
+    double centre_max;                  /* max |face centre - image centre| / width */
+    double symmetry_max;                /* max asymmetry index (0 symmetric .. 1) */
+    struct photo_range faces;           /* number of faces the face engine must find */
+    bool card;                          /* ID card outline and corner rules */
     struct photo_range card_aspect;
     double card_min_area; /* min share of the frame the card covers */
     int card_margin;      /* min px between a corner and the frame edge */

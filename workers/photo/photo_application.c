@@ -95,18 +95,19 @@ int photo_application_run(struct job_ctx *ctx, struct job *job)
     size_t len = 0;
     if (identity_file_read(conn, pj->file_id, &data, &len, err, sizeof(err)) < 0)
         return job_fail(ctx, "%s", err);
-    int faces = -1;
+    struct identity_faces faces;
     int rc = photo_queue_check(job, spec, IDENTITY_REGISTRATION, data, len, &pj->passed, &pj->rules,
                                &faces);
     free(data);
     if (rc < 0)
         return job_fail(ctx, "face engine: %s", strerror(-rc));
-    job_set_result(ctx,
-                   json_pack("{s:I, s:I, s:s, s:i}", "application_id",
-                             (json_int_t)pj->application_id, "file_id", (json_int_t)pj->file_id,
-                             "state", pj->passed ? "passed" : "failed", "faces", faces));
+    job_set_result(
+        ctx, json_pack("{s:I, s:I, s:s, s:i, s:s*}", "application_id",
+                       (json_int_t)pj->application_id, "file_id", (json_int_t)pj->file_id, "state",
+                       pj->passed ? "passed" : "failed", "faces", faces.count, "detector",
+                       faces.count >= 0 ? identity_detector_name(faces.detector) : NULL));
     log_info("application %" PRId64 ": graduation photo %s (%d faces)", pj->application_id,
-             pj->passed ? "passed" : "failed", faces);
+             pj->passed ? "passed" : "failed", faces.count);
     return 0;
 }
 

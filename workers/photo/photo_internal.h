@@ -47,6 +47,9 @@ struct photo_box {
 /* CIE L*a*b* (D65) of an 8-bit sRGB colour. */
 void photo_srgb_to_lab(const uint8_t rgb[3], double lab[3]);
 double photo_delta_e(const double a[3], const double b[3]);
+/* CIEDE2000 between two Lab colours, lightness differences divided by kl
+ * (1: the standard; 2: lightness counts half, as in acceptability tolerances). */
+double photo_delta_e2000(const double a[3], const double b[3], double kl);
 /* The palette entry nearest to lab, or NULL when the palette is empty. */
 const struct photo_colour *photo_palette_nearest(const struct photo_specs *specs,
                                                  const double lab[3]);
@@ -55,12 +58,17 @@ const struct photo_colour *photo_palette_nearest(const struct photo_specs *specs
  * side bands of the upper half (where a portrait has background; shoulders
  * fill the bottom), or with full_ring the whole frame edge (card photos).
  * The colour is the per-channel median sRGB of the samples; rms their RMS
- * CIE76 distance from it. */
+ * CIE76 distance from it; residual their RMS CIE76 distance from a smooth
+ * surface robustly fitted to them (a degree-2 polynomial of the position
+ * per Lab channel): what is left once uneven light - vignetting, a
+ * gradient, light falling off - is taken away, i.e. patterns, objects,
+ * frames and text. */
 struct photo_border {
     int n;
-    double lab[3];  /* Lab of rgb */
-    double rms;     /* RMS CIE76 distance of the samples from lab */
-    uint8_t rgb[3]; /* per-channel median sRGB */
+    double lab[3];   /* Lab of rgb */
+    double rms;      /* RMS CIE76 distance of the samples from lab */
+    double residual; /* RMS CIE76 distance from the fitted lighting surface */
+    uint8_t rgb[3];  /* per-channel median sRGB */
 };
 void photo_border_sample(const struct photo_image *img, bool full_ring, struct photo_border *b);
 

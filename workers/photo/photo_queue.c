@@ -4,11 +4,15 @@
  *
  * Payload: {"attempt_id": N, "kind": "registration"|"idcard"|"holding",
  *           "file_id": N (must be the attempt's photo of that kind)}.
- * run:    reads the photo (files.data), finds its faces with the face engine
- *         (the policy of identity_find_faces) so the landmark rules give real
- *         verdicts, runs every rule of the spec for ([profile] province,
- *         kind). A rule left pending because no face was found is reported
- *         skipped (the face_count rule says why), never passed.
+ * run:    reads the photo (files.data) and checks it with identity_check_photo
+ *         for ([profile] province, kind): its faces found by the policy of
+ *         identity_find_faces so the landmark rules give real verdicts,
+ *         every rule of the spec run; a rule left pending because no face
+ *         was found is reported skipped (the face_count rule says why),
+ *         never passed.
+ * result: {attempt_id, kind, file_id, state, faces, detector (which
+ *         detector found them: "tiny_face_detector" or "ssd_mobilenetv1";
+ *         absent when no face search ran), ms, cpu_ms}.
  * commit: under the attempt's row lock, writes identity_photo_checks (state,
  *         and every rule's verdict, value, range, title, measured value in
  *         words and message) unless
@@ -47,53 +51,6 @@ static double ms_since(clockid_t clock, const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-/* True when some rule of spec needs the face engine's input. */
-static bool spec_needs_faces(const struct photo_spec *s)
-{
-    return s->faces.has_lo || s->faces.has_hi || s->head_top.has_lo || s->head_top.has_hi ||
-           s->eye_line.has_lo || s->eye_line.has_hi || s->face_width.has_lo ||
-           s->face_width.has_hi || s->centre_max > 0 || s->symmetry_max > 0;
-}
-
-/* Finds the faces of the photo into pf and sets *found; *found stays false
- * when its pixels cannot be decoded (the decode rule then fails on its own).
- * Returns 0 or the face engine's negative error. */
-static int find_faces(const struct identity_worker *w, const struct photo_spec *spec,
-                      enum identity_kind kind, const uint8_t *data, size_t len,
-                      struct photo_face *pf, bool *found)
-{
-    uint8_t *rgb = NULL;
-    int width = 0, height = 0;
-    double scale = 1;
-    *found = false;
-    if (photo_decode_rgb(spec, data, len, IDENTITY_FACE_PIXELS, &rgb, &width, &height, &scale) < 0)
-        return 0;
-    struct face_image img = {width, height, rgb};
-    struct identity_faces faces;
-    int expected = spec->faces.has_lo ? (int)spec->faces.lo : identity_kind_faces(kind);
-    int rc = identity_find_faces(w->eng, &img, expected, &faces);
-    photo_free_buffer(rgb);
-    if (rc < 0)
-        return rc;
-    identity_photo_face(&faces, scale, pf);
-    *found = true;
-    return 0;
-}
-
-/* After the face engine has run nothing may stay pending: a rule that had
- * no landmarks to measure is skipped (face_count says why). */
-static void resolve_pending(struct photo_result *res)
-{
-    for (int i = 0; i < res->nverdicts; i++) {
-        struct photo_verdict_rec *v = &res->verdicts[i];
-        if (v->verdict != PHOTO_PENDING)
-            continue;
-        v->verdict = PHOTO_SKIPPED;
-        snprintf(v->message, sizeof(v->message), "%s",
-                 "照片中未检测到清晰的正面人脸，未能检查此项。");
-    }
-}
-
 static bool all_passed(const struct photo_result *res)
 {
     for (int i = 0; i < res->nverdicts; i++)
@@ -127,21 +84,16 @@ static char *rules_json(const struct photo_result *res, struct arena *arena)
 }
 
 int photo_queue_check(struct job *job, const struct photo_spec *spec, enum identity_kind kind,
-                      const uint8_t *data, size_t len, bool *passed, char **rules, int *faces)
+                      const uint8_t *data, size_t len, bool *passed, char **rules,
+                      struct identity_faces *faces)
 {
     struct identity_worker *w = job->thread_state;
-    struct photo_face pf;
-    bool found = false;
-    int rc = spec_needs_faces(spec) ? find_faces(w, spec, kind, data, len, &pf, &found) : 0;
+    struct photo_result *res = arena_calloc(job->arena, sizeof(*res));
+    int rc = identity_check_photo(w->eng, w->specs, spec, kind, data, len, res, faces);
     if (rc < 0)
         return rc;
-    struct photo_result *res = arena_calloc(job->arena, sizeof(*res));
-    photo_check_buffer(spec, w->specs, data, len, found ? &pf : NULL, res);
-    if (found)
-        resolve_pending(res);
     *passed = all_passed(res);
     *rules = rules_json(res, job->arena);
-    *faces = found ? pf.face_count : -1;
     return 0;
 }
 
@@ -190,20 +142,23 @@ static int photo_run(struct job_ctx *ctx, struct job *job)
     if (identity_file_read(conn, pj->file_id, &data, &len, err, sizeof(err)) < 0)
         return job_fail(ctx, "%s", err);
 
-    int faces = -1;
-    int rc = photo_queue_check(job, spec, pj->kind, data, len, &pj->passed, &pj->rules, &faces);
+    struct identity_faces *faces = arena_calloc(job->arena, sizeof(*faces));
+    int rc = photo_queue_check(job, spec, pj->kind, data, len, &pj->passed, &pj->rules, faces);
     free(data);
     if (rc < 0)
         return job_fail(ctx, "face engine: %s", strerror(-rc));
     job->data = pj;
     double ms = ms_since(CLOCK_MONOTONIC, &t0), cpu_ms = ms_since(CLOCK_THREAD_CPUTIME_ID, &c0);
     job_set_result(ctx,
-                   json_pack("{s:I, s:s, s:I, s:s, s:i, s:f, s:f}", "attempt_id",
+                   json_pack("{s:I, s:s, s:I, s:s, s:i, s:s*, s:f, s:f}", "attempt_id",
                              (json_int_t)pj->attempt_id, "kind", kname, "file_id",
                              (json_int_t)pj->file_id, "state", pj->passed ? "passed" : "failed",
-                             "faces", faces, "ms", ms, "cpu_ms", cpu_ms));
-    log_info("identity attempt %" PRId64 ": %s photo %s (%d faces) in %.1f ms", a.id, kname,
-             pj->passed ? "passed" : "failed", faces, ms);
+                             "faces", faces->count, "detector",
+                             faces->count >= 0 ? identity_detector_name(faces->detector) : NULL,
+                             "ms", ms, "cpu_ms", cpu_ms));
+    log_info("identity attempt %" PRId64 ": %s photo %s (%d faces, %s) in %.1f ms", a.id, kname,
+             pj->passed ? "passed" : "failed", faces->count,
+             faces->count >= 0 ? identity_detector_name(faces->detector) : "no face search", ms);
     return 0;
 }
 

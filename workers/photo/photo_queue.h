@@ -15,14 +15,16 @@
 #include <stdint.h>
 
 /*
- * Checks data against spec: finds its faces (expecting kind's count, or
- * the spec's) so the landmark rules give real verdicts, runs every rule,
- * and reports whether all passed, the rules as JSON (with their Chinese
- * titles, in the job's arena) and the faces found (-1: none could be
- * looked for). Returns 0 or the face engine's negative error.
+ * Checks data against spec with identity_check_photo (its faces found,
+ * expecting kind's count or the spec's, so the landmark rules give real
+ * verdicts; every rule run) and reports whether all passed, the rules as
+ * JSON (with their Chinese titles, in the job's arena) and the faces found
+ * (count -1: none could be looked for; detector: which one found them).
+ * Returns 0 or the face engine's negative error.
  */
 int photo_queue_check(struct job *job, const struct photo_spec *spec, enum identity_kind kind,
-                      const uint8_t *data, size_t len, bool *passed, char **rules, int *faces);
+                      const uint8_t *data, size_t len, bool *passed, char **rules,
+                      struct identity_faces *faces);
 
 /* The payload {"application_id": N, "file_id": N}: an application's
  * graduation photo against [PROVINCE.graduation]. */

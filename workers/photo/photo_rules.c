@@ -192,6 +192,48 @@ double photo_delta_e(const double a[3], const double b[3])
     return sqrt(d0 * d0 + d1 * d1 + d2 * d2);
 }
 
+static double deg(double r)
+{
+    return r * (180.0 / M_PI);
+}
+
+static double rad(double d)
+{
+    return d * (M_PI / 180.0);
+}
+
+/* CIEDE2000 (Sharma, Wu and Dalal's formulation), kC = kH = 1. */
+double photo_delta_e2000(const double a[3], const double b[3], double kl)
+{
+    double c1 = hypot(a[1], a[2]), c2 = hypot(b[1], b[2]), cm = (c1 + c2) / 2;
+    double cm7 = pow(cm, 7);
+    double g = 0.5 * (1 - sqrt(cm7 / (cm7 + 6103515625.0))); /* 25^7 */
+    double a1 = (1 + g) * a[1], a2 = (1 + g) * b[1];
+    double c1p = hypot(a1, a[2]), c2p = hypot(a2, b[2]);
+    double h1 = c1p == 0 ? 0 : fmod(deg(atan2(a[2], a1)) + 360, 360);
+    double h2 = c2p == 0 ? 0 : fmod(deg(atan2(b[2], a2)) + 360, 360);
+    double dl = b[0] - a[0], dc = c2p - c1p, dh = 0;
+    if (c1p * c2p != 0) {
+        dh = h2 - h1;
+        dh = dh > 180 ? dh - 360 : dh < -180 ? dh + 360 : dh;
+    }
+    double dhh = 2 * sqrt(c1p * c2p) * sin(rad(dh / 2));
+    double lm = (a[0] + b[0]) / 2, cmp = (c1p + c2p) / 2, hm = h1 + h2;
+    if (c1p * c2p != 0)
+        hm = fabs(h1 - h2) <= 180 ? (h1 + h2) / 2
+                                  : (h1 + h2 < 360 ? (h1 + h2 + 360) / 2 : (h1 + h2 - 360) / 2);
+    double t = 1 - 0.17 * cos(rad(hm - 30)) + 0.24 * cos(rad(2 * hm)) +
+               0.32 * cos(rad(3 * hm + 6)) - 0.20 * cos(rad(4 * hm - 63));
+    double dtheta = 30 * exp(-pow((hm - 275) / 25, 2));
+    double cmp7 = pow(cmp, 7);
+    double rc = 2 * sqrt(cmp7 / (cmp7 + 6103515625.0));
+    double sl = 1 + 0.015 * (lm - 50) * (lm - 50) / sqrt(20 + (lm - 50) * (lm - 50));
+    double sc = 1 + 0.045 * cmp, sh = 1 + 0.015 * cmp * t;
+    double rt = -sin(rad(2 * dtheta)) * rc;
+    double x = dl / (kl * sl), y = dc / sc, z = dhh / sh;
+    return sqrt(x * x + y * y + z * z + rt * y * z);
+}
+
 const struct photo_colour *photo_palette_nearest(const struct photo_specs *specs,
                                                  const double lab[3])
 {
@@ -209,6 +251,135 @@ const struct photo_colour *photo_palette_nearest(const struct photo_specs *specs
 
 /* ---- measurements ---- */
 
+/* Terms of the smooth surface fitted to the border: a polynomial of degree
+ * two in the normalised position, enough for a vignette, a gradient and
+ * light falling off across a wall, too stiff to follow a pattern. */
+#define SHADE_TERMS 6
+
+static void shade_basis(double u, double v, double t[SHADE_TERMS])
+{
+    t[0] = 1;
+    t[1] = u;
+    t[2] = v;
+    t[3] = u * u;
+    t[4] = u * v;
+    t[5] = v * v;
+}
+
+/* Solves a x = y for a small symmetric positive system (Gaussian elimination
+ * with partial pivoting; a and y are overwritten). False when singular. */
+static bool solve_small(double a[SHADE_TERMS][SHADE_TERMS], double y[SHADE_TERMS],
+                        double x[SHADE_TERMS])
+{
+    const int n = SHADE_TERMS;
+    for (int c = 0; c < n; c++) {
+        int piv = c;
+        for (int r = c + 1; r < n; r++)
+            if (fabs(a[r][c]) > fabs(a[piv][c]))
+                piv = r;
+        if (fabs(a[piv][c]) < 1e-12)
+            return false;
+        if (piv != c) {
+            for (int k = 0; k < n; k++) {
+                double t = a[c][k];
+                a[c][k] = a[piv][k];
+                a[piv][k] = t;
+            }
+            double t = y[c];
+            y[c] = y[piv];
+            y[piv] = t;
+        }
+        for (int r = c + 1; r < n; r++) {
+            double f = a[r][c] / a[c][c];
+            for (int k = c; k < n; k++)
+                a[r][k] -= f * a[c][k];
+            y[r] -= f * y[c];
+        }
+    }
+    for (int r = n - 1; r >= 0; r--) {
+        double acc = y[r];
+        for (int k = r + 1; k < n; k++)
+            acc -= a[r][k] * x[k];
+        x[r] = acc / a[r][r];
+    }
+    return true;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * RMS CIE76 distance of the samples from a smooth surface fitted to them
+ * (per Lab channel, SHADE_TERMS terms, robustly: Tukey's biweight over six
+ * reweighted least-squares rounds, so a frame, a poster or a stripe does
+ * not bend the surface towards itself and shows in full in the residual).
+ * Returns -1 when the samples cannot pin a surface down.
+ */
+static double shading_residual(const double (*lab)[3], const double (*uv)[2], size_t n)
+{
+    if (n < 4 * SHADE_TERMS)
+        return -1;
+    double *w = zk_malloc(n * sizeof(double)), *r = zk_malloc(n * sizeof(double));
+    double *sorted = zk_malloc(n * sizeof(double));
+    double coef[3][SHADE_TERMS] = {{0}};
+    double out = -1;
+    for (size_t i = 0; i < n; i++)
+        w[i] = 1;
+    for (int round = 0; round < 6; round++) {
+        double a[SHADE_TERMS][SHADE_TERMS] = {{0}}, y[3][SHADE_TERMS] = {{0}};
+        for (size_t i = 0; i < n; i++) {
+            double t[SHADE_TERMS];
+            shade_basis(uv[i][0], uv[i][1], t);
+            for (int j = 0; j < SHADE_TERMS; j++) {
+                for (int k = 0; k < SHADE_TERMS; k++)
+                    a[j][k] += w[i] * t[j] * t[k];
+                for (int c = 0; c < 3; c++)
+                    y[c][j] += w[i] * t[j] * lab[i][c];
+            }
+        }
+        /* A whisper of ridge keeps a band-only geometry (collinear terms) solvable. */
+        for (int j = 0; j < SHADE_TERMS; j++)
+            a[j][j] += 1e-6 * (a[0][0] + 1);
+        for (int c = 0; c < 3; c++) {
+            double m[SHADE_TERMS][SHADE_TERMS];
+            memcpy(m, a, sizeof(m));
+            if (!solve_small(m, y[c], coef[c]))
+                goto out;
+        }
+        for (size_t i = 0; i < n; i++) {
+            double t[SHADE_TERMS], d2 = 0;
+            shade_basis(uv[i][0], uv[i][1], t);
+            for (int c = 0; c < 3; c++) {
+                double f = 0;
+                for (int j = 0; j < SHADE_TERMS; j++)
+                    f += coef[c][j] * t[j];
+                d2 += (lab[i][c] - f) * (lab[i][c] - f);
+            }
+            r[i] = sqrt(d2);
+            sorted[i] = r[i];
+        }
+        qsort(sorted, n, sizeof(double), cmp_double);
+        double scale = 1.4826 * sorted[n / 2];
+        double cut = 4.685 * (scale > 0.5 ? scale : 0.5);
+        for (size_t i = 0; i < n; i++) {
+            double q = r[i] / cut;
+            w[i] = q < 1 ? (1 - q * q) * (1 - q * q) : 0;
+        }
+    }
+    double sumsq = 0;
+    for (size_t i = 0; i < n; i++)
+        sumsq += r[i] * r[i];
+    out = sqrt(sumsq / (double)n);
+out:
+    free(sorted);
+    free(r);
+    free(w);
+    return out;
+}
+
 void photo_border_sample(const struct photo_image *img, bool full_ring, struct photo_border *b)
 {
     memset(b, 0, sizeof(*b));
@@ -222,6 +393,8 @@ void photo_border_sample(const struct photo_image *img, bool full_ring, struct p
         step = 1;
     size_t cap = (size_t)(area / ((long)step * step)) + (size_t)(img->w + img->h) * 4 + 16;
     uint8_t *rgb = zk_malloc(cap * 3);
+    double(*uv)[2] = zk_malloc(cap * sizeof(*uv));
+    double(*labs)[3] = NULL;
     size_t n = 0;
     unsigned hist[3][256] = {{0}};
     for (int y = 0; y < img->h; y += step) {
@@ -237,6 +410,8 @@ void photo_border_sample(const struct photo_image *img, bool full_ring, struct p
             }
             const uint8_t *p = img->rgb + ((size_t)y * img->w + x) * 3;
             memcpy(rgb + n * 3, p, 3);
+            uv[n][0] = 2.0 * (x + 0.5) / img->w - 1.0;
+            uv[n][1] = 2.0 * (y + 0.5) / img->h - 1.0;
             for (int k = 0; k < 3; k++)
                 hist[k][p[k]]++;
             n++;
@@ -258,17 +433,21 @@ void photo_border_sample(const struct photo_image *img, bool full_ring, struct p
     for (int i = 0; i < 256; i++)
         lin[i] = srgb_linear((uint8_t)i);
     linear_to_lab(lin[b->rgb[0]], lin[b->rgb[1]], lin[b->rgb[2]], b->lab);
+    labs = zk_malloc(n * sizeof(*labs));
     double sumsq = 0;
     for (size_t i = 0; i < n; i++) {
-        double lab[3];
         const uint8_t *p = rgb + i * 3;
-        linear_to_lab(lin[p[0]], lin[p[1]], lin[p[2]], lab);
-        double d = photo_delta_e(lab, b->lab);
+        linear_to_lab(lin[p[0]], lin[p[1]], lin[p[2]], labs[i]);
+        double d = photo_delta_e(labs[i], b->lab);
         sumsq += d * d;
     }
     b->n = (int)n;
     b->rms = sqrt(sumsq / n);
+    double res = shading_residual((const double(*)[3])labs, (const double(*)[2])uv, n);
+    b->residual = res >= 0 ? res : b->rms;
 out:
+    free(labs);
+    free(uv);
     free(rgb);
 }
 
@@ -470,14 +649,24 @@ static void colours_text(const struct photo_spec *spec, char *out, size_t n)
     }
 }
 
+/* The distance the spec measures background colours by. */
+static double background_distance(const struct photo_spec *spec, const double a[3],
+                                  const double b[3])
+{
+    if (spec->background_metric == PHOTO_METRIC_CIEDE2000)
+        return photo_delta_e2000(a, b, spec->background_lightness_weight);
+    return photo_delta_e(a, b);
+}
+
 void photo_rule_background_colour(const struct photo_spec *spec, const struct photo_specs *specs,
                                   const struct photo_border *b, struct photo_verdict_rec *v)
 {
-    verdict_init(v, PHOTO_RULE_BACKGROUND_COLOUR, "ΔE");
+    bool de2000 = spec->background_metric == PHOTO_METRIC_CIEDE2000;
+    verdict_init(v, PHOTO_RULE_BACKGROUND_COLOUR, de2000 ? "ΔE00" : "ΔE");
     const struct photo_colour *best = NULL;
     double bd = 0;
     for (int i = 0; i < spec->ncolours; i++) {
-        double d = photo_delta_e(b->lab, spec->colours[i].lab);
+        double d = background_distance(spec, b->lab, spec->colours[i].lab);
         if (best == NULL || d < bd) {
             best = &spec->colours[i];
             bd = d;
@@ -487,7 +676,8 @@ void photo_rule_background_colour(const struct photo_spec *spec, const struct ph
     verdict_value(v, round(bd * 10) / 10, &r);
     char want[256];
     colours_text(spec, want, sizeof(want));
-    snprintf(v->required, sizeof(v->required), "色差不超过 %.0f", spec->background_delta_e);
+    snprintf(v->required, sizeof(v->required), "%s不超过 %.0f",
+             de2000 ? "色差（CIEDE2000）" : "色差", spec->background_delta_e);
     const struct photo_colour *seen = photo_palette_nearest(specs, b->lab);
     if (v->verdict == PHOTO_PASSED) {
         snprintf(v->message, sizeof(v->message), "背景颜色符合要求（%s，色差 %.1f）。",
@@ -499,10 +689,11 @@ void photo_rule_background_colour(const struct photo_spec *spec, const struct ph
     for (int i = 0; seen != NULL && i < spec->ncolours; i++)
         same_name |= strcmp(spec->colours[i].id, seen->id) == 0;
     snprintf(v->message, sizeof(v->message),
-             "照片背景颜色不符合要求：检测到的背景为%s%s（RGB %d,%d,%d），要求%s。请在%s背景前"
-             "重新拍摄，不要用修图软件涂抹背景。",
+             "照片背景颜色不符合要求：检测到的背景为%s%s（RGB %d,%d,%d，与最接近的%s色差 %.1f，"
+             "允许不超过 %.0f），要求%s。请在%s背景前重新拍摄，不要用修图软件涂抹背景。",
              same_name ? "偏色的" : "", seen ? seen->name : "未知颜色", b->rgb[0], b->rgb[1],
-             b->rgb[2], want, spec->ncolours == 1 ? spec->colours[0].name : "符合要求的纯色");
+             b->rgb[2], best ? best->name : "", bd, spec->background_delta_e, want,
+             spec->ncolours == 1 ? spec->colours[0].name : "符合要求的纯色");
 }
 
 void photo_rule_background_uniform(const struct photo_spec *spec, const struct photo_border *b,
@@ -510,15 +701,21 @@ void photo_rule_background_uniform(const struct photo_spec *spec, const struct p
 {
     verdict_init(v, PHOTO_RULE_BACKGROUND_UNIFORM, "ΔE");
     struct photo_range r = {.hi = spec->background_rms, .has_hi = true};
-    verdict_value(v, round(b->rms * 10) / 10, &r);
-    snprintf(v->required, sizeof(v->required), "边缘色差不超过 %.0f", spec->background_rms);
+    /* With background_shading, light falling unevenly on a plain wall
+     * (vignetting, a gradient, a soft shadow) is taken away first: what is
+     * left is what the handbook forbids - borders, text, patterns, objects. */
+    double value = spec->background_shading ? b->residual : b->rms;
+    const char *after = spec->background_shading ? "除去光照明暗变化后" : "";
+    verdict_value(v, round(value * 10) / 10, &r);
+    snprintf(v->required, sizeof(v->required), "%s边缘色差不超过 %.0f", after,
+             spec->background_rms);
     if (v->verdict == PHOTO_PASSED)
-        snprintf(v->message, sizeof(v->message), "背景均匀（色差 %.1f）。", b->rms);
+        snprintf(v->message, sizeof(v->message), "背景均匀（%s色差 %.1f）。", after, value);
     else
         snprintf(v->message, sizeof(v->message),
-                 "照片背景不均匀：背景边缘色差为 %.1f，要求不超过 %.0f。背景上可能有边框、文字、"
+                 "照片背景不均匀：%s背景边缘色差为 %.1f，要求不超过 %.0f。背景上可能有边框、文字、"
                  "图案、杂物或明显阴影，请在纯色背景前重新拍摄，不要添加边框或文字。",
-                 b->rms, spec->background_rms);
+                 after, value, spec->background_rms);
 }
 
 /* The face's box in image pixels (from the landmarks or the box). */

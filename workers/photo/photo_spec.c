@@ -38,6 +38,8 @@ static void spec_init_builtin(struct photo_spec *s)
     s->analysis_pixels = 1200000;
     s->card_margin = 2;
     s->card_min_area = 0.2;
+    s->background_metric = PHOTO_METRIC_CIE76;
+    s->background_lightness_weight = 1;
 }
 
 /* Parses a number with an optional K/M suffix; 0 or -EINVAL. */
@@ -271,6 +273,7 @@ static int spec_set(struct spec_ctx *c, struct photo_spec *s, const char *key, c
     } numbers[] = {
         {"background_delta_e", &s->background_delta_e, 0, 200},
         {"background_rms", &s->background_rms, 0, 200},
+        {"background_lightness_weight", &s->background_lightness_weight, 0.5, 4},
         {"sharpness_min", &s->sharpness_min, 0, 1e6},
         {"clipped_max", &s->clipped_max, 0, 1},
         {"centre_max", &s->centre_max, 0, 1},
@@ -333,6 +336,20 @@ static int spec_set(struct spec_ctx *c, struct photo_spec *s, const char *key, c
     } else if (strcmp(key, "card") == 0) {
         if (!parse_bool(v, &s->card)) {
             snprintf(c->err, sizeof(c->err), "card: yes or no");
+            return -EINVAL;
+        }
+    } else if (strcmp(key, "background_shading") == 0) {
+        if (!parse_bool(v, &s->background_shading)) {
+            snprintf(c->err, sizeof(c->err), "background_shading: yes or no");
+            return -EINVAL;
+        }
+    } else if (strcmp(key, "background_metric") == 0) {
+        if (strcmp(v, "cie76") == 0)
+            s->background_metric = PHOTO_METRIC_CIE76;
+        else if (strcmp(v, "ciede2000") == 0)
+            s->background_metric = PHOTO_METRIC_CIEDE2000;
+        else {
+            snprintf(c->err, sizeof(c->err), "background_metric: cie76 or ciede2000");
             return -EINVAL;
         }
     } else {

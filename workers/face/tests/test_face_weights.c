@@ -107,6 +107,40 @@ static void test_face_weights_read_float32_and_concatenate_shards(void **state)
     face_weights_free(&w);
 }
 
+/* The SSD manifest carries int32 shape constants between its float tensors. */
+static void test_face_weights_read_int32_plain_and_quantised_as_whole_numbers(void **state)
+{
+    struct tmpdir *t = *state;
+    write_text(t->path, "i-weights_manifest.json",
+               "[{\"paths\":[\"i.bin\"],\"weights\":["
+               "{\"name\":\"n\",\"shape\":[],\"dtype\":\"int32\","
+               "\"quantization\":{\"dtype\":\"uint8\",\"scale\":1,\"min\":5118}},"
+               "{\"name\":\"r\",\"shape\":[2],\"dtype\":\"int32\","
+               "\"quantization\":{\"dtype\":\"uint8\",\"scale\":0.4,\"min\":0}},"
+               "{\"name\":\"p\",\"shape\":[1],\"dtype\":\"int32\"},"
+               "{\"name\":\"f\",\"shape\":[1],\"dtype\":\"float32\"}]}]");
+    /* n: q 0; r: q 1, 4 (0.4 and 1.6 round to 0 and 2); p: -3; f: 0.25. */
+    const uint8_t b[11] = {0, 1, 4, 0xfd, 0xff, 0xff, 0xff, 0x00, 0x00, 0x80, 0x3e};
+    write_file(t->path, "i.bin", b, sizeof(b));
+    struct face_weights w;
+    char err[256] = "";
+    assert_int_equal(face_weights_load(t->path, "i", &w, NULL, err, sizeof(err)), 0);
+    const float *n = face_weights_get(&w, "n", (int[]){0}, err, sizeof(err));
+    const float *r = face_weights_get(&w, "r", (int[]){2, 0}, err, sizeof(err));
+    const float *p = face_weights_get(&w, "p", (int[]){1, 0}, err, sizeof(err));
+    const float *f = face_weights_get(&w, "f", (int[]){1, 0}, err, sizeof(err));
+    assert_non_null(n);
+    assert_non_null(r);
+    assert_non_null(p);
+    assert_non_null(f);
+    assert_float_equal(n[0], 5118.0, 0);
+    assert_float_equal(r[0], 0.0, 0);
+    assert_float_equal(r[1], 2.0, 0);
+    assert_float_equal(p[0], -3.0, 0);
+    assert_float_equal(f[0], 0.25, 0);
+    face_weights_free(&w);
+}
+
 static void test_face_weights_reject_a_short_weight_file(void **state)
 {
     struct tmpdir *t = *state;
@@ -212,6 +246,44 @@ static void test_face_engine_load_rejects_truncated_real_weights(void **state)
     assert_non_null(strstr(err, "bytes"));
 }
 
+/* The SSD model is optional: without it the engine loads and face_detect_ssd says so. */
+static void test_face_engine_without_ssd_model_loads_and_refuses_ssd(void **state)
+{
+    struct tmpdir *t = *state;
+    const char *models = getenv("ZIKAO_MODELS_DIR");
+    if (models == NULL || models[0] == '\0')
+        models = "/work/main/models/face-api/node_modules/@vladmandic/face-api/model";
+    struct stat st;
+    if (stat(models, &st) != 0) {
+        printf("SKIP: face models not found at %s\n", models);
+        skip();
+    }
+    char cmd[2048];
+    snprintf(cmd, sizeof(cmd),
+             "cp '%s'/tiny_face_detector_model* '%s'/face_landmark_68_model* "
+             "'%s'/face_recognition_model* '%s'/",
+             models, models, models, t->path);
+    assert_int_equal(system(cmd), 0);
+    struct face_engine *eng = NULL;
+    char err[512] = "";
+    assert_int_equal(face_engine_load(t->path, &eng, err, sizeof(err)), 0);
+    assert_false(face_engine_has_ssd(eng));
+    uint8_t px[3 * 4] = {0};
+    struct face_image img = {2, 2, px};
+    struct face_detection det[1];
+    assert_int_equal(face_detect_ssd(eng, &img, 0.5f, det, 1), -ENOTSUP);
+    face_engine_free(eng);
+    /* A damaged SSD model is refused, not ignored. */
+    snprintf(
+        cmd, sizeof(cmd),
+        "cp '%s'/ssd_mobilenetv1_model* '%s'/ && truncate -s -1 '%s'/ssd_mobilenetv1_model.bin",
+        models, t->path, t->path);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(face_engine_load(t->path, &eng, err, sizeof(err)), -EINVAL);
+    printf("error: %s\n", err);
+    assert_non_null(strstr(err, "ssd_mobilenetv1_model"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -219,6 +291,9 @@ int main(void)
                                         tmp_setup, tmp_teardown),
         cmocka_unit_test_setup_teardown(test_face_weights_read_float32_and_concatenate_shards,
                                         tmp_setup, tmp_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_face_weights_read_int32_plain_and_quantised_as_whole_numbers, tmp_setup,
+            tmp_teardown),
         cmocka_unit_test_setup_teardown(test_face_weights_reject_a_short_weight_file, tmp_setup,
                                         tmp_teardown),
         cmocka_unit_test_setup_teardown(test_face_weights_reject_trailing_bytes, tmp_setup,
@@ -229,6 +304,8 @@ int main(void)
                                         tmp_teardown),
         cmocka_unit_test_setup_teardown(test_face_engine_load_names_the_missing_manifest, tmp_setup,
                                         tmp_teardown),
+        cmocka_unit_test_setup_teardown(test_face_engine_without_ssd_model_loads_and_refuses_ssd,
+                                        tmp_setup, tmp_teardown),
         cmocka_unit_test_setup_teardown(test_face_engine_load_rejects_truncated_real_weights,
                                         tmp_setup, tmp_teardown),
     };
