@@ -206,6 +206,9 @@ def test_a_comparison_for_a_person_shows_the_district_office(
     assert "需人工审核" in web.text()
     assert not any(b[0] == "开始认证" for b in web.buttons())  # nothing to do but wait
     web.check("review")
+    web.click("各区县招办联系方式")                            # the contacts page, for later
+    web.wait_text(office[1])
+    assert web.sees("天津市 和平区")
     web.open("/me/")                                           # the personal centre agrees
     web.wait_text("待人工审核")
 
