@@ -1,5 +1,5 @@
 """考籍管理区县联系方式 (/offices.html): the district offices' contacts are public
-(linked from the home page); a district chosen shows its office's address,
+(linked from the home page and the personal centre's 查询中心); a district chosen shows its office's address,
 phone and hours, or says that none is on record; a logged-in candidate finds
 their own district's office chosen and shown. The offices are the demo data
 loaded with zikaoctl, as an operator loads the real ones."""
@@ -49,7 +49,7 @@ def test_a_logged_in_candidate_sees_their_own_districts_office(web, web_server, 
     web.type("图形验证码", CAPTCHA)
     web.click("登录")
     web.wait_text("快捷入口")
-    web.open("/offices.html")
+    web.click("考籍管理区县联系方式")                        # 个人中心's 查询中心
     name, address, phone, hours = offices("140105")
     web.wait_text(address)
     assert web.value("考籍管理区县") == "140105"
