@@ -173,6 +173,9 @@ class PhotoCard {
       throw new ApiError(res.status, e.code || `HTTP_${res.status}`, message, 'photo');
     }
     state = await get('/me/identity');
+    // What 开始认证 said was about the photos as they were (missing, unchanged):
+    // a new photo answers it, and the sentence would now mislead.
+    start.clearErrors();
     await render();
     this.uploaded.textContent = `已上传（${size(data.size)}）。`;
   }
@@ -435,6 +438,8 @@ async function follow(attemptId) {
   }
 }
 
+let start = null; // the 开始认证 form
+
 function startForm() {
   const form = new Form(document.querySelector('[data-start]'), {
     submit: async () => {
@@ -454,6 +459,7 @@ function startForm() {
       follow(started.attempt_id);
     },
   });
+  start = form;
 }
 
 // Asked at once, beside GET /me (page() asks that): not one after the other.
