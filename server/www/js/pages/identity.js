@@ -221,7 +221,7 @@ async function officeBox() {
   const district = who.district;
   const where = district ? `${district.city || ''}${district.name}` : '';
   const box = el('div', { class: 'office' }, el('h3', {}, `考籍管理区县：${where}`));
-  const all = el('p', {}, el('a', { href: '/offices.html' }, '各区县招办联系方式'));
+  const all = el('p', { class: 'office-more' }, el('a', { href: '/offices.html' }, '各区县招办联系方式'));
   if (!district) {
     box.append(all);
     return box;
