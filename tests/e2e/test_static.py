@@ -297,6 +297,13 @@ def test_auto_serves_the_checkouts_pages(server):
         assert r.status == 404 and r.body == f.read()
 
 
+def test_a_browser_asking_for_the_sites_icon_gets_one(server):
+    # Every first visit asks for /favicon.ico by itself: an icon, not the 404 page.
+    r = server.get("/favicon.ico")
+    assert r.status == 200 and r.header("Content-Type") == "image/x-icon"
+    assert r.body[:4] == b"\x00\x00\x01\x00"          # an ICO file's header
+
+
 def test_sighup_reload_serves_a_changed_file_with_a_new_etag(static_server, www):
     old = static_server.get("/index.html")
     write(os.path.join(www, "index.html"), b"<!doctype html><p>new</p>\n")

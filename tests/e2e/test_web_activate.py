@@ -53,6 +53,7 @@ def test_activate_with_a_wrong_name_first_then_the_right_one(web, db):
     web.click("激活")
     web.wait_text("激活成功")
     assert web.sees("第 3 步，共 3 步") and web.sees("接下来：完成身份认证")
+    assert web._clickable("各区县招办联系方式").get_attribute("href").endswith("/offices.html")
     web.check("done")
     web.click("进入个人中心")
     web.wait_text("完成身份认证后才能办理业务")

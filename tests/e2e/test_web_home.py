@@ -48,6 +48,7 @@ def test_windows_say_whether_open_and_when(web, web_server, db):
     web.click("自学考试考生服务平台")                        # the site name leads home
     web.wait_text("您已登录")
     assert not web.sees("新考生注册")
+    assert web.sees("专业计划查询") and web.sees("考籍管理区县联系方式")  # public, for everyone
 
 
 def test_a_page_that_does_not_exist_says_where_to_go(web):

@@ -102,6 +102,7 @@ def test_a_new_candidate_registers_uploads_three_photos_and_is_verified(
             "const i = [...document.querySelectorAll('.photo-card img')]"
             ".find(i => i.alt === arguments[0]); return !!i && i.complete && i.naturalWidth > 0",
             f"您上传的{label}"), f"the {label} shown")
+    assert not web.sees("请先上传")                          # answered: no longer said
     web.check("uploaded")
 
     web.click("开始认证")                                   # no worker runs yet: in progress
@@ -175,6 +176,7 @@ def test_a_refused_photo_shows_its_reason_and_the_fixed_one_passes(
 
     upload(web, photos, "彩色证件照", "sx_reg_sheldon.jpg")     # fixed: a light background
     assert "更换过，尚未检查" in findings_of(web, "彩色证件照")
+    assert not web.sees("照片没有更换")                          # answered: no longer said
     web.check("replaced")
     web.click("开始认证")
     web.wait_text("身份认证已通过", timeout=WAIT)
@@ -206,6 +208,9 @@ def test_a_comparison_for_a_person_shows_the_district_office(
     assert "需人工审核" in web.text()
     assert not any(b[0] == "开始认证" for b in web.buttons())  # nothing to do but wait
     web.check("review")
+    web.click("各区县招办联系方式")                            # the contacts page, for later
+    web.wait_text(office[1])
+    assert web.sees("天津市 和平区")
     web.open("/me/")                                           # the personal centre agrees
     web.wait_text("待人工审核")
 

@@ -54,6 +54,7 @@ def test_register_from_the_home_page_to_the_personal_centre(web, db):
     web.wait_text("注册成功")
     assert web.sees("接下来：完成身份认证")
     assert web.sees("太原市 迎泽区")                        # where to go if it keeps failing
+    assert web._clickable("各区县招办联系方式").get_attribute("href").endswith("/offices.html")
     assert web.sees("退出")                                # logged in: the header says so
     web.check("done")
     web.click("进入个人中心")

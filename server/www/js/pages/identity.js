@@ -18,6 +18,7 @@
 import { ApiError, get, post } from '../api.js';
 import { Form } from '../form.js';
 import { el, page } from '../layout.js';
+import { districtOffice, officeDetails } from '../offices.js';
 import { beijingTime, ENTRY_PAGES, windowList } from '../windows.js';
 
 const FAST_MS = 2000;
@@ -36,7 +37,7 @@ const FACE_DECISION = { pass: ['一致', 'open'], review: ['需人工审核', 'w
 let state = null;      // GET /me/identity
 let who = null;        // GET /me
 const cards = {};      // kind -> PhotoCard
-let officeOnce = null; // GET /districts/{code}/office, once
+let officeOnce = null; // the district office (offices.js), asked once
 
 function size(bytes) {
   return bytes >= 1048576 ? `${(bytes / 1048576).toFixed(2)}MB` : `${(bytes / 1024).toFixed(1)}KB`;
@@ -172,6 +173,9 @@ class PhotoCard {
       throw new ApiError(res.status, e.code || `HTTP_${res.status}`, message, 'photo');
     }
     state = await get('/me/identity');
+    // What 开始认证 said was about the photos as they were (missing, unchanged):
+    // a new photo answers it, and the sentence would now mislead.
+    start.clearErrors();
     await render();
     this.uploaded.textContent = `已上传（${size(data.size)}）。`;
   }
@@ -217,19 +221,18 @@ async function officeBox() {
   const district = who.district;
   const where = district ? `${district.city || ''}${district.name}` : '';
   const box = el('div', { class: 'office' }, el('h3', {}, `考籍管理区县：${where}`));
-  if (!district) return box;
-  if (!officeOnce) officeOnce = get(`/districts/${district.code}/office`);
+  const all = el('p', { class: 'office-more' }, el('a', { href: '/offices.html' }, '各区县招办联系方式'));
+  if (!district) {
+    box.append(all);
+    return box;
+  }
+  if (!officeOnce) officeOnce = districtOffice(district.code);
   try {
-    const o = await officeOnce;
-    box.append(el('p', { class: 'office-name' }, o.name),
-               el('dl', { class: 'summary-list compact' },
-                  el('div', {}, el('dt', {}, '地址'), el('dd', {}, o.address)),
-                  el('div', {}, el('dt', {}, '电话'), el('dd', {}, o.phone)),
-                  el('div', {}, el('dt', {}, '办公时间'), el('dd', {}, o.hours)),
-                  o.note ? el('div', {}, el('dt', {}, '说明'), el('dd', {}, o.note)) : null));
+    box.append(...officeDetails(await officeOnce));
   } catch (e) {
     box.append(el('p', {}, e.message));
   }
+  box.append(all);
   return box;
 }
 
@@ -435,6 +438,8 @@ async function follow(attemptId) {
   }
 }
 
+let start = null; // the 开始认证 form
+
 function startForm() {
   const form = new Form(document.querySelector('[data-start]'), {
     submit: async () => {
@@ -454,11 +459,17 @@ function startForm() {
       follow(started.attempt_id);
     },
   });
+  start = form;
 }
+
+// Asked at once, beside GET /me (page() asks that): not one after the other.
+// Without a session it fails as /me does, and page() goes to the login page.
+const identityFirst = get('/me/identity');
+identityFirst.catch(() => {});
 
 page(async ({ me }) => {
   who = me;
-  state = await get('/me/identity');
+  state = await identityFirst;
   startForm();
   await render();
   const latest = state.attempts && state.attempts[0];
