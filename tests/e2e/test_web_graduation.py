@@ -112,3 +112,111 @@ def test_a_shanxi_candidate_fixes_the_refused_field_and_submits_the_application(
     web.wait_text("毕业申请已提交")
     assert web.sees("待上传毕业照片") and web.sees("上传毕业照片")
     web.check("done")
+
+
+def submitted(server, db, idn, **changes):
+    """The candidate's graduation application, made and submitted through the API."""
+    cid = h.q1(db, "SELECT id FROM candidates WHERE id_number = %s", idn)
+    c = g.client(server, cid)
+    path = g.applied(c, g.draft(**changes))
+    r = c.post(path + "/submit")
+    assert r.status == 200, r.json()
+    return r.json()["id"]
+
+
+def test_a_shanxi_candidate_uploads_the_photo_pays_and_exports_the_graduate_form(
+        web, web_server, db, photos, make_worker, keydir):
+    make_worker("photo", 1, {"ZIKAO_PATHS_MODELS_DIR": h.MODELS,
+                             "ZIKAO_PROFILE_PROVINCE": "shanxi", "OPENBLAS_NUM_THREADS": "1"})
+    make_worker("payment", 1, {"ZIKAO_PAYMENT_KEY_DIR": keydir,
+                               "ZIKAO_PAYMENT_PUBLIC_URL": f"http://127.0.0.1:{web_server.port}"})
+    make_worker("pdf", 1)
+    g.window(db)
+    idn = graduate_to_be(web_server, db)
+    submitted(web_server, db, idn)
+    login(web, idn, "/me/graduation.html")
+    web.wait_text("待上传毕业照片")
+    web.click("上传毕业照片")
+    web.wait_text("您的毕业照片")
+    photos("sx_reg_sheldon.jpg")  # made, or the test skips
+    web.upload("选择毕业照片", os.path.join(photos.dir, "sx_reg_sheldon.jpg"), "上传照片")
+    web.wait_text("正在检查照片")
+    web.check("checking")
+    web.wait_text("全部通过", timeout=WAIT)
+    web.wait_text("审核通过，待缴费")                       # no person needed: approved
+    assert not web.sees("选择毕业照片")                     # nothing more to upload
+    web.check("approved")
+    web.click("去缴费")
+    web.wait_text("请核对")
+    assert web.sees("50.00 元") and web.sees("不予退还")
+    web.tick("支付宝")
+    web.click("确认支付")
+    web.wait_text("支付宝（模拟）收银台")
+    web.click("确认付款")
+    web.wait_text("支付成功")
+    web.click("返回商户")
+    web.wait_text("已收到您的付款", timeout=60)
+    web.check("paid")
+    web.click("继续办理毕业申请")
+    web.wait_text("已缴费")
+    web.click("填写毕业生登记表")
+    web.wait_text("个人简历")
+    assert web.sees("赵敏") and web.sees("990101 测试专业")   # the records' part, read-only
+    web.type("籍贯", "山西省太原市")
+    web.type("工作单位", "太原市某某公司")
+    web.type("起始年月", "2012-09")
+    web.type("终止年月", "2015-07")
+    web.type("在何地、何单位学习或工作", "太原市第五中学 学习")
+    web.click("添加一段经历")
+    row2 = web.driver.switch_to.active_element
+    row2.send_keys("2016-08")
+    web.type("自我鉴定", "本人遵纪守法，刻苦学习。")
+    web.click("保存")
+    error = web.summary()                                    # the second row is half filled
+    assert "简历" in error or "resume" not in error
+    web.check("refused")
+    web.click("删除第 2 段经历")
+    web.click("保存")
+    web.wait_text("已保存（")
+    web.click("保存并导出 PDF")
+    web.wait_text("下载毕业生登记表（PDF）", timeout=60)
+    name, data = web.download("下载毕业生登记表（PDF）")
+    assert data.startswith(b"%PDF") and name.endswith(".pdf")
+    web.check("exported")
+
+
+def test_a_tianjin_candidate_submits_and_is_sent_to_pay_at_once(make_server, make_web, db,
+                                                                 keydir, offices):
+    server = make_server(env=dict(WEB_ENV, ZIKAO_PAYMENT_KEY_DIR=keydir,
+                                  ZIKAO_PROFILE_PROVINCE="tianjin"))
+    g.window(db)
+    idn = graduate_to_be(server, db, district="120101", name="孙丽")
+    cid = h.q1(db, "SELECT id FROM candidates WHERE id_number = %s", idn)
+    jpeg = b"\xff\xd8\xff\xe0" + b"reg" * 100                # the identity photo, reused
+    fid = h.q1(db, "INSERT INTO files (candidate_id, content_type, size, sha256, data) VALUES "
+                   "(%s, 'image/jpeg', %s, repeat('1', 64), %s) RETURNING id", cid, len(jpeg), jpeg)
+    h.q(db, "INSERT INTO identity_photos (candidate_id, kind, file_id) VALUES "
+            "(%s, 'registration', %s)", cid, fid)
+    web = make_web(server)
+    login(web, idn, "/me/graduation.html")
+    web.click("开始申请")
+    web.wait_text("第 1 步，共 5 步")
+    assert not web.sees("通讯地址")                          # Tianjin asks for none
+    web.select("受理毕业申请的县区招办", "和平区")
+    web.tick("我已核对，姓名、身份证号、准考证号、性别和照片无误")
+    web.click("下一步")
+    web.tick("99901 测试大学")
+    web.select("申请毕业的专业", "990101 测试专业（专科）")
+    web.click("下一步")
+    web.wait_text("专业计划完成情况")
+    assert web.sees("其他证明材料")                          # Tianjin's material slot
+    web.check("audit")
+    web.click("下一步")
+    web.wait_text("核对您的申请")
+    web.click("提交申请")
+    web.wait_text("毕业申请已提交")
+    assert web.sees("待缴费") and web.sees("不予退还")
+    web.check("done")
+    web.click("去缴费")
+    web.wait_text("请核对")
+    assert web.sees("60.00 元")

@@ -82,9 +82,16 @@ async function basics(me) {
       ? el('img', { class: 'record-photo', src: `/api/v1/me/identity/photos/registration?t=${encodeURIComponent(reg.uploaded_at)}`,
                     alt: '档案中的本人照片', width: '96', height: '128' })
       : '档案中暂无照片')));
-  const own = await officeBox(me.district, 3);
-  own.prepend(el('p', { class: 'hint' }, '信息有误时请联系：'));
-  $('[data-own-office]').replaceChildren(own);
+  // Errors in the records are corrected at the candidate's own district.
+  const own = me.district ? await officeBox(me.district, 3) : null;
+  if (own) own.prepend(el('p', { class: 'hint' }, '信息有误时请联系您的考籍管理区县：'));
+  const ownOffice = () => {
+    const same = !own || select.value === me.district.code;
+    $('[data-own-office]').replaceChildren(same
+      ? el('p', {}, '信息有误时，请联系上面的县区招办更正。') : own);
+  };
+  select.addEventListener('change', ownOffice);
+  ownOffice();
 
   forms.basics = new Form($('[data-form="basics"]'), {
     submit: async (v) => {
