@@ -8,14 +8,17 @@
 import { get, post } from '../api.js';
 import { appPath, applyPage, loadApp, nextLink, timeline } from '../graduation.js';
 import { el, flash, page, showMessage } from '../layout.js';
+import { majors, majorText } from '../majors.js';
 import { beijingTime, windowList } from '../windows.js';
 
-function details(app) {
+function details(app, list) {
   const d = app.data || {};
+  const major = list.find((m) => m.code === d.major);
+  const unis = new Map();
+  for (const m of list) for (const u of m.universities) unis.set(u.code, u.name);
   const rows = [
-    ['申请期', app.window ? app.window.name : ''],
-    ['专业', d.major || ''],
-    ['主考院校', (d.universities || []).join('、')],
+    ['专业', major ? majorText(major) : d.major || ''],
+    ['主考院校', (d.universities || []).map((c) => unis.get(c) || c).join('、')],
     ['提交时间', app.submitted_at ? beijingTime(app.submitted_at) : '尚未提交'],
   ];
   return el('dl', { class: 'summary-list compact' },
@@ -27,7 +30,7 @@ function cancelBox(app, action) {
   const box = el('div', { class: 'cancel' });
   const ask = el('button', { type: 'button', class: 'secondary' }, action.title || '撤销申请');
   const sure = el('div', { class: 'warning', hidden: true },
-                  el('h3', { tabindex: '-1' }, '确定要撤销这个毕业申请吗？'),
+                  el('h4', { tabindex: '-1' }, '确定要撤销这个毕业申请吗？'),
                   el('p', {}, '撤销后这份申请不再办理；本期还能否重新申请以页面提示为准。'));
   const yes = el('button', { type: 'button' }, '确认撤销');
   const no = el('button', { type: 'button', class: 'secondary' }, '返回，不撤销');
@@ -35,7 +38,7 @@ function cancelBox(app, action) {
   ask.addEventListener('click', () => {
     sure.hidden = false;
     ask.hidden = true;
-    sure.querySelector('h3').focus();
+    sure.querySelector('h4').focus();
   });
   no.addEventListener('click', () => {
     sure.hidden = true;
@@ -57,15 +60,15 @@ function cancelBox(app, action) {
   return box;
 }
 
-function appCard(app) {
+function appCard(app, list) {
   const h = `h-app-${app.id}`;
   const tag = app.open ? (app.state === 'draft' ? 'wait' : 'open') : app.state === 'refused' ? 'fail' : '';
   const next = nextLink(app);
   const card = el('section', { class: 'card application', 'aria-labelledby': h },
-                  el('h2', { id: h }, app.title || '毕业申请', ' ',
+                  el('h3', { id: h }, app.window ? app.window.name : app.title, ' ',
                      el('span', { class: tag ? `tag ${tag}` : 'tag' }, app.state_title)),
                   app.next_step ? el('p', { class: 'next-step' }, app.next_step) : null,
-                  details(app),
+                  details(app, list),
                   next ? el('div', { class: 'actions' }, next) : null);
   for (const a of app.actions || []) {
     if (a.name === 'cancel') card.append(cancelBox(app, a));
@@ -100,5 +103,6 @@ page(async ({ me }) => {
     where.append(el('p', {}, '毕业申请现在未开放，请在上面的开放时间内申请。'));
   }
   const box = document.querySelector('[data-apps]');
-  if (apps.length) box.append(el('h2', {}, '我的毕业申请'), ...apps.map(appCard));
+  const list2 = apps.length ? await majors() : [];
+  if (apps.length) box.append(el('h2', {}, '我的毕业申请'), ...apps.map((a) => appCard(a, list2)));
 }, { login: true });
