@@ -83,3 +83,30 @@ export function province() {
   if (!provinceOnce) provinceOnce = get('/province');
   return provinceOnce;
 }
+
+/* PUT a file's bytes as they are (a photo, an attachment) to /api/v1 + path
+ * with its content type: the answer's JSON, or an ApiError whose field is
+ * `field` (the file input the page shows the message next to). */
+export async function putFile(path, file, contentType, field = null) {
+  const headers = { Accept: 'application/json', 'Content-Type': contentType };
+  if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  let res;
+  try {
+    res = await fetch('/api/v1' + path, { method: 'PUT', headers, body: file,
+                                          credentials: 'same-origin', cache: 'no-store' });
+  } catch {
+    throw new ApiError(0, 'NETWORK', '网络连接失败，文件没有上传，请检查网络后重试', field, null);
+  }
+  let data = null;
+  try {
+    data = await res.json();
+  } catch {
+    data = null;
+  }
+  if (!res.ok) {
+    const e = (data && data.error) || {};
+    throw new ApiError(res.status, e.code || 'HTTP_' + res.status, e.message || BUSY, field,
+                       null, data);
+  }
+  return data;
+}

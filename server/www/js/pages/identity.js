@@ -17,8 +17,9 @@
  */
 import { ApiError, get, post } from '../api.js';
 import { Form } from '../form.js';
+import { findingList } from '../findings.js';
 import { el, page } from '../layout.js';
-import { districtOffice, officeDetails } from '../offices.js';
+import { officeBox as officeBoxOf } from '../offices.js';
 import { beijingTime, ENTRY_PAGES, windowList } from '../windows.js';
 
 const FAST_MS = 2000;
@@ -26,18 +27,11 @@ const SLOW_MS = 5000;
 const LONG_AFTER_MS = 60 * 1000;
 const GIVE_UP_AFTER_MS = 15 * 60 * 1000;
 
-const VERDICT = {
-  passed: ['通过', 'open'],
-  failed: ['未通过', 'fail'],
-  skipped: ['未检查', ''],
-  pending: ['检查中', 'wait'],
-};
 const FACE_DECISION = { pass: ['一致', 'open'], review: ['需人工审核', 'wait'], fail: ['未通过', 'fail'] };
 
 let state = null;      // GET /me/identity
 let who = null;        // GET /me
 const cards = {};      // kind -> PhotoCard
-let officeOnce = null; // the district office (offices.js), asked once
 
 function size(bytes) {
   return bytes >= 1048576 ? `${(bytes / 1048576).toFixed(2)}MB` : `${(bytes / 1024).toFixed(1)}KB`;
@@ -75,41 +69,6 @@ function afterSeconds(seconds) {
 }
 
 /* ---- one photo: requirements, the picture, the upload, the findings --------------------------- */
-
-function finding(r) {
-  const [word, tag] = VERDICT[r.verdict] || [r.verdict, ''];
-  const rows = [];
-  if (r.measured) rows.push(el('dt', {}, '测得'), el('dd', {}, r.measured));
-  if (r.required) rows.push(el('dt', {}, '要求'), el('dd', {}, r.required));
-  return el('li', { class: `finding ${r.verdict}` },
-            el('p', { class: 'finding-title' }, el('strong', {}, r.title || r.rule), ' ',
-               el('span', { class: `tag ${tag}` }, word)),
-            rows.length ? el('dl', {}, ...rows) : null,
-            r.message ? el('p', { class: 'finding-message' }, r.message) : null);
-}
-
-/* A rule that passed, on one line: what it measured and what is allowed. */
-function passedLine(r) {
-  const words = [r.measured ? `测得 ${r.measured}` : null, r.required ? `要求 ${r.required}` : null]
-    .filter(Boolean).join('；');
-  return el('li', {}, el('strong', {}, r.title || r.rule), ' ', el('span', { class: 'tag open' }, '通过'),
-            words ? el('span', { class: 'passed-words' }, words) : null);
-}
-
-/* The rules of a photo check: the ones that failed (or could not be checked)
- * in full, first; the ones that passed one line each. */
-function findingList(check) {
-  const rules = check.rules || [];
-  const open = rules.filter((r) => r.verdict !== 'passed');
-  const passed = rules.filter((r) => r.verdict === 'passed');
-  const out = document.createDocumentFragment();
-  if (open.length) out.append(el('ul', { class: 'findings' }, ...open.map(finding)));
-  if (passed.length) {
-    out.append(el('p', { class: 'passed-head' }, `已通过的检查（${passed.length} 项）：`),
-               el('ul', { class: 'passed-list' }, ...passed.map(passedLine)));
-  }
-  return out;
-}
 
 class PhotoCard {
   constructor(req) {
@@ -218,21 +177,8 @@ class PhotoCard {
 /* ---- the district office (review, or failing again and again) ------------------------------- */
 
 async function officeBox() {
-  const district = who.district;
-  const where = district ? `${district.city || ''}${district.name}` : '';
-  const box = el('div', { class: 'office' }, el('h3', {}, `考籍管理区县：${where}`));
-  const all = el('p', { class: 'office-more' }, el('a', { href: '/offices.html' }, '各区县招办联系方式'));
-  if (!district) {
-    box.append(all);
-    return box;
-  }
-  if (!officeOnce) officeOnce = districtOffice(district.code);
-  try {
-    box.append(...officeDetails(await officeOnce));
-  } catch (e) {
-    box.append(el('p', {}, e.message));
-  }
-  box.append(all);
+  const box = await officeBoxOf(who.district);
+  box.append(el('p', { class: 'office-more' }, el('a', { href: '/offices.html' }, '各区县招办联系方式')));
   return box;
 }
 

@@ -27,6 +27,10 @@ function settle(r) {
   if (r.settled && o.state === 'paid') {
     document.querySelector('[data-amount]').textContent = yuan(o.amount_fen);
     document.title = '支付成功 - 自学考试考生服务平台';
+    // A graduation fee: the application goes on (the 毕业生登记表) on its own page.
+    const business = document.querySelector('[data-graduation]');
+    business.hidden = o.purpose !== 'graduation';
+    document.querySelector('[data-order-link]').className = business.hidden ? 'button' : 'button secondary';
     show('paid', o).querySelector('h1').focus();
   } else if (r.settled && o.state === 'closed') {
     document.querySelector('[data-closed-reason]').textContent = CLOSED[o.closed_reason] || '已关闭';
