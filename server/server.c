@@ -313,6 +313,14 @@ int server_run(const struct zk_config *cfg, const char *config_path, int listen_
         rc = EXIT_CONFIG;
         goto out;
     }
+    if (router_count(srv->router) + (router_fallback(srv->router) != NULL) > METRICS_MAX_ROUTES) {
+        /* Beyond it, requests would be counted as unmatched: raise the limit. */
+        log_err("route table: %d routes, more than METRICS_MAX_ROUTES (%d) in server/metrics.h",
+                router_count(srv->router) + (router_fallback(srv->router) != NULL),
+                METRICS_MAX_ROUTES);
+        rc = EXIT_CONFIG;
+        goto out;
+    }
     static const struct http_server_hooks hooks = {.answered = server_answered};
     http_server_init(&srv->http, &loop, &srv->listener, srv->router, srv, &hooks);
     server_apply_limits(srv);

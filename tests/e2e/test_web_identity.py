@@ -163,7 +163,7 @@ def test_a_refused_photo_shows_its_reason_and_the_fixed_one_passes(
     assert "1 项未通过" in card
     assert "背景颜色" in card and "未通过" in card
     assert "测得\n与要求颜色的色差" in card or "测得\t与要求颜色的色差" in card, card
-    assert "色差不超过 15" in card and "深灰色" in card
+    assert "色差（CIEDE2000）不超过 16" in card and "深灰色" in card
     assert "全部通过" in findings_of(web, "身份证人像面照片")
     assert "今天还可认证 2 次" in web.text()
     assert web.sees("太原市小店区")                             # where to go if it keeps failing

@@ -27,7 +27,7 @@
 #define PHOTO_MAX_COLOURS 8
 #define PHOTO_PALETTE_MAX 32
 #define PHOTO_LANDMARKS   68
-#define PHOTO_MESSAGE_MAX 512
+#define PHOTO_MESSAGE_MAX 1024
 
 /* Image formats, by magic bytes. Only JPEG and PNG are ever decoded. */
 enum photo_format {
