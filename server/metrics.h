@@ -14,9 +14,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define METRICS_MAX_ROUTES                                                                         \
-    256 /* + one row for unmatched requests; the server refuses to                                 \
-           start with more routes */
+/* Rows of routes (+ one for unmatched requests); the server refuses to start
+ * with more routes. */
+#define METRICS_MAX_ROUTES  256
 #define METRICS_LAT_BUCKETS 13
 #define METRICS_VALUES_MAX  64 /* values the api modules publish */
 
