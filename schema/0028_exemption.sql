@@ -369,3 +369,50 @@ CREATE FUNCTION exemption_review_detail(p_item bigint) RETURNS json LANGUAGE sql
       JOIN candidates c ON c.id = a.candidate_id
      WHERE i.id = p_item
 $$;
+
+-- ---- the printable detail (免考申请信息详情, handbook 002 step 7) -------------------------------
+-- The input of the exemption_detail document of a submitted application: the
+-- candidate, the majors and point, every certificate with its courses, the
+-- state (with the return's reason); dated by the application's last change.
+CREATE FUNCTION exemption_detail_input(p_subject_id text) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+               'application_id', a.id,
+               'candidate_id', a.candidate_id,
+               'name', c.name, 'gender', c.gender, 'id_number', c.id_number,
+               'exam_id', (SELECT e.exam_id FROM exam_ids e WHERE e.candidate_id = c.id
+                            ORDER BY e.created_at, e.exam_id LIMIT 1),
+               'exam_area', (SELECT coalesce(cy.name, '') || d.name FROM regions d
+                               LEFT JOIN regions cy ON cy.code = d.parent AND cy.level = 'city'
+                              WHERE d.code = c.district),
+               'mobile', c.phone,
+               'majors', (SELECT jsonb_agg(m.code || ' ' || m.name ORDER BY o.n)
+                            FROM jsonb_array_elements_text(a.data -> 'majors')
+                                 WITH ORDINALITY o(code, n)
+                            JOIN majors m ON m.code = o.code),
+               'confirm_point', (SELECT p.name FROM confirmation_points p
+                                  WHERE p.id = (a.data ->> 'point')::bigint),
+               'certificates', (SELECT jsonb_agg(jsonb_build_object(
+                                           'certificate', x ->> 'title',
+                                           'exam_date', x ->> 'exam_date',
+                                           'subject', x ->> 'subject',
+                                           'courses', x -> 'courses'))
+                                  FROM jsonb_array_elements(
+                                           exemption_certificates_json(a.id)::jsonb) x),
+               'status', s.title,
+               'return_reason', CASE WHEN a.state IN ('returned', 'returned_final') THEN
+                                    (SELECT e.reason FROM application_events e
+                                      WHERE e.application_id = a.id ORDER BY e.id DESC LIMIT 1)
+                                END,
+               'submitted_at', floor(extract(epoch FROM a.submitted_at))::bigint,
+               'generated_at', floor(extract(epoch FROM a.updated_at))::bigint,
+               'serial', a.id % 100000000)
+      FROM applications a
+      JOIN candidates c ON c.id = a.candidate_id
+      CROSS JOIN LATERAL application_state_row(a.kind, a.province, a.state) s
+     WHERE p_subject_id ~ '^[0-9]{1,18}$' AND a.id = p_subject_id::bigint
+       AND a.kind = 'exemption' AND a.state <> 'draft'
+$$;
+
+INSERT INTO document_inputs (kind, subject_type, input_fn) VALUES
+    ('exemption_detail', 'exemption', 'exemption_detail_input');

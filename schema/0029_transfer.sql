@@ -243,3 +243,39 @@ CREATE FUNCTION transfer_review_detail(p_item bigint) RETURNS json LANGUAGE sql 
       JOIN candidates c ON c.id = a.candidate_id
      WHERE i.id = p_item
 $$;
+
+-- ---- the printable detail (省内转考申请信息详情, handbook 003 step 2) ----------------------------
+-- The input of the transfer_detail document of a submitted in-province
+-- transfer: type, origin city (the management district when it was
+-- submitted), time, destination, remarks, state.
+CREATE FUNCTION transfer_detail_input(p_subject_id text) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+               'application_id', a.id,
+               'candidate_id', a.candidate_id,
+               'name', c.name, 'gender', c.gender, 'id_number', c.id_number,
+               'exam_id', (SELECT e.exam_id FROM exam_ids e WHERE e.candidate_id = c.id
+                            ORDER BY e.created_at, e.exam_id LIMIT 1),
+               'kind', '省内转考',
+               'from_city', (SELECT cy.name FROM regions d JOIN regions cy ON cy.code = d.parent
+                              WHERE d.code = coalesce(
+                                  (SELECT i.summary ->> 'from_district' FROM review_items i
+                                    WHERE i.kind = 'transfer' AND i.subject = a.id
+                                    ORDER BY i.id DESC LIMIT 1), c.district)),
+               'to_city', (SELECT cy.name || d.name FROM regions d
+                             JOIN regions cy ON cy.code = d.parent
+                            WHERE d.code = a.data ->> 'district'),
+               'remarks', a.data ->> 'remarks',
+               'status', s.title,
+               'applied_at', floor(extract(epoch FROM a.submitted_at))::bigint,
+               'generated_at', floor(extract(epoch FROM a.updated_at))::bigint,
+               'serial', a.id % 100000000)
+      FROM applications a
+      JOIN candidates c ON c.id = a.candidate_id
+      CROSS JOIN LATERAL application_state_row(a.kind, a.province, a.state) s
+     WHERE p_subject_id ~ '^[0-9]{1,18}$' AND a.id = p_subject_id::bigint
+       AND a.kind = 'transfer' AND a.state <> 'draft'
+$$;
+
+INSERT INTO document_inputs (kind, subject_type, input_fn) VALUES
+    ('transfer_detail', 'transfer', 'transfer_detail_input');

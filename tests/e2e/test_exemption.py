@@ -405,3 +405,24 @@ def test_only_the_chosen_point_decides(world, staff, db):
     assert detail["point"]["id"] == points[0]
     assert detail["certificates"][0]["courses"] == [
         {"code": "00018", "name": "计算机应用基础"}, {"code": "00019", "name": "计算机应用基础(实践)"}]
+
+
+def test_the_detail_prints_through_the_pdf_queue_with_the_return_reason(world, staff, db,
+                                                                          make_worker):
+    server, points = world
+    c = client(server, candidate(db))
+    app = filled(db, c, points[0])
+    path = f"/api/v1/me/applications/{app['id']}/exemption-detail.pdf"
+    r = c.get(path)
+    assert r.status == 409 and error(r)["code"] == "APPLICATION_NOT_SUBMITTED", r
+    assert act(c, app["id"], "submit").status == 200
+    assert decide(staff.pointa, item_of(db, app["id"]), "return", "证书照片不清晰").status == 200
+    assert c.get(path).status == 202
+    make_worker("pdf", 1)
+    h.wait_until(lambda: c.get(path).status == 200, timeout=60, step=0.3, what="the detail PDF")
+    r = c.get(path)
+    assert r.header("Content-Type") == "application/pdf" and r.body.startswith(b"%PDF-")
+    assert "exemption-detail.pdf" in r.header("Content-Disposition")
+    input_ = q1(db, "SELECT document_input('exemption_detail', 'exemption', %s)", str(app["id"]))
+    assert input_["status"] == "被退回" and input_["return_reason"] == "证书照片不清晰"
+    assert input_["certificates"][0]["courses"][0] == {"code": "00018", "name": "计算机应用基础"}

@@ -214,14 +214,65 @@ static void test_receipt_with_a_missing_font_fails_naming_the_font(void **state)
     json_decref(in);
 }
 
-static void test_kinds_without_a_flow_are_not_rendered_yet(void **state)
+/* An input as exemption_detail_input() (schema 0028) || {"meta": ...} gives it. */
+static json_t *exemption_input(void)
 {
-    json_t *in = receipt_input();
+    return json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:[s], s:s, s:s, s:s, s:n, s:I, s:I, s:I, "
+        "s:[{s:s, s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}]}], s:{s:i, s:s, s:s, s:n}}",
+        "name", "欧阳明华", "gender", "男", "id_number", "140105199003071016", "exam_id",
+        "010518000777", "exam_area", "太原市小店区", "majors", "080702 计算机及应用", "mobile",
+        "13900000000", "confirm_point", "小店区免考确认点", "status", "已提交，待确认点确认",
+        "return_reason", "submitted_at", (json_int_t)PAID_AT, "generated_at", (json_int_t)PAID_AT,
+        "serial", (json_int_t)3, "certificates", "certificate",
+        "全国计算机等级考试(NCRE)NCRE一级及以上合格证书", "exam_date", "2019-09", "subject",
+        "一级计算机基础及MS Office应用", "courses", "code", "00018", "name", "计算机应用基础",
+        "code", "00019", "name", "计算机应用基础(实践)", "meta", "version", 1, "office_name",
+        "山西省招生考试管理中心", "province", "山西省", "font");
+}
+
+static void test_an_exemption_detail_renders_from_its_input_the_same_bytes_each_time(void **state)
+{
+    json_t *in = exemption_input();
+    struct pdf_output a, b;
+    assert_int_equal(doc_render(DOC_EXEMPTION_DETAIL, in, &a), 0);
+    assert_int_equal(doc_render(DOC_EXEMPTION_DETAIL, in, &b), 0);
+    assert_true(a.len > 1000 && memcmp(a.data, "%PDF-", 5) == 0);
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.data, b.data, a.len);
+    pdf_output_free(&a);
+    pdf_output_free(&b);
+    json_decref(in);
+}
+
+static void test_an_exemption_input_without_courses_fails_naming_the_field(void **state)
+{
+    json_t *in = exemption_input();
+    json_t *cert = json_array_get(json_object_get(in, "certificates"), 0);
+    json_object_set_new(cert, "courses", json_array());
     struct pdf_output out;
-    assert_int_equal(doc_render(DOC_EXEMPTION_DETAIL, in, &out), -ENOSYS);
+    assert_int_equal(doc_render(DOC_EXEMPTION_DETAIL, in, &out), -EINVAL);
     assert_null(out.data);
-    assert_non_null(strstr(out.error, "exemption_detail"));
-    assert_int_equal(doc_render(DOC_TRANSFER_DETAIL, in, &out), -ENOSYS);
+    assert_non_null(strstr(out.error, "certificates[0].courses"));
+    assert_null(strstr(out.error, "欧阳明华"));
+    json_decref(in);
+}
+
+static void test_a_transfer_detail_needs_its_time_of_application(void **state)
+{
+    json_t *in = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:{s:i, s:s, s:s, s:n}}",
+                           "name", "欧阳明华", "id_number", "140105199003071016", "exam_id",
+                           "010518000777", "from_city", "太原市", "to_city", "大同市新荣区",
+                           "status", "已提交", "applied_at", (json_int_t)PAID_AT, "generated_at",
+                           (json_int_t)PAID_AT, "serial", (json_int_t)4, "meta", "version", 1,
+                           "office_name", "山西省招生考试管理中心", "province", "山西省", "font");
+    struct pdf_output out;
+    assert_int_equal(doc_render(DOC_TRANSFER_DETAIL, in, &out), 0);
+    assert_true(memcmp(out.data, "%PDF-", 5) == 0);
+    pdf_output_free(&out);
+    json_object_del(in, "applied_at");
+    assert_int_equal(doc_render(DOC_TRANSFER_DETAIL, in, &out), -EINVAL);
+    assert_non_null(strstr(out.error, "applied_at"));
     assert_int_equal(doc_render(DOC_KIND_COUNT, in, &out), -EINVAL);
     json_decref(in);
 }
@@ -392,7 +443,9 @@ int main(void)
         cmocka_unit_test(test_receipt_input_errors_name_the_field_never_the_value),
         cmocka_unit_test(test_receipt_renders_the_same_bytes_every_time),
         cmocka_unit_test(test_receipt_with_a_missing_font_fails_naming_the_font),
-        cmocka_unit_test(test_kinds_without_a_flow_are_not_rendered_yet),
+        cmocka_unit_test(test_an_exemption_detail_renders_from_its_input_the_same_bytes_each_time),
+        cmocka_unit_test(test_an_exemption_input_without_courses_fails_naming_the_field),
+        cmocka_unit_test(test_a_transfer_detail_needs_its_time_of_application),
         cmocka_unit_test(
             test_graduate_form_input_fills_the_template_from_the_application_and_the_form),
         cmocka_unit_test(test_graduate_form_renders_the_same_bytes_numbered_by_its_change),
