@@ -426,3 +426,35 @@ def test_the_detail_prints_through_the_pdf_queue_with_the_return_reason(world, s
     input_ = q1(db, "SELECT document_input('exemption_detail', 'exemption', %s)", str(app["id"]))
     assert input_["status"] == "被退回" and input_["return_reason"] == "证书照片不清晰"
     assert input_["certificates"][0]["courses"][0] == {"code": "00018", "name": "计算机应用基础"}
+
+
+# ---- the catalogues are data loaded with zikaoctl -------------------------------------------
+
+def test_zikaoctl_loads_the_demo_catalogue_and_refuses_a_file_with_a_bad_line(
+        pg, database, redis_server, db, tmp_path):
+    demo = os.path.join(h.SOURCE, "schema", "data", "demo")
+    for kind in ("points", "certificates"):
+        r = ctl(pg, database, redis_server, "exemption", "import", "--kind", kind,
+                os.path.join(demo, f"exemption_{kind}.csv"))
+        assert r.returncode == 0, r.stderr
+    assert q1(db, "SELECT count(*) FROM confirmation_points WHERE note LIKE '示例数据%%'") == 2
+    assert q1(db, "SELECT source FROM exemption_certificates WHERE code = 'ncre1'").startswith(
+        "示例数据")
+    for code, name in [("00018", "计算机应用基础"), ("00019", "计算机应用基础(实践)")]:
+        q(db, "INSERT INTO courses (code, name, credits) VALUES (%s, %s, 2) "
+              "ON CONFLICT (code) DO NOTHING", code, name)
+    f = tmp_path / "courses.csv"
+    f.write_text("certificate,major,course\nncre1,,00018\nncre1,,00019\nnosuch,,00018\n")
+    r = ctl(pg, database, redis_server, "exemption", "import", "--kind", "courses", str(f))
+    assert r.returncode == 1 and "courses.csv:4: rejected" in r.stderr, r
+    assert q1(db, "SELECT count(*) FROM exemption_certificate_courses") == 0
+    f.write_text("certificate,major,course\nncre1,,00018\nncre1,,00019\n")
+    r = ctl(pg, database, redis_server, "exemption", "import", "--kind", "courses", str(f))
+    assert r.returncode == 0, r.stderr
+    f.write_text("certificate,major,course\nncre1,,00019\n")  # the file replaces ncre1's rows
+    assert ctl(pg, database, redis_server, "exemption", "import", "--kind", "courses",
+               str(f)).returncode == 0
+    assert q(db, "SELECT certificate, major_code, course_code FROM "
+                 "exemption_certificate_courses") == [("ncre1", None, "00019")]
+    r = ctl(pg, database, redis_server, "exemption", "list")
+    assert r.returncode == 0 and "*:00019" in r.stdout and "太原市小店区免考确认点" in r.stdout

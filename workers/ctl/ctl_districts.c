@@ -31,131 +31,6 @@
 
 static const char *const office_header = "district,name,address,phone,hours,note";
 
-/*
- * Splits one CSV line in place into at most max fields: plain fields end at
- * a comma; a field that starts with a quote ends at the next lone quote
- * ("" inside is one quote). Returns the number of fields, or -1 with *why
- * for a quote left open or text after a closing quote.
- */
-static int csv_fields(char *line, char *fields[], int max, const char **why)
-{
-    int n = 0;
-    char *p = line;
-    for (;;) {
-        if (n == max) {
-            *why = "too many fields";
-            return -1;
-        }
-        if (*p == '"') {
-            char *out = ++p;
-            fields[n++] = out;
-            for (;;) {
-                if (*p == '\0') {
-                    *why = "a quoted field is not closed on its line";
-                    return -1;
-                }
-                if (*p == '"' && p[1] == '"') {
-                    *out++ = '"';
-                    p += 2;
-                } else if (*p == '"') {
-                    p++;
-                    break;
-                } else {
-                    *out++ = *p++;
-                }
-            }
-            char *end = out;
-            if (*p != ',' && *p != '\0') {
-                *why = "text after a closing quote";
-                return -1;
-            }
-            bool more = *p == ',';
-            *end = '\0';
-            if (!more)
-                return n;
-            p++;
-        } else {
-            fields[n++] = p;
-            char *comma = strchr(p, ',');
-            if (comma == NULL)
-                return n;
-            *comma = '\0';
-            p = comma + 1;
-        }
-    }
-}
-
-/* Trims ASCII blanks around s in place. */
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        s[--n] = '\0';
-    return s;
-}
-
-/* NULL when s is UTF-8 of lo..hi characters without control characters. */
-static const char *check_text(const char *what, const char *s, long lo, long hi, char *why,
-                              size_t whysz)
-{
-    long n = validate_utf8_length(s);
-    if (n < 0) {
-        snprintf(why, whysz, "%s is not valid UTF-8", what);
-        return why;
-    }
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f) {
-            snprintf(why, whysz, "%s holds a control character", what);
-            return why;
-        }
-    }
-    if (n < lo || n > hi) {
-        snprintf(why, whysz, "%s must be %ld to %ld characters (it has %ld)", what, lo, hi, n);
-        return why;
-    }
-    return NULL;
-}
-
-/* A phone field: digits with - ( ) + / spaces, and 、，（）转 between numbers. */
-static const char *check_phone(const char *s, char *why, size_t whysz)
-{
-    static const char *const allowed_cjk[] = {"、", "，", "（", "）", "转", "；"};
-    int digits = 0;
-    for (const char *p = s; *p;) {
-        if (*p >= '0' && *p <= '9') {
-            digits++;
-            p++;
-            continue;
-        }
-        if (strchr("-()+/ ,;", *p) != NULL) {
-            p++;
-            continue;
-        }
-        bool ok = false;
-        for (size_t i = 0; i < sizeof(allowed_cjk) / sizeof(allowed_cjk[0]); i++) {
-            size_t len = strlen(allowed_cjk[i]);
-            if (strncmp(p, allowed_cjk[i], len) == 0) {
-                p += len;
-                ok = true;
-                break;
-            }
-        }
-        if (!ok) {
-            snprintf(
-                why, whysz,
-                "phone may hold digits, spaces, - ( ) + / and 、，（）转 between numbers only");
-            return why;
-        }
-    }
-    if (digits < 7) {
-        snprintf(why, whysz, "phone must hold a number of at least 7 digits");
-        return why;
-    }
-    return check_text("phone", s, 7, 60, why, whysz);
-}
-
 /* Checks one row's fields; NULL or the reason (in why). */
 static const char *office_check(char *f[], char *why, size_t whysz)
 {
@@ -164,11 +39,11 @@ static const char *office_check(char *f[], char *why, size_t whysz)
         return why;
     }
     const char *bad;
-    if ((bad = check_text("name", f[1], 2, 100, why, whysz)) != NULL ||
-        (bad = check_text("address", f[2], 4, 200, why, whysz)) != NULL ||
-        (bad = check_phone(f[3], why, whysz)) != NULL ||
-        (bad = check_text("hours", f[4], 2, 100, why, whysz)) != NULL ||
-        (f[5][0] != '\0' && (bad = check_text("note", f[5], 1, 300, why, whysz)) != NULL))
+    if ((bad = ctl_check_text("name", f[1], 2, 100, why, whysz)) != NULL ||
+        (bad = ctl_check_text("address", f[2], 4, 200, why, whysz)) != NULL ||
+        (bad = ctl_check_phone(f[3], why, whysz)) != NULL ||
+        (bad = ctl_check_text("hours", f[4], 2, 100, why, whysz)) != NULL ||
+        (f[5][0] != '\0' && (bad = ctl_check_text("note", f[5], 1, 300, why, whysz)) != NULL))
         return bad;
     return NULL;
 }
@@ -235,7 +110,7 @@ static int districts_import(struct ctl *ctl, int argc, char **argv)
         header_seen = true;
         char *f[OFFICE_FIELDS];
         if (bad == NULL) {
-            int n = csv_fields(start, f, OFFICE_FIELDS, &bad);
+            int n = ctl_csv_fields(start, f, OFFICE_FIELDS, &bad);
             if (n >= 0 && n != OFFICE_FIELDS) {
                 snprintf(why, sizeof(why), "expected %d fields: %s", OFFICE_FIELDS, office_header);
                 bad = why;
@@ -243,7 +118,7 @@ static int districts_import(struct ctl *ctl, int argc, char **argv)
         }
         if (bad == NULL) {
             for (int i = 0; i < OFFICE_FIELDS; i++)
-                f[i] = trim(f[i]);
+                f[i] = ctl_trim(f[i]);
             bad = office_check(f, why, sizeof(why));
         }
         if (bad == NULL) {
