@@ -205,6 +205,27 @@ def test_a_confirmed_exemption_adds_its_courses_as_exempted_passes(world, staff,
     assert passes["00019"]["credits"] == 2
 
 
+def test_confirmed_exemptions_count_in_the_graduation_audit(world, staff, db):
+    server, points = world
+    plan = q1(db, "INSERT INTO plans (major_code, version, valid_from) VALUES "
+                  "('080702', 'new', '2024-01-01') RETURNING id")
+    module = q1(db, "INSERT INTO plan_modules (plan_id, seq, name, min_credits) VALUES "
+                    "(%s, 1, '公共基础课', 4) RETURNING id", plan)
+    q(db, "INSERT INTO plan_courses (plan_id, module_id, seq, course_code, credits, required) "
+          "VALUES (%s, %s, 1, '00018', 2, true), (%s, %s, 2, '00019', 2, true)",
+      plan, module, plan, module)
+    c = client(server, candidate(db))
+    precheck = {"major": "080702", "plan_version": "new"}
+    assert c.post("/api/v1/me/graduation/precheck", precheck).json()["complete"] is False
+    app = filled(db, c, points[0])
+    assert act(c, app["id"], "submit").status == 200
+    assert decide(staff.pointa, item_of(db, app["id"]), "approve").status == 200
+    audit = c.post("/api/v1/me/graduation/precheck", precheck).json()
+    assert audit["complete"] is True, audit
+    assert {(p["course_code"], p["source"], p["used"]) for p in audit["passes"]} == {
+        ("00018", "exemption", True), ("00019", "exemption", True)}
+
+
 def test_the_point_returns_it_with_a_reason_and_the_candidate_reapplies_once(world, staff, db):
     server, points = world
     cid = candidate(db)
