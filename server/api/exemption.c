@@ -17,6 +17,8 @@
  *   GET /api/v1/exemption/certificates[?major=]  certificate types; with a major,
  *                                                the courses each exempts in it
  *   GET /api/v1/me/applications/{id}/exemption-detail.pdf   免考申请信息详情 (pdf queue)
+ *   GET /api/v1/staff/exemption/items/{id}/photos/{n}       a certificate photo of an item
+ *                                                           in the caller's scope (in the trail)
  *
  * Owns nothing past a request.
  */
@@ -26,6 +28,7 @@
 #include "applications.h"
 #include "doc_api.h"
 #include "review.h"
+#include "staff_auth.h"
 
 #include <string.h>
 
@@ -127,10 +130,62 @@ static void detail_get(struct http_request *req)
         api_auth_require_verified(req, detail_authed);
 }
 
+/* ---- a certificate photo, for the staff deciding ------------------------------------------ */
+
+static bool digits_ok(const char *s, size_t max)
+{
+    size_t n = s ? strlen(s) : 0;
+    return n > 0 && n <= max && strspn(s, "0123456789") == n;
+}
+
+static void photo_loaded(void *ud, const struct pg_result *r)
+{
+    struct http_request *req = ud;
+    if (staff_db_failed(req, r))
+        return;
+    if (api_db_row(req, r, 404, "FILE_NOT_FOUND", "没有这张证书照片", "n"))
+        api_respond_file_row(req, r->res);
+}
+
+static void photo_authed(struct http_request *req, const struct staff_ctx *st)
+{
+    const char *item = http_param(req, 0), *n = http_param(req, 1);
+    if (!digits_ok(item, 18) || !digits_ok(n, 2)) {
+        http_respond_error(req, 404, "FILE_NOT_FOUND", "没有这张证书照片", "n");
+        return;
+    }
+    const char **values = arena_alloc(&req->arena, sizeof(*values) * 4);
+    values[0] = st->idtext;
+    values[1] = item;
+    values[2] = n;
+    values[3] = staff_request_id(req);
+    struct pg_params *p = arena_calloc(&req->arena, sizeof(*p));
+    p->n = 4;
+    p->values = values;
+    p->result_format = 1; /* the bytes as they are */
+    /* Items of the caller's scope only (another point's: 404); each look is in the trail. */
+    api_query_params(
+        req,
+        "SELECT fl.content_type, fl.data, staff_audit_add($1::bigint, 'view.certificate', "
+        "'exemption', i.id::text, NULL, jsonb_build_object('candidate', i.candidate_id, 'photo', "
+        "f.seq), $4) FROM review_items i JOIN staff_scope sc ON sc.staff_id = $1::bigint AND "
+        "(sc.all_offices OR i.office_point = sc.point_id OR i.office_district = sc.district) JOIN "
+        "application_files f ON f.application_id = i.subject AND f.slot = 'certificates' AND "
+        "f.seq = $3::int JOIN files fl ON fl.id = f.file_id WHERE i.id = $2::bigint AND i.kind = "
+        "'exemption'",
+        p, photo_loaded);
+}
+
+static void photo_get(struct http_request *req)
+{
+    staff_require(req, STAFF_READ, photo_authed);
+}
+
 static const struct route exemption_routes[] = {
     {"GET", "/api/v1/exemption/points", points_get, 0, NULL},
     {"GET", "/api/v1/exemption/certificates", certificates_get, 0, NULL},
     {"GET", "/api/v1/me/applications/{id}/exemption-detail.pdf", detail_get, 0, NULL},
+    {"GET", "/api/v1/staff/exemption/items/{id}/photos/{n}", photo_get, 0, NULL},
 };
 
 const struct api_module api_exemption_module = {.name = "exemption", API_ROUTES(exemption_routes)};

@@ -428,6 +428,22 @@ def test_only_the_chosen_point_decides(world, staff, db):
         {"code": "00018", "name": "计算机应用基础"}, {"code": "00019", "name": "计算机应用基础(实践)"}]
 
 
+def test_the_point_sees_the_certificate_photos_and_each_look_is_in_the_trail(world, staff, db):
+    server, points = world
+    c = client(server, candidate(db))
+    app = filled(db, c, points[0])
+    assert act(c, app["id"], "submit").status == 200
+    item = item_of(db, app["id"])
+    path = f"/api/v1/staff/exemption/items/{item}/photos/1"
+    r = staff.pointa.get(path)
+    assert r.status == 200 and r.body == PHOTO and r.header("Content-Type") == JPEG, r
+    assert q1(db, "SELECT count(*) FROM staff_audit WHERE action = 'view.certificate' "
+                  "AND item_id = %s", str(item)) == 1
+    assert staff.pointb.get(path).status == 404
+    assert staff.pointa.get(f"/api/v1/staff/exemption/items/{item}/photos/2").status == 404
+    assert c.get(path).status == 401
+
+
 def test_the_detail_prints_through_the_pdf_queue_with_the_return_reason(world, staff, db,
                                                                           make_worker):
     server, points = world
