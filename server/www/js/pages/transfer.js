@@ -1,0 +1,122 @@
+/* transfer.js - 省内转考申请 (handbook 003): the origin (the management district),
+ * the destination city and the district that will manage the candidate, then
+ * 核对转考信息 and the submit (POST /me/applications, its draft, then submit);
+ * a submitted application shows its detail: state, what happens next, the
+ * printable PDF and 撤回 before the district decides. A refusal of the API
+ * goes back to the form, to the field it names, with what was chosen kept. */
+import { api, get, post } from '../api.js';
+import { Form } from '../form.js';
+import { el, page, showMessage } from '../layout.js';
+import { Steps } from '../steps.js';
+import { beijingTime } from '../windows.js';
+
+const KIND = 'transfer';
+
+function rows(list) {
+  return list.filter(([, v]) => v).map(([k, v]) => el('div', {}, el('dt', {}, k), el('dd', {}, v)));
+}
+
+function optionText(select) {
+  const o = select.selectedOptions[0];
+  return o && o.value ? o.textContent : '';
+}
+
+async function fillChildren(select, code, first) {
+  const items = (await get(`/regions/${code}/children`)).items;
+  select.replaceChildren(el('option', { value: '' }, first),
+                         ...items.map((r) => el('option', { value: r.code }, r.name)));
+}
+
+function showDetail(steps, app, origin) {
+  const d = app.data || {};
+  const submitted = app.timeline.find((t) => t.transition === 'submit');
+  document.querySelector('[data-state]').textContent = app.state_title;
+  const last = app.timeline[app.timeline.length - 1];
+  document.querySelector('[data-detail]').replaceChildren(...rows([
+    ['类型', '省内转考'], ['原属地市', origin],
+    ['申请时间', submitted ? beijingTime(submitted.at) : ''],
+    ['转入市、区县', d.to_text || d.district], ['备注', d.remarks],
+    ['审核意见', last && last.reason],
+  ]));
+  document.querySelector('[data-next]').textContent = app.next_step;
+  document.querySelector('[data-print]').href = `/api/v1/me/applications/${app.id}/transfer-detail.pdf`;
+  const withdraw = document.querySelector('[data-withdraw]');
+  withdraw.hidden = !app.actions.some((a) => a.name === 'withdraw');
+  steps.finish('detail');
+}
+
+page(async ({ me }) => {
+  const steps = new Steps();
+  const origin = `${me.district.city || ''}${me.district.name}`;
+  document.querySelector('[data-origin]').replaceChildren(...rows([
+    ['姓名', me.name], ['原属地市、区县', origin],
+  ]));
+  const mine = (await get(`/me/applications?kind=${KIND}`)).items.find((a) => a.open);
+  let app = mine ? await get(`/me/applications/${mine.id}`) : null;
+  if (app && app.state !== 'draft') {
+    showDetail(steps, app, origin);
+  } else {
+    const w = me.windows.find((k) => k.kind === 'transfer_in_province');
+    if (!w || !w.current || !w.current.open) {
+      const next = w && (w.current || w.next);
+      showMessage(next ? `不在省内转考申请时间内：${next.name}的时间为 ${beijingTime(next.starts_at)} 至 `
+                         + `${beijingTime(next.ends_at)}（北京时间）。`
+                       : '目前没有安排省内转考申请，请留意通知公告。', 'error');
+    }
+    steps.render('form', null, false);
+  }
+
+  const formEl = document.querySelector('[data-form]');
+  const city = formEl.querySelector('#city');
+  const district = formEl.querySelector('#district');
+  await fillChildren(city, (await get('/province')).code, '请选择地市');
+  city.addEventListener('change', () => {
+    if (city.value) fillChildren(district, city.value, '请选择区县');
+    else district.replaceChildren(el('option', { value: '' }, '请选择区县'));
+  });
+  if (app && app.state === 'draft' && app.data.city) {
+    city.value = app.data.city;
+    await fillChildren(district, app.data.city, '请选择区县');
+    district.value = app.data.district || '';
+    formEl.querySelector('#remarks').value = app.data.remarks || '';
+  }
+
+  const form = new Form(formEl, {
+    submit: async (v) => {
+      document.querySelector('[data-answers]').replaceChildren(...rows([
+        ['类型', '省内转考'], ['原属地市、区县', origin],
+        ['转入市', optionText(city)], ['转入后的考籍管理区县', optionText(district)],
+        ['备注', v.remarks || '无'],
+      ]));
+      steps.show('confirm');
+    },
+  });
+
+  new Form(document.querySelector('[data-confirm]'), {
+    submit: async () => {
+      const v = form.values();
+      const data = { city: v.city, district: v.district, remarks: v.remarks || null,
+                     to_text: `${optionText(city)}${optionText(district)}` };
+      try {
+        if (!app) app = await post('/me/applications', { kind: KIND });
+        app = await api('PUT', `/me/applications/${app.id}/draft`, { version: app.version, data });
+        app = await post(`/me/applications/${app.id}/submit`);
+      } catch (e) {
+        if (!e.field || !form.input(e.field)) throw e;
+        steps.show('form');
+        form.showError(e);
+        return;
+      }
+      showDetail(steps, app, origin);
+    },
+  });
+  document.querySelector('[data-back]').addEventListener('click', () => history.back());
+
+  new Form(document.querySelector('[data-withdraw]'), {
+    submit: async () => {
+      app = await post(`/me/applications/${app.id}/withdraw`);
+      showDetail(steps, app, origin);
+      showMessage('转考申请已撤回。', 'notice');
+    },
+  });
+}, { login: true });
