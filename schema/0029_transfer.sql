@@ -279,3 +279,47 @@ $$;
 
 INSERT INTO document_inputs (kind, subject_type, input_fn) VALUES
     ('transfer_detail', 'transfer', 'transfer_detail_input');
+
+-- ---- the transfer-out certificate (省际转出证明) -------------------------------------------------
+-- Documents of subject 'transfer_out': the certificate of an approved
+-- transfer out of the province, listing every passed course with its score,
+-- credits and date (what the destination province takes over).
+ALTER TABLE documents DROP CONSTRAINT documents_subject_type_check;
+ALTER TABLE documents ADD CONSTRAINT documents_subject_type_check
+    CHECK (subject_type IN ('order', 'graduation', 'exemption', 'transfer', 'transfer_out'));
+ALTER TABLE documents DROP CONSTRAINT documents_kind_check;
+ALTER TABLE documents ADD CONSTRAINT documents_kind_check
+    CHECK (kind IN ('receipt', 'graduate_form', 'exemption_detail', 'transfer_detail',
+                    'transfer_certificate'));
+
+CREATE FUNCTION transfer_certificate_input(p_subject_id text) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+               'application_id', a.id,
+               'candidate_id', a.candidate_id,
+               'name', c.name, 'gender', c.gender, 'id_number', c.id_number,
+               'exam_ids', (SELECT string_agg(e.exam_id, '、' ORDER BY e.created_at, e.exam_id)
+                              FROM exam_ids e WHERE e.candidate_id = c.id),
+               'to_province', (SELECT p.name FROM regions p WHERE p.code = a.data ->> 'province'),
+               'reason', a.data ->> 'reason',
+               'approved_at', floor(extract(epoch FROM ev.at))::bigint,
+               'courses', coalesce((SELECT jsonb_agg(jsonb_build_object(
+                                              'exam_id', pc.exam_id, 'code', pc.course_code,
+                                              'name', pc.course_name, 'score', pc.score,
+                                              'credits', pc.credits,
+                                              'passed_on', to_char(pc.passed_on, 'YYYY-MM-DD'))
+                                          ORDER BY pc.passed_on, pc.exam_id, pc.course_code)
+                                      FROM passed_courses pc WHERE pc.candidate_id = c.id),
+                                   '[]'),
+               'generated_at', floor(extract(epoch FROM ev.at))::bigint,
+               'serial', a.id % 100000000)
+      FROM applications a
+      JOIN candidates c ON c.id = a.candidate_id
+      JOIN LATERAL (SELECT e.at FROM application_events e WHERE e.application_id = a.id
+                       AND e.transition = 'approve' ORDER BY e.id DESC LIMIT 1) ev ON true
+     WHERE p_subject_id ~ '^[0-9]{1,18}$' AND a.id = p_subject_id::bigint
+       AND a.kind = 'transfer_out' AND a.state = 'approved'
+$$;
+
+INSERT INTO document_inputs (kind, subject_type, input_fn) VALUES
+    ('transfer_certificate', 'transfer_out', 'transfer_certificate_input');

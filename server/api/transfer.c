@@ -12,6 +12,8 @@
  *                              staff trail; exam IDs unchanged) or refuse
  *   review_transfer_out_queue  approve or refuse
  *   GET /api/v1/me/applications/{id}/transfer-detail.pdf   省内转考申请信息详情
+ *   GET /api/v1/me/applications/{id}/transfer-certificate.pdf   省际转出证明 (approved):
+ *                                                   every passed course, score, credits, date
  *
  * Owns nothing past a request.
  */
@@ -82,6 +84,19 @@ static const struct doc_endpoint doc_transfer_endpoint = {
     NULL,
 };
 
+static const struct doc_endpoint doc_certificate_endpoint = {
+    DOC_TRANSFER_CERTIFICATE,
+    "SELECT a.id::text AS id, a.state = 'approved' AS ok, a.state, NULL::text AS code, "
+    "NULL::text AS why FROM applications a "
+    "WHERE a.id = $1::bigint AND a.candidate_id = $2::bigint AND a.kind = 'transfer_out'",
+    "APPLICATION_NOT_FOUND",
+    "没有这份省际转出申请",
+    "TRANSFER_NOT_APPROVED",
+    "省际转出申请批准后才能打印转出证明",
+    "/api/v1/me/applications/%s/transfer-certificate.pdf",
+    NULL,
+};
+
 static void detail_authed(struct http_request *req, const struct api_session *s)
 {
     doc_api_request(req, &doc_transfer_endpoint, http_param(req, 0), s->candidate_id,
@@ -94,8 +109,21 @@ static void detail_get(struct http_request *req)
         api_auth_require_verified(req, detail_authed);
 }
 
+static void certificate_authed(struct http_request *req, const struct api_session *s)
+{
+    doc_api_request(req, &doc_certificate_endpoint, http_param(req, 0), s->candidate_id,
+                    DOC_ANSWER_FILE, NULL);
+}
+
+static void certificate_get(struct http_request *req)
+{
+    if (application_id_ok(req))
+        api_auth_require_verified(req, certificate_authed);
+}
+
 static const struct route transfer_routes[] = {
     {"GET", "/api/v1/me/applications/{id}/transfer-detail.pdf", detail_get, 0, NULL},
+    {"GET", "/api/v1/me/applications/{id}/transfer-certificate.pdf", certificate_get, 0, NULL},
 };
 
 const struct api_module api_transfer_module = {.name = "transfer", API_ROUTES(transfer_routes)};

@@ -264,3 +264,36 @@ def test_the_detail_prints_through_the_pdf_queue(server, db, make_worker):
     input_ = q1(db, "SELECT document_input('transfer_detail', 'transfer', %s)", str(app["id"]))
     assert (input_["from_city"], input_["to_city"], input_["remarks"]) == (
         "太原市", "大同市新荣区", "工作调动")
+
+
+def test_an_approved_transfer_out_prints_the_certificate_with_every_passed_course(
+        server, staff, db, make_worker):
+    cid = candidate(db)
+    exam_id = q1(db, "SELECT exam_id FROM exam_ids WHERE candidate_id = %s", cid)
+    for code, name, score, credits in [("00018", "计算机应用基础", "85", 2),
+                                       ("00015", "英语(二)", "免考", 14)]:
+        q(db, "INSERT INTO passed_courses (candidate_id, exam_id, course_code, course_name, "
+              "score, credits, passed_on) VALUES (%s, %s, %s, %s, %s, %s, '2024-04-13')",
+          cid, exam_id, code, name, score, credits)
+    c = client(server, cid)
+    app = applied(c, "transfer_out", {"province": "110000", "reason": "随家庭迁往北京"})
+    path = f"/api/v1/me/applications/{app['id']}/transfer-certificate.pdf"
+    assert act(c, app["id"], "submit").status == 200
+    r = c.get(path)
+    assert r.status == 409 and error(r)["code"] == "TRANSFER_NOT_APPROVED", r
+    assert decide(staff.prov, "transfer_out", item_of(db, "transfer_out", app["id"]),
+                  "approve").status == 200
+    assert c.get(path).status == 202
+    make_worker("pdf", 1)
+    h.wait_until(lambda: c.get(path).status == 200, timeout=60, step=0.3,
+                 what="the transfer certificate")
+    r = c.get(path)
+    assert r.body.startswith(b"%PDF-") and "transfer-certificate.pdf" in r.header(
+        "Content-Disposition")
+    input_ = q1(db, "SELECT document_input('transfer_certificate', 'transfer_out', %s)",
+                str(app["id"]))
+    assert input_["to_province"] == "北京市" and input_["exam_ids"] == exam_id
+    assert [(x["code"], x["score"], x["credits"], x["passed_on"]) for x in input_["courses"]] == [
+        ("00015", "免考", 14, "2024-04-13"), ("00018", "85", 2, "2024-04-13")]
+    assert q1(db, "SELECT docno FROM documents WHERE kind = 'transfer_certificate'").startswith(
+        "ZC-")

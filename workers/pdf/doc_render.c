@@ -2,7 +2,8 @@
  * doc_render.c - the document kinds the `pdf` queue renders: for each, the
  * loader from its input JSON to the template's struct (see doc_render.h).
  * Every kind of documents.h has its loader: the receipt, the graduate form,
- * the exemption and the in-province transfer details.
+ * the exemption and the in-province transfer details, the transfer-out
+ * certificate.
  */
 #include "doc_render.h"
 
@@ -387,6 +388,67 @@ static int render_transfer(const json_t *input, const struct doc_files *files,
     return pdf_render_transfer_detail(&t, out);
 }
 
+/* ---- 省际转出证明 ---- */
+
+/* input.courses[i] of a transfer certificate. */
+static int passed_course(const json_t *c, size_t i, struct pdf_passed_course *p, char *err,
+                         size_t errsz)
+{
+    int64_t credits = 0;
+    int rc;
+    if (!json_is_object(c))
+        return input_error(err, errsz, "input: courses[%zu] must be an object", i);
+    if ((rc = get_str(c, "exam_id", true, &p->exam_id, err, errsz)) < 0 ||
+        (rc = get_str(c, "code", true, &p->code, err, errsz)) < 0 ||
+        (rc = get_str(c, "name", true, &p->name, err, errsz)) < 0 ||
+        (rc = get_str(c, "score", true, &p->score, err, errsz)) < 0 ||
+        (rc = get_str(c, "passed_on", true, &p->passed_on, err, errsz)) < 0 ||
+        (rc = get_int(c, "credits", true, &credits, err, errsz)) < 0)
+        return rc;
+    if (credits < 0 || credits > 99)
+        return input_error(err, errsz, "input: courses[%zu].credits must be 0..99", i);
+    p->credits = (int)credits;
+    return 0;
+}
+
+static int render_transfer_certificate(const json_t *input, const struct doc_files *files,
+                                       struct pdf_output *out)
+{
+    (void)files;
+    struct pdf_transfer_certificate t;
+    struct pdf_passed_course *courses = NULL;
+    int64_t generated_at = 0;
+    char *err = out->error;
+    size_t errsz = sizeof(out->error);
+    int rc;
+    memset(&t, 0, sizeof(t));
+    if (!json_is_object(input))
+        return input_error(err, errsz, "input must be a JSON object");
+    const json_t *list = json_object_get(input, "courses");
+    if ((rc = get_str(input, "name", true, &t.name, err, errsz)) < 0 ||
+        (rc = get_str(input, "gender", false, &t.gender, err, errsz)) < 0 ||
+        (rc = get_str(input, "id_number", true, &t.id_number, err, errsz)) < 0 ||
+        (rc = get_str(input, "exam_ids", true, &t.exam_ids, err, errsz)) < 0 ||
+        (rc = get_str(input, "to_province", true, &t.to_province, err, errsz)) < 0 ||
+        (rc = get_str(input, "reason", false, &t.reason, err, errsz)) < 0 ||
+        (rc = get_int(input, "approved_at", true, &t.approved_at, err, errsz)) < 0 ||
+        (rc = get_int(input, "generated_at", true, &generated_at, err, errsz)) < 0 ||
+        (rc = meta_from_input(input, generated_at, &t.meta, err, errsz)) < 0)
+        return rc;
+    if (!json_is_array(list) || json_array_size(list) > 500)
+        return input_error(err, errsz, "input: courses must be a list of at most 500 courses");
+    t.course_count = json_array_size(list);
+    if (t.course_count > 0 && (courses = calloc(t.course_count, sizeof(*courses))) == NULL)
+        return input_error(err, errsz, "out of memory");
+    for (size_t i = 0; i < t.course_count && rc == 0; i++)
+        rc = passed_course(json_array_get(list, i), i, &courses[i], err, errsz);
+    t.courses = courses;
+    if (rc == 0)
+        rc = pdf_render_transfer_certificate(&t, out);
+    free(courses);
+    return rc;
+}
+
 /* The kinds: loader + renderer. */
 static int (*const doc_renderers[DOC_KIND_COUNT])(const json_t *input,
                                                   const struct doc_files *files,
@@ -395,6 +457,7 @@ static int (*const doc_renderers[DOC_KIND_COUNT])(const json_t *input,
     [DOC_GRADUATE_FORM] = render_graduate_form,
     [DOC_EXEMPTION_DETAIL] = render_exemption,
     [DOC_TRANSFER_DETAIL] = render_transfer,
+    [DOC_TRANSFER_CERTIFICATE] = render_transfer_certificate,
 };
 
 int doc_render(enum doc_kind kind, const json_t *input, struct pdf_output *out)

@@ -15,7 +15,8 @@
  * through struct doc_files), the 免考申请信息详情 (subject: a submitted exemption
  * application, exemption_detail_input() of schema 0028) and the 省内转考申请信息详情
  * (subject: a submitted in-province transfer, transfer_detail_input() of
- * schema 0029).
+ * schema 0029) and the 省际转出证明 (subject: an approved transfer out of the
+ * province, transfer_certificate_input() of schema 0029: every passed course).
  */
 #ifndef ZK_DOC_RENDER_H
 #define ZK_DOC_RENDER_H

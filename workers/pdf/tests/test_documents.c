@@ -93,8 +93,9 @@ static void test_meta_holds_template_version_office_province_and_font(void **sta
 static void test_kinds_match_the_schema_names_and_subjects(void **state)
 {
     static const char *const names[] = {"receipt", "graduate_form", "exemption_detail",
-                                        "transfer_detail"};
-    static const char *const subjects[] = {"order", "graduation", "exemption", "transfer"};
+                                        "transfer_detail", "transfer_certificate"};
+    static const char *const subjects[] = {"order", "graduation", "exemption", "transfer",
+                                           "transfer_out"};
     for (int k = 0; k < DOC_KIND_COUNT; k++) {
         assert_string_equal(doc_kind_info((enum doc_kind)k)->name, names[k]);
         assert_string_equal(doc_kind_info((enum doc_kind)k)->subject_type, subjects[k]);
@@ -277,6 +278,31 @@ static void test_a_transfer_detail_needs_its_time_of_application(void **state)
     json_decref(in);
 }
 
+static void test_a_transfer_certificate_lists_every_passed_course_across_pages(void **state)
+{
+    json_t *courses = json_array();
+    for (int i = 0; i < 60; i++)
+        json_array_append_new(courses,
+                              json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "exam_id", "010518000777",
+                                        "code", "00018", "name", "计算机应用基础", "score", "85",
+                                        "credits", 2, "passed_on", "2024-04-13"));
+    json_t *in = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:{s:i, s:s, s:s, s:n}}",
+                           "name", "欧阳明华", "id_number", "140105199003071016", "exam_ids",
+                           "010518000777", "to_province", "北京市", "reason", "随家庭迁往北京",
+                           "approved_at", (json_int_t)PAID_AT, "generated_at", (json_int_t)PAID_AT,
+                           "serial", (json_int_t)5, "courses", courses, "meta", "version", 1,
+                           "office_name", "山西省招生考试管理中心", "province", "山西省", "font");
+    struct pdf_output out;
+    assert_int_equal(doc_render(DOC_TRANSFER_CERTIFICATE, in, &out), 0);
+    assert_true(memcmp(out.data, "%PDF-", 5) == 0);
+    assert_true(out.pages >= 2);
+    pdf_output_free(&out);
+    json_object_set_new(json_array_get(courses, 3), "credits", json_integer(-1));
+    assert_int_equal(doc_render(DOC_TRANSFER_CERTIFICATE, in, &out), -EINVAL);
+    assert_non_null(strstr(out.error, "courses[3].credits"));
+    json_decref(in);
+}
+
 /* ---- the 毕业生登记表 from its input ---- */
 
 #define FORM_CHANGED_AT 1796700000 /* 2026-12-08 11:20:00 Beijing: the form's last change */
@@ -446,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_an_exemption_detail_renders_from_its_input_the_same_bytes_each_time),
         cmocka_unit_test(test_an_exemption_input_without_courses_fails_naming_the_field),
         cmocka_unit_test(test_a_transfer_detail_needs_its_time_of_application),
+        cmocka_unit_test(test_a_transfer_certificate_lists_every_passed_course_across_pages),
         cmocka_unit_test(
             test_graduate_form_input_fills_the_template_from_the_application_and_the_form),
         cmocka_unit_test(test_graduate_form_renders_the_same_bytes_numbered_by_its_change),
