@@ -44,7 +44,7 @@ INSERT INTO application_states (kind, province, state, title, open, next) VALUES
     ('transfer_out', '*', 'submitted', '已提交，待省考试机构审核', true,
      '省考试机构审核您的申请；审核前可撤回'),
     ('transfer_out', '*', 'approved', '审核通过', false,
-     '省际转出已批准：请打印《转出证明》（列有全部合格课程），到转入省份的自考机构办理转入'),
+     '省际转出已批准：请打印《省际转出证明》（列有全部合格课程），到转入省份的自考机构办理转入'),
     ('transfer_out', '*', 'refused', '未通过', false,
      '省际转出申请未通过，原因见下方；如有疑问请联系省考试机构'),
     ('transfer_out', '*', 'withdrawn', '已撤回', false, '申请已撤回');

@@ -5,6 +5,7 @@
  * printable PDF and 撤回 before the district decides. A refusal of the API
  * goes back to the form, to the field it names, with what was chosen kept. */
 import { api, get, post } from '../api.js';
+import { documentLink } from '../documents.js';
 import { Form } from '../form.js';
 import { el, page, showMessage } from '../layout.js';
 import { Steps } from '../steps.js';
@@ -27,6 +28,8 @@ async function fillChildren(select, code, first) {
                          ...items.map((r) => el('option', { value: r.code }, r.name)));
 }
 
+let docFor = null; // the application whose document is shown
+
 function showDetail(steps, app, origin) {
   const d = app.data || {};
   const submitted = app.timeline.find((t) => t.transition === 'submit');
@@ -39,7 +42,13 @@ function showDetail(steps, app, origin) {
     ['审核意见', last && last.reason],
   ]));
   document.querySelector('[data-next]').textContent = app.next_step;
-  document.querySelector('[data-print]').href = `/api/v1/me/applications/${app.id}/transfer-detail.pdf`;
+  document.querySelector('[data-doc-section]').hidden = false;
+  if (docFor !== app.id) {
+    docFor = app.id;
+    documentLink(document.querySelector('[data-doc]'),
+               `/api/v1/me/applications/${app.id}/transfer-detail.pdf`, '省内转考申请信息详情',
+                 '申请信息详情已生成，可下载后打印。');
+  }
   const withdraw = document.querySelector('[data-withdraw]');
   withdraw.hidden = !app.actions.some((a) => a.name === 'withdraw');
   steps.finish('detail');
@@ -51,7 +60,7 @@ page(async ({ me }) => {
   document.querySelector('[data-origin]').replaceChildren(...rows([
     ['姓名', me.name], ['原属地市、区县', origin],
   ]));
-  const mine = (await get(`/me/applications?kind=${KIND}`)).items.find((a) => a.open);
+  const mine = (await get(`/me/applications?kind=${KIND}`)).items.find((a) => a.state !== 'withdrawn');
   let app = mine ? await get(`/me/applications/${mine.id}`) : null;
   if (app && app.state !== 'draft') {
     showDetail(steps, app, origin);
