@@ -254,7 +254,9 @@ BEGIN
                                'certificates', jsonb_array_length(NEW.data -> 'certificates'),
                                'reapplied', EXISTS (SELECT 1 FROM application_events e
                                                      WHERE e.application_id = NEW.id
-                                                       AND e.transition = 'reapply')));
+                                                       AND e.transition = 'reapply')))
+    ON CONFLICT (kind, subject) WHERE state = 'open' DO UPDATE
+       SET office_point = EXCLUDED.office_point, summary = EXCLUDED.summary;
     RETURN NULL;
 END
 $$;

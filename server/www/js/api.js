@@ -55,6 +55,27 @@ export async function api(method, path, body) {
   return data;
 }
 
+/* PUT of a file as its raw bytes (an upload into an application's slot):
+ * the answer's JSON, or an ApiError as api() gives (field: the given one). */
+export async function putFile(path, file, field) {
+  const headers = { Accept: 'application/json', 'Content-Type': file.type || 'application/octet-stream' };
+  if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  let res;
+  try {
+    res = await fetch('/api/v1' + path, { method: 'PUT', headers, body: file, credentials: 'same-origin',
+                                          cache: 'no-store' });
+  } catch {
+    throw new ApiError(0, 'NETWORK', '网络连接失败，文件没有上传，请检查网络后重试', field, null);
+  }
+  let data = null;
+  try { data = await res.json(); } catch { data = null; }
+  if (!res.ok) {
+    const e = (data && data.error) || {};
+    throw new ApiError(res.status, e.code || 'HTTP_' + res.status, e.message || BUSY, field, null, data);
+  }
+  return data;
+}
+
 export const get = (path) => api('GET', path);
 export const post = (path, body = {}) => api('POST', path, body);
 
