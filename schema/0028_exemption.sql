@@ -238,6 +238,34 @@ BEGIN
 END
 $$;
 
+-- ---- what the review details and printed documents say of the candidate -------------------
+-- (shared by the flows of 0028 and 0029)
+
+-- The candidate as an officer deciding an item reads them: ID data, phone,
+-- management district, exam IDs.
+CREATE FUNCTION application_review_candidate(p_candidate bigint) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object('id', c.id, 'name', c.name, 'gender', c.gender,
+        'id_type', c.id_type, 'id_number', c.id_number, 'phone', c.phone,
+        'district', c.district,
+        'exam_ids', coalesce((SELECT json_agg(e.exam_id ORDER BY e.created_at, e.exam_id)
+                                FROM exam_ids e WHERE e.candidate_id = c.id), '[]'))
+      FROM candidates c WHERE c.id = p_candidate
+$$;
+
+-- The candidate as a printed document names them: name, gender, ID number,
+-- the first exam ID and all of them ("、" between).
+CREATE FUNCTION application_document_person(p_candidate bigint) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('candidate_id', c.id, 'name', c.name, 'gender', c.gender,
+        'id_number', c.id_number,
+        'exam_id', (SELECT e.exam_id FROM exam_ids e WHERE e.candidate_id = c.id
+                     ORDER BY e.created_at, e.exam_id LIMIT 1),
+        'exam_ids', (SELECT string_agg(e.exam_id, '、' ORDER BY e.created_at, e.exam_id)
+                       FROM exam_ids e WHERE e.candidate_id = c.id))
+      FROM candidates c WHERE c.id = p_candidate
+$$;
+
 -- ---- the review queue: the chosen confirmation point confirms or returns ----------------------
 INSERT INTO review_kinds (kind, title) VALUES ('exemption', '免考申请确认');
 CREATE INDEX review_items_exemption_list ON review_items (state, created_at, id)
@@ -353,11 +381,7 @@ CREATE FUNCTION exemption_review_detail(p_item bigint) RETURNS json LANGUAGE sql
     SELECT json_build_object(
         'application', json_build_object('id', a.id, 'seq', a.seq, 'state', a.state,
                                          'submitted_at', zk_ts(a.submitted_at)),
-        'candidate', json_build_object('id', c.id, 'name', c.name, 'gender', c.gender,
-            'id_type', c.id_type, 'id_number', c.id_number, 'phone', c.phone,
-            'district', c.district,
-            'exam_ids', coalesce((SELECT json_agg(e.exam_id ORDER BY e.created_at, e.exam_id)
-                                    FROM exam_ids e WHERE e.candidate_id = c.id), '[]')),
+        'candidate', application_review_candidate(a.candidate_id),
         'point', (SELECT json_build_object('id', p.id, 'name', p.name)
                     FROM confirmation_points p WHERE p.id = (a.data ->> 'point')::bigint),
         'majors', coalesce((SELECT json_agg(json_build_object('code', m.code, 'name', m.name,
@@ -368,7 +392,6 @@ CREATE FUNCTION exemption_review_detail(p_item bigint) RETURNS json LANGUAGE sql
         'certificates', exemption_certificates_json(a.id),
         'timeline', (application_json(a.id) -> 'timeline'))
       FROM review_items i JOIN applications a ON a.id = i.subject
-      JOIN candidates c ON c.id = a.candidate_id
      WHERE i.id = p_item
 $$;
 
@@ -378,12 +401,8 @@ $$;
 -- state (with the return's reason); dated by the application's last change.
 CREATE FUNCTION exemption_detail_input(p_subject_id text) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
-    SELECT jsonb_build_object(
+    SELECT application_document_person(a.candidate_id) || jsonb_build_object(
                'application_id', a.id,
-               'candidate_id', a.candidate_id,
-               'name', c.name, 'gender', c.gender, 'id_number', c.id_number,
-               'exam_id', (SELECT e.exam_id FROM exam_ids e WHERE e.candidate_id = c.id
-                            ORDER BY e.created_at, e.exam_id LIMIT 1),
                'exam_area', (SELECT coalesce(cy.name, '') || d.name FROM regions d
                                LEFT JOIN regions cy ON cy.code = d.parent AND cy.level = 'city'
                               WHERE d.code = c.district),

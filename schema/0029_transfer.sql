@@ -222,11 +222,7 @@ CREATE FUNCTION transfer_review_detail(p_item bigint) RETURNS json LANGUAGE sql 
     SELECT json_build_object(
         'application', json_build_object('id', a.id, 'kind', a.kind, 'state', a.state,
                                          'submitted_at', zk_ts(a.submitted_at), 'data', a.data),
-        'candidate', json_build_object('id', c.id, 'name', c.name, 'gender', c.gender,
-            'id_type', c.id_type, 'id_number', c.id_number, 'phone', c.phone,
-            'district', c.district,
-            'exam_ids', coalesce((SELECT json_agg(e.exam_id ORDER BY e.created_at, e.exam_id)
-                                    FROM exam_ids e WHERE e.candidate_id = c.id), '[]')),
+        'candidate', application_review_candidate(a.candidate_id),
         'from', (SELECT json_build_object('district', d.code, 'district_name', d.name,
                                           'city', cy.code, 'city_name', cy.name)
                    FROM regions d LEFT JOIN regions cy ON cy.code = d.parent
@@ -240,7 +236,6 @@ CREATE FUNCTION transfer_review_detail(p_item bigint) RETURNS json LANGUAGE sql 
                       FROM regions p WHERE p.code = a.data ->> 'province') END,
         'timeline', (application_json(a.id) -> 'timeline'))
       FROM review_items i JOIN applications a ON a.id = i.subject
-      JOIN candidates c ON c.id = a.candidate_id
      WHERE i.id = p_item
 $$;
 
@@ -250,12 +245,8 @@ $$;
 -- submitted), time, destination, remarks, state.
 CREATE FUNCTION transfer_detail_input(p_subject_id text) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
-    SELECT jsonb_build_object(
+    SELECT application_document_person(a.candidate_id) || jsonb_build_object(
                'application_id', a.id,
-               'candidate_id', a.candidate_id,
-               'name', c.name, 'gender', c.gender, 'id_number', c.id_number,
-               'exam_id', (SELECT e.exam_id FROM exam_ids e WHERE e.candidate_id = c.id
-                            ORDER BY e.created_at, e.exam_id LIMIT 1),
                'kind', '省内转考',
                'from_city', (SELECT cy.name FROM regions d JOIN regions cy ON cy.code = d.parent
                               WHERE d.code = coalesce(
@@ -294,12 +285,8 @@ ALTER TABLE documents ADD CONSTRAINT documents_kind_check
 
 CREATE FUNCTION transfer_certificate_input(p_subject_id text) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
-    SELECT jsonb_build_object(
+    SELECT application_document_person(a.candidate_id) || jsonb_build_object(
                'application_id', a.id,
-               'candidate_id', a.candidate_id,
-               'name', c.name, 'gender', c.gender, 'id_number', c.id_number,
-               'exam_ids', (SELECT string_agg(e.exam_id, '、' ORDER BY e.created_at, e.exam_id)
-                              FROM exam_ids e WHERE e.candidate_id = c.id),
                'to_province', (SELECT p.name FROM regions p WHERE p.code = a.data ->> 'province'),
                'reason', a.data ->> 'reason',
                'approved_at', floor(extract(epoch FROM ev.at))::bigint,

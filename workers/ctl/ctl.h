@@ -64,6 +64,26 @@ const char *ctl_check_text(const char *what, const char *s, long lo, long hi, ch
  * between numbers, at least 7 digits); else the reason in why. */
 const char *ctl_check_phone(const char *s, char *why, size_t whysz);
 
+/*
+ * One CSV file of rows, all or nothing (the imports of district offices and
+ * exemption catalogues): in one transaction, every data line (after `#`
+ * comments, blank lines and a header line starting "<first field>,") is
+ * split into exactly nfields trimmed fields and handed to row() with its
+ * line number inside a savepoint (row returns NULL, or the reason in why; a
+ * refusal rolls its savepoint back). Every rejected line is printed as FILE:LINE: rejected:
+ * REASON. Then COMMIT when nothing was rejected and not dry, else ROLLBACK.
+ * Returns the number of rejected lines, or -1 (the file cannot be read, or
+ * the database failed; printed).
+ */
+struct ctl_csv_import {
+    const char *header; /* "district,name,..." */
+    int nfields;        /* at most CTL_CSV_MAX_FIELDS */
+    const char *(*row)(struct ctl *ctl, char *f[], int line, void *ud, char *why, size_t whysz);
+    void *ud;
+};
+#define CTL_CSV_MAX_FIELDS 8
+int ctl_csv_import(struct ctl *ctl, const char *path, const struct ctl_csv_import *im, bool dry);
+
 int ctl_migrate(struct ctl *ctl, int argc, char **argv);
 int ctl_academic(struct ctl *ctl, int argc, char **argv);
 int ctl_jobs(struct ctl *ctl, int argc, char **argv);

@@ -1,14 +1,17 @@
 /*
- * ctl_csv.c - what zikaoctl's CSV imports share (see ctl.h): splitting a
- * line in place as RFC 4180 quotes it, trimming a field, and the checks of
- * the texts and phone numbers candidates read (district offices,
- * confirmation points). Owns nothing.
+ * ctl_csv.c - what zikaoctl's CSV imports share (see ctl.h): the import of
+ * one file all or nothing, splitting a line in place as RFC 4180 quotes it,
+ * trimming a field, and the checks of the texts and phone numbers
+ * candidates read (district offices, confirmation points). Owns nothing.
  */
 #include "ctl.h"
 #include "validate.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+
+#define CTL_CSV_LINE 4096
 
 /*
  * Splits one CSV line in place into at most max fields: plain fields end at
@@ -133,4 +136,80 @@ const char *ctl_check_phone(const char *s, char *why, size_t whysz)
         return why;
     }
     return ctl_check_text("phone", s, 7, 60, why, whysz);
+}
+
+/* One line of the file: NULL (imported, or nothing to import), or the reason. */
+static const char *csv_line(struct ctl *ctl, const struct ctl_csv_import *im, char *start,
+                            int lineno, bool *header_seen, char *why, size_t whysz)
+{
+    if (start[0] == '\0' || start[0] == '#')
+        return NULL;
+    size_t first = strcspn(im->header, ",");
+    if (!*header_seen && strncmp(start, im->header, first + 1) == 0) {
+        *header_seen = true; /* the header: the first line that is not a comment */
+        return NULL;
+    }
+    *header_seen = true;
+    char *f[CTL_CSV_MAX_FIELDS];
+    const char *bad = NULL;
+    int n = ctl_csv_fields(start, f, CTL_CSV_MAX_FIELDS, &bad);
+    if (bad != NULL)
+        return bad;
+    if (n != im->nfields) {
+        snprintf(why, whysz, "expected %d fields: %s", im->nfields, im->header);
+        return why;
+    }
+    for (int i = 0; i < n; i++)
+        f[i] = ctl_trim(f[i]);
+    PQclear(ctl_exec(ctl, "SAVEPOINT row", 0, NULL));
+    bad = im->row(ctl, f, lineno, im->ud, why, whysz);
+    PQclear(ctl_exec(ctl, bad ? "ROLLBACK TO SAVEPOINT row" : "RELEASE SAVEPOINT row", 0, NULL));
+    return bad;
+}
+
+int ctl_csv_import(struct ctl *ctl, const char *path, const struct ctl_csv_import *im, bool dry)
+{
+    FILE *fp = fopen(path, "r");
+    if (fp == NULL) {
+        fprintf(stderr, "zikaoctl: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    PGresult *r = ctl_exec(ctl, "BEGIN", 0, NULL);
+    if (r == NULL) {
+        fclose(fp);
+        return -1;
+    }
+    PQclear(r);
+    char line[CTL_CSV_LINE];
+    int lineno = 0, rejected = 0;
+    bool header_seen = false;
+    while (fgets(line, sizeof(line), fp) != NULL) {
+        lineno++;
+        char why[256];
+        const char *bad = NULL;
+        size_t len = strcspn(line, "\r\n");
+        if (line[len] == '\0' && !feof(fp)) {
+            /* Longer than the buffer: skip the rest of it. */
+            int c;
+            while ((c = fgetc(fp)) != EOF && c != '\n')
+                ;
+            bad = "line too long";
+        }
+        line[len] = '\0';
+        char *start = line;
+        if (lineno == 1 && strncmp(start, "\xef\xbb\xbf", 3) == 0)
+            start += 3; /* a byte-order mark from a spreadsheet */
+        if (bad == NULL)
+            bad = csv_line(ctl, im, start, lineno, &header_seen, why, sizeof(why));
+        if (bad != NULL) {
+            fprintf(stderr, "%s:%d: rejected: %s\n", path, lineno, bad);
+            rejected++;
+        }
+    }
+    fclose(fp);
+    r = ctl_exec(ctl, !dry && rejected == 0 ? "COMMIT" : "ROLLBACK", 0, NULL);
+    if (r == NULL)
+        return -1;
+    PQclear(r);
+    return rejected;
 }

@@ -24,23 +24,16 @@
 #include <stdio.h>
 #include <string.h>
 
-#define EX_LINE       4096
-#define EX_MAX_FIELDS 6
-
 struct ex_kind {
     const char *name;
-    const char *header;
-    int nfields;
-    /* Checks and writes one row (inside the import's transaction); NULL or
-     * the reason in why. */
-    const char *(*row)(struct ctl *ctl, char *f[], char *why, size_t whysz);
+    struct ctl_csv_import im; /* header, fields, the row's check and write */
 };
 
-/* A statement of one row: NULL, or the database's reason in why. */
+/* A statement of one row: NULL, or the database's reason in why (nothing:
+ * when it returned no row). */
 static const char *ex_write(struct ctl *ctl, const char *sql, int n, const char *const *v,
                             const char *nothing, char *why, size_t whysz)
 {
-    PQclear(ctl_exec(ctl, "SAVEPOINT row", 0, NULL));
     PGresult *r = ctl_try(ctl, sql, n, v);
     const char *bad = NULL;
     if (r == NULL || PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -52,12 +45,14 @@ static const char *ex_write(struct ctl *ctl, const char *sql, int n, const char 
         bad = why;
     }
     PQclear(r);
-    PQclear(ctl_exec(ctl, bad ? "ROLLBACK TO SAVEPOINT row" : "RELEASE SAVEPOINT row", 0, NULL));
     return bad;
 }
 
-static const char *point_row(struct ctl *ctl, char *f[], char *why, size_t whysz)
+static const char *point_row(struct ctl *ctl, char *f[], int line, void *ud, char *why,
+                             size_t whysz)
 {
+    (void)line;
+    (void)ud;
     const char *bad;
     if ((bad = ctl_check_text("name", f[0], 2, 80, why, whysz)) != NULL)
         return bad;
@@ -82,8 +77,11 @@ static const char *point_row(struct ctl *ctl, char *f[], char *why, size_t whysz
                     whysz);
 }
 
-static const char *certificate_row(struct ctl *ctl, char *f[], char *why, size_t whysz)
+static const char *certificate_row(struct ctl *ctl, char *f[], int line, void *ud, char *why,
+                                   size_t whysz)
 {
+    (void)line;
+    (void)ud;
     const char *bad;
     size_t n = strlen(f[0]);
     if (n == 0 || n > 32 || f[0][0] < 'a' || f[0][0] > 'z' ||
@@ -108,8 +106,11 @@ static const char *certificate_row(struct ctl *ctl, char *f[], char *why, size_t
                     4, v, "not written", why, whysz);
 }
 
-static const char *course_row(struct ctl *ctl, char *f[], char *why, size_t whysz)
+static const char *course_row(struct ctl *ctl, char *f[], int line, void *ud, char *why,
+                              size_t whysz)
 {
+    (void)line;
+    (void)ud;
     if (strlen(f[2]) != 5 || strspn(f[2], "0123456789") != 5) {
         snprintf(why, whysz, "course must be a 5-digit course code");
         return why;
@@ -139,9 +140,9 @@ static const char *course_row(struct ctl *ctl, char *f[], char *why, size_t whys
 }
 
 static const struct ex_kind ex_kinds[] = {
-    {"points", "name,district,address,phone,hours,note", 6, point_row},
-    {"certificates", "code,title,seq,source", 4, certificate_row},
-    {"courses", "certificate,major,course", 3, course_row},
+    {"points", {"name,district,address,phone,hours,note", 6, point_row, NULL}},
+    {"certificates", {"code,title,seq,source", 4, certificate_row, NULL}},
+    {"courses", {"certificate,major,course", 3, course_row, NULL}},
 };
 
 static int ex_import(struct ctl *ctl, int argc, char **argv)
@@ -168,79 +169,20 @@ static int ex_import(struct ctl *ctl, int argc, char **argv)
                         "FILE [--dry-run]\n");
         return 2;
     }
-    const char *path = argv[optind];
-    FILE *fp = fopen(path, "r");
-    if (fp == NULL) {
-        perror(path);
-        return 1;
-    }
-    PGresult *r = ctl_exec(ctl, "BEGIN", 0, NULL);
-    if (r != NULL) {
-        PQclear(r);
-        r = ctl_exec(ctl, "CREATE TEMP TABLE ex_seen (certificate text PRIMARY KEY) ON COMMIT DROP",
-                     0, NULL);
-    }
-    if (r == NULL) {
-        fclose(fp);
-        return 1;
-    }
-    PQclear(r);
-    char line[EX_LINE];
-    int lineno = 0, rejected = 0, written = 0;
-    bool header_seen = false;
-    while (fgets(line, sizeof(line), fp) != NULL) {
-        lineno++;
-        char why[256];
-        const char *bad = NULL;
-        size_t len = strcspn(line, "\r\n");
-        if (line[len] == '\0' && !feof(fp)) {
-            int c;
-            while ((c = fgetc(fp)) != EOF && c != '\n')
-                ;
-            bad = "line too long";
-        }
-        line[len] = '\0';
-        char *start = line;
-        if (lineno == 1 && strncmp(start, "\xef\xbb\xbf", 3) == 0)
-            start += 3; /* a byte-order mark from a spreadsheet */
-        if (bad == NULL && (start[0] == '\0' || start[0] == '#'))
-            continue;
-        if (bad == NULL && !header_seen && strcmp(ctl_trim(start), kind->header) == 0) {
-            header_seen = true;
-            continue;
-        }
-        header_seen = true;
-        char *f[EX_MAX_FIELDS];
-        if (bad == NULL) {
-            int n = ctl_csv_fields(start, f, EX_MAX_FIELDS, &bad);
-            if (n >= 0 && n != kind->nfields) {
-                snprintf(why, sizeof(why), "expected %d fields: %s", kind->nfields, kind->header);
-                bad = why;
-            }
-        }
-        if (bad == NULL) {
-            for (int i = 0; i < kind->nfields; i++)
-                f[i] = ctl_trim(f[i]);
-            bad = kind->row(ctl, f, why, sizeof(why));
-        }
-        if (bad != NULL) {
-            fprintf(stderr, "%s:%d: rejected: %s\n", path, lineno, bad);
-            rejected++;
-        } else {
-            written++;
-        }
-    }
-    fclose(fp);
-    bool commit = !dry && rejected == 0;
-    r = ctl_exec(ctl, commit ? "COMMIT" : "ROLLBACK", 0, NULL);
+    /* The courses' rows replace a certificate's earlier ones: ex_seen names the
+     * certificates the file has reached (a temporary table of this session). */
+    PGresult *r =
+        ctl_exec(ctl, "CREATE TEMP TABLE ex_seen (certificate text PRIMARY KEY)", 0, NULL);
     if (r == NULL)
         return 1;
     PQclear(r);
-    printf("%d %s row(s) %s, %d line(s) rejected%s\n", written, kind->name,
-           commit ? "imported" : "would be imported", rejected,
-           dry        ? " (dry run: nothing written)"
-           : rejected ? " (nothing written: fix them and import again)"
-                      : "");
+    int rejected = ctl_csv_import(ctl, argv[optind], &kind->im, dry);
+    if (rejected < 0)
+        return 1;
+    printf("%s: %d line(s) rejected; %s\n", kind->name, rejected,
+           dry        ? "dry run: nothing written"
+           : rejected ? "nothing written: fix them and import again"
+                      : "imported");
     return rejected ? 1 : 0;
 }
 
