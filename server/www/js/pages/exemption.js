@@ -11,6 +11,7 @@
  * The draft is kept by the server after every step; the API's refusals are
  * shown next to the field they name (the step that has it). */
 import { api, get, post, putFile } from '../api.js';
+import { latestApplication, rows, windowNotice } from '../applications.js';
 import { documentLink } from '../documents.js';
 import { Form } from '../form.js';
 import { el, page, showMessage } from '../layout.js';
@@ -29,10 +30,6 @@ let majorList = [];   // every major
 const catalogue = new Map(); // major -> [{code, title, courses}]
 let files = [];       // the certificates slot's files
 let docFor = null;
-
-function rows(list) {
-  return list.filter(([, v]) => v).map(([k, v]) => el('div', {}, el('dt', {}, k), el('dd', {}, v)));
-}
 
 const base = () => `/me/applications/${app.id}`;
 const majorName = (code) => {
@@ -165,18 +162,11 @@ page(async ({ me }) => {
     steps.finish('detail');
   };
 
-  const mine = (await get(`/me/applications?kind=${KIND}`)).items[0];
-  app = mine ? await get(`/me/applications/${mine.id}`) : null;
+  app = await latestApplication(KIND);
   if (app && app.state !== 'draft') {
     await showDetail();
   } else {
-    const w = me.windows.find((k) => k.kind === 'exemption');
-    if (!w || !w.current || !w.current.open) {
-      const next = w && (w.current || w.next);
-      showMessage(next ? `不在免考申请时间内：${next.name}的时间为 ${beijingTime(next.starts_at)} 至 `
-                         + `${beijingTime(next.ends_at)}（北京时间）。`
-                       : '目前没有安排免考申请，请留意通知公告。', 'error');
-    }
+    windowNotice(me, 'exemption', '免考申请');
     fill();
     steps.render('choose', null, false);
   }

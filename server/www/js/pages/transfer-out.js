@@ -3,7 +3,8 @@
  * submitted application shows its state, what happens next, 撤回 before the
  * province decides, and once approved the 省际转出证明 (every passed course)
  * to print. A refusal of the API goes back to the form, to its field. */
-import { api, get, post } from '../api.js';
+import { get, post } from '../api.js';
+import { latestApplication, rows, saveAndSubmit, windowNotice } from '../applications.js';
 import { documentLink } from '../documents.js';
 import { Form } from '../form.js';
 import { el, page, showMessage } from '../layout.js';
@@ -11,10 +12,6 @@ import { Steps } from '../steps.js';
 import { beijingTime } from '../windows.js';
 
 const KIND = 'transfer_out';
-
-function rows(list) {
-  return list.filter(([, v]) => v).map(([k, v]) => el('div', {}, el('dt', {}, k), el('dd', {}, v)));
-}
 
 let docFor = null; // the application whose document is shown
 
@@ -53,18 +50,11 @@ page(async ({ me }) => {
   province.append(...all.items.filter((p) => p.code !== home.code)
     .map((p) => el('option', { value: p.code }, p.name)));
 
-  const mine = (await get(`/me/applications?kind=${KIND}`)).items.find((a) => a.state !== 'withdrawn');
-  let app = mine ? await get(`/me/applications/${mine.id}`) : null;
+  let app = await latestApplication(KIND);
   if (app && app.state !== 'draft') {
     showDetail(steps, app, provinces);
   } else {
-    const w = me.windows.find((k) => k.kind === 'transfer_out');
-    if (!w || !w.current || !w.current.open) {
-      const next = w && (w.current || w.next);
-      showMessage(next ? `不在省际转出申请时间内：${next.name}的时间为 ${beijingTime(next.starts_at)} 至 `
-                         + `${beijingTime(next.ends_at)}（北京时间）。`
-                       : '目前没有安排省际转出申请，请留意通知公告。', 'error');
-    }
+    windowNotice(me, 'transfer_out', '省际转出申请');
     if (app) {
       province.value = app.data.province || '';
       formEl.querySelector('#reason').value = app.data.reason || '';
@@ -86,10 +76,7 @@ page(async ({ me }) => {
     submit: async () => {
       const v = form.values();
       try {
-        if (!app) app = await post('/me/applications', { kind: KIND });
-        app = await api('PUT', `/me/applications/${app.id}/draft`,
-                        { version: app.version, data: { province: v.province, reason: v.reason } });
-        app = await post(`/me/applications/${app.id}/submit`);
+        app = await saveAndSubmit(app, KIND, { province: v.province, reason: v.reason });
       } catch (e) {
         if (!e.field || !form.input(e.field)) throw e;
         steps.show('form');

@@ -4,7 +4,8 @@
  * a submitted application shows its detail: state, what happens next, the
  * printable PDF and 撤回 before the district decides. A refusal of the API
  * goes back to the form, to the field it names, with what was chosen kept. */
-import { api, get, post } from '../api.js';
+import { get, post } from '../api.js';
+import { latestApplication, rows, saveAndSubmit, windowNotice } from '../applications.js';
 import { documentLink } from '../documents.js';
 import { Form } from '../form.js';
 import { el, page, showMessage } from '../layout.js';
@@ -12,10 +13,6 @@ import { Steps } from '../steps.js';
 import { beijingTime } from '../windows.js';
 
 const KIND = 'transfer';
-
-function rows(list) {
-  return list.filter(([, v]) => v).map(([k, v]) => el('div', {}, el('dt', {}, k), el('dd', {}, v)));
-}
 
 function optionText(select) {
   const o = select.selectedOptions[0];
@@ -60,18 +57,11 @@ page(async ({ me }) => {
   document.querySelector('[data-origin]').replaceChildren(...rows([
     ['姓名', me.name], ['原属地市、区县', origin],
   ]));
-  const mine = (await get(`/me/applications?kind=${KIND}`)).items.find((a) => a.state !== 'withdrawn');
-  let app = mine ? await get(`/me/applications/${mine.id}`) : null;
+  let app = await latestApplication(KIND);
   if (app && app.state !== 'draft') {
     showDetail(steps, app, origin);
   } else {
-    const w = me.windows.find((k) => k.kind === 'transfer_in_province');
-    if (!w || !w.current || !w.current.open) {
-      const next = w && (w.current || w.next);
-      showMessage(next ? `不在省内转考申请时间内：${next.name}的时间为 ${beijingTime(next.starts_at)} 至 `
-                         + `${beijingTime(next.ends_at)}（北京时间）。`
-                       : '目前没有安排省内转考申请，请留意通知公告。', 'error');
-    }
+    windowNotice(me, 'transfer_in_province', '省内转考申请');
     steps.render('form', null, false);
   }
 
@@ -107,9 +97,7 @@ page(async ({ me }) => {
       const data = { city: v.city, district: v.district, remarks: v.remarks || null,
                      to_text: `${optionText(city)}${optionText(district)}` };
       try {
-        if (!app) app = await post('/me/applications', { kind: KIND });
-        app = await api('PUT', `/me/applications/${app.id}/draft`, { version: app.version, data });
-        app = await post(`/me/applications/${app.id}/submit`);
+        app = await saveAndSubmit(app, KIND, data);
       } catch (e) {
         if (!e.field || !form.input(e.field)) throw e;
         steps.show('form');
