@@ -495,3 +495,11 @@ def test_zikaoctl_loads_the_demo_catalogue_and_refuses_a_file_with_a_bad_line(
                  "exemption_certificate_courses") == [("ncre1", None, "00019")]
     r = ctl(pg, database, redis_server, "exemption", "list")
     assert r.returncode == 0 and "*:00019" in r.stdout and "太原市小店区免考确认点" in r.stdout
+
+
+def test_tianjin_has_no_exemption_application(make_server, db):
+    window(db)
+    server = make_server(env=dict(ENV, ZIKAO_PROFILE_PROVINCE="tianjin"))
+    c = client(server, candidate(db, district="120101"))
+    r = c.post("/api/v1/me/applications", {"kind": "exemption"})
+    assert r.status == 422 and error(r)["code"] == "APPLICATION_KIND_UNKNOWN", r

@@ -297,3 +297,11 @@ def test_an_approved_transfer_out_prints_the_certificate_with_every_passed_cours
         ("00015", "免考", 14, "2024-04-13"), ("00018", "85", 2, "2024-04-13")]
     assert q1(db, "SELECT docno FROM documents WHERE kind = 'transfer_certificate'").startswith(
         "ZC-")
+
+
+def test_the_provinces_are_listed_for_the_destination(server):
+    r = server.get("/api/v1/regions")
+    assert r.status == 200, r
+    names = {p["code"]: p["name"] for p in r.json()["items"]}
+    assert names["110000"] == "北京市" and names["140000"] == "山西省"
+    assert all(p["level"] == "province" for p in r.json()["items"])
