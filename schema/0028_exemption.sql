@@ -396,9 +396,17 @@ CREATE FUNCTION exemption_review_detail(p_item bigint) RETURNS json LANGUAGE sql
 $$;
 
 -- ---- the printable detail (免考申请信息详情, handbook 002 step 7) -------------------------------
+
+-- The last line of an application's timeline (its id numbers the documents
+-- of that state: unique, and the same for the same state).
+CREATE FUNCTION application_last_event(p_app bigint) RETURNS application_events
+LANGUAGE sql STABLE AS $$
+    SELECT * FROM application_events WHERE application_id = p_app ORDER BY id DESC LIMIT 1
+$$;
 -- The input of the exemption_detail document of a submitted application: the
 -- candidate, the majors and point, every certificate with its courses, the
--- state (with the return's reason); dated by the application's last change.
+-- state (with the return's reason); dated and numbered by the application's
+-- last step (its timeline line: a new state is a new document number).
 CREATE FUNCTION exemption_detail_input(p_subject_id text) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT application_document_person(a.candidate_id) || jsonb_build_object(
@@ -426,11 +434,12 @@ LANGUAGE sql STABLE AS $$
                                       WHERE e.application_id = a.id ORDER BY e.id DESC LIMIT 1)
                                 END,
                'submitted_at', floor(extract(epoch FROM a.submitted_at))::bigint,
-               'generated_at', floor(extract(epoch FROM a.updated_at))::bigint,
-               'serial', a.id % 100000000)
+               'generated_at', floor(extract(epoch FROM ev.at))::bigint,
+               'serial', ev.id % 100000000)
       FROM applications a
       JOIN candidates c ON c.id = a.candidate_id
       CROSS JOIN LATERAL application_state_row(a.kind, a.province, a.state) s
+      CROSS JOIN LATERAL application_last_event(a.id) ev
      WHERE p_subject_id ~ '^[0-9]{1,18}$' AND a.id = p_subject_id::bigint
        AND a.kind = 'exemption' AND a.state <> 'draft'
 $$;

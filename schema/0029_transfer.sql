@@ -242,7 +242,8 @@ $$;
 -- ---- the printable detail (省内转考申请信息详情, handbook 003 step 2) ----------------------------
 -- The input of the transfer_detail document of a submitted in-province
 -- transfer: type, origin city (the management district when it was
--- submitted), time, destination, remarks, state.
+-- submitted), time, destination, remarks, state; dated and numbered by the
+-- last step, as the exemption detail.
 CREATE FUNCTION transfer_detail_input(p_subject_id text) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT application_document_person(a.candidate_id) || jsonb_build_object(
@@ -259,11 +260,12 @@ LANGUAGE sql STABLE AS $$
                'remarks', a.data ->> 'remarks',
                'status', s.title,
                'applied_at', floor(extract(epoch FROM a.submitted_at))::bigint,
-               'generated_at', floor(extract(epoch FROM a.updated_at))::bigint,
-               'serial', a.id % 100000000)
+               'generated_at', floor(extract(epoch FROM ev.at))::bigint,
+               'serial', ev.id % 100000000)
       FROM applications a
       JOIN candidates c ON c.id = a.candidate_id
       CROSS JOIN LATERAL application_state_row(a.kind, a.province, a.state) s
+      CROSS JOIN LATERAL application_last_event(a.id) ev
      WHERE p_subject_id ~ '^[0-9]{1,18}$' AND a.id = p_subject_id::bigint
        AND a.kind = 'transfer' AND a.state <> 'draft'
 $$;
@@ -274,7 +276,8 @@ INSERT INTO document_inputs (kind, subject_type, input_fn) VALUES
 -- ---- the transfer-out certificate (省际转出证明) -------------------------------------------------
 -- Documents of subject 'transfer_out': the certificate of an approved
 -- transfer out of the province, listing every passed course with its score,
--- credits and date (what the destination province takes over).
+-- credits and date (what the destination province takes over) as the
+-- records held them at the approval, which dates and numbers it.
 ALTER TABLE documents DROP CONSTRAINT documents_subject_type_check;
 ALTER TABLE documents ADD CONSTRAINT documents_subject_type_check
     CHECK (subject_type IN ('order', 'graduation', 'exemption', 'transfer', 'transfer_out'));
@@ -296,13 +299,14 @@ LANGUAGE sql STABLE AS $$
                                               'credits', pc.credits,
                                               'passed_on', to_char(pc.passed_on, 'YYYY-MM-DD'))
                                           ORDER BY pc.passed_on, pc.exam_id, pc.course_code)
-                                      FROM passed_courses pc WHERE pc.candidate_id = c.id),
+                                      FROM passed_courses pc WHERE pc.candidate_id = c.id
+                                       AND pc.imported_at <= ev.at),
                                    '[]'),
                'generated_at', floor(extract(epoch FROM ev.at))::bigint,
-               'serial', a.id % 100000000)
+               'serial', ev.id % 100000000)
       FROM applications a
       JOIN candidates c ON c.id = a.candidate_id
-      JOIN LATERAL (SELECT e.at FROM application_events e WHERE e.application_id = a.id
+      JOIN LATERAL (SELECT e.id, e.at FROM application_events e WHERE e.application_id = a.id
                        AND e.transition = 'approve' ORDER BY e.id DESC LIMIT 1) ev ON true
      WHERE p_subject_id ~ '^[0-9]{1,18}$' AND a.id = p_subject_id::bigint
        AND a.kind = 'transfer_out' AND a.state = 'approved'

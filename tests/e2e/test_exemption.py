@@ -453,7 +453,10 @@ def test_the_detail_prints_through_the_pdf_queue_with_the_return_reason(world, s
     r = c.get(path)
     assert r.status == 409 and error(r)["code"] == "APPLICATION_NOT_SUBMITTED", r
     assert act(c, app["id"], "submit").status == 200
+    serial = "SELECT document_input('exemption_detail', 'exemption', %s) ->> 'serial'"
+    submitted = q1(db, serial, str(app["id"]))
     assert decide(staff.pointa, item_of(db, app["id"]), "return", "证书照片不清晰").status == 200
+    assert q1(db, serial, str(app["id"])) != submitted  # another state, another document number
     assert c.get(path).status == 202
     make_worker("pdf", 1)
     h.wait_until(lambda: c.get(path).status == 200, timeout=60, step=0.3, what="the detail PDF")
