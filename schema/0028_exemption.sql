@@ -104,6 +104,12 @@ INSERT INTO application_slots (kind, province, slot, level, title, hint, accepts
 
 -- ---- the checks before a candidate's step ------------------------------------------------------
 
+-- The length of a JSON array, -1 for anything else (missing, a string ...):
+-- a draft is the candidate's JSON, checked before it is trusted.
+CREATE FUNCTION zk_array_length(p jsonb) RETURNS integer LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE jsonb_typeof(p) WHEN 'array' THEN jsonb_array_length(p) ELSE -1 END
+$$;
+
 -- Refuses (zk_refuse) the candidate's step p_action of exemption application
 -- p_app when the draft is not complete and true (submit), or a re-application
 -- the point has not permitted or that was used (reapply). Returns nothing.
@@ -138,16 +144,17 @@ BEGIN
     END IF;
     d := a.data;
     -- 免考确认点
-    IF jsonb_typeof(d -> 'point') IS DISTINCT FROM 'number'
-       OR NOT EXISTS (SELECT 1 FROM confirmation_points p
-                       WHERE p.id = (d ->> 'point')::numeric AND p.address IS NOT NULL) THEN
+    IF NOT EXISTS (SELECT 1 FROM confirmation_points p
+                    WHERE p.id = CASE jsonb_typeof(d -> 'point') WHEN 'number'
+                                      THEN (d ->> 'point')::numeric END
+                      AND p.address IS NOT NULL) THEN
         PERFORM zk_refuse(422, 'POINT_REQUIRED', 'point', '请选择免考确认点');
     END IF;
     -- 专业: one or two different majors; a stopping one only with a passed course of its plan
-    IF jsonb_typeof(d -> 'majors') IS DISTINCT FROM 'array' OR jsonb_array_length(d -> 'majors') = 0 THEN
+    IF zk_array_length(d -> 'majors') < 1 THEN
         PERFORM zk_refuse(422, 'MAJORS_REQUIRED', 'majors', '请选择免考申请专业（最多两个）');
     END IF;
-    IF jsonb_array_length(d -> 'majors') > 2 THEN
+    IF zk_array_length(d -> 'majors') > 2 THEN
         PERFORM zk_refuse(422, 'MAJORS_TOO_MANY', 'majors',
                           '最多选择两个不同专业的课程申请免考，请去掉多选的专业');
     END IF;
@@ -173,12 +180,11 @@ BEGIN
         v_majors := v_majors || (c #>> '{}');
     END LOOP;
     -- 证书: one to four, each exempting courses of a chosen major, with its photo accepted
-    IF jsonb_typeof(d -> 'certificates') IS DISTINCT FROM 'array'
-       OR jsonb_array_length(d -> 'certificates') = 0 THEN
+    IF zk_array_length(d -> 'certificates') < 1 THEN
         PERFORM zk_refuse(422, 'CERTIFICATES_REQUIRED', 'certificates',
                           '请添加用于申请免考的证书（最多四个）');
     END IF;
-    IF jsonb_array_length(d -> 'certificates') > 4 THEN
+    IF zk_array_length(d -> 'certificates') > 4 THEN
         PERFORM zk_refuse(422, 'CERTIFICATES_TOO_MANY', 'certificates',
                           '最多使用四个证书申请免考，请删除多余的证书');
     END IF;
@@ -193,8 +199,8 @@ BEGIN
                               format('第 %s 个证书：请选择它用于哪个已选专业的免考', i + 1));
         END IF;
         v_date := c ->> 'exam_date';
-        IF v_date IS NULL OR v_date !~ '^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$'
-           OR to_date(v_date, 'YYYY-MM') > now() THEN
+        IF (CASE WHEN v_date ~ '^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$'
+                 THEN to_date(v_date, 'YYYY-MM') > now() ELSE true END) THEN
             PERFORM zk_refuse(422, 'FIELD_INVALID', format('certificates[%s].exam_date', i),
                               format('第 %s 个证书：请填写考试时间（年-月，如 2019-09，不晚于本月）', i + 1));
         END IF;
@@ -207,8 +213,7 @@ BEGIN
                 format('第 %s 个证书：“%s”在 %s 专业不能免考任何课程，请换一个证书或专业',
                        i + 1, v_cert.title, c ->> 'major'));
         END IF;
-        IF jsonb_typeof(c -> 'courses') IS DISTINCT FROM 'array'
-           OR jsonb_array_length(c -> 'courses') = 0 THEN
+        IF zk_array_length(c -> 'courses') < 1 THEN
             PERFORM zk_refuse(422, 'COURSES_REQUIRED', format('certificates[%s].courses', i),
                               format('第 %s 个证书：请选择要免考的课程', i + 1));
         END IF;
@@ -222,7 +227,8 @@ BEGIN
         END LOOP;
         SELECT * INTO v_file FROM application_files f
          WHERE f.application_id = p_app AND f.slot = 'certificates'
-           AND jsonb_typeof(c -> 'photo') = 'number' AND f.seq = (c ->> 'photo')::numeric;
+           AND f.seq = CASE jsonb_typeof(c -> 'photo') WHEN 'number'
+                            THEN (c ->> 'photo')::numeric END;
         IF NOT FOUND THEN
             PERFORM zk_refuse(422, 'CERTIFICATE_PHOTO_REQUIRED', format('certificates[%s].photo', i),
                               format('第 %s 个证书：请上传证书照片', i + 1));
@@ -370,8 +376,8 @@ LANGUAGE sql STABLE AS $$
                                               ELSE '[]' END) WITH ORDINALITY o(c, n)
       LEFT JOIN exemption_certificates x ON x.code = c ->> 'type'
       LEFT JOIN application_files f ON f.application_id = a.id AND f.slot = 'certificates'
-                                   AND jsonb_typeof(c -> 'photo') = 'number'
-                                   AND f.seq = (c ->> 'photo')::numeric
+                                   AND f.seq = CASE jsonb_typeof(c -> 'photo') WHEN 'number'
+                                                    THEN (c ->> 'photo')::numeric END
      WHERE a.id = p_app
 $$;
 

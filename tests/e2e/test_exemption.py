@@ -289,6 +289,13 @@ def test_a_second_application_in_the_window_is_refused(world, staff, db):
     pytest.param({"certificates": [cert(2)]}, "CERTIFICATE_PHOTO_REQUIRED",
                  "certificates[0].photo", id="no_photo"),
     pytest.param({"majors": "080702"}, "MAJORS_REQUIRED", "majors", id="malformed_majors"),
+    pytest.param({"point": "小店"}, "POINT_REQUIRED", "point", id="malformed_point"),
+    pytest.param({"certificates": [dict(cert(1), exam_date="去年", photo="一")]}, "FIELD_INVALID",
+                 "certificates[0].exam_date", id="malformed_exam_date"),
+    pytest.param({"certificates": [dict(cert(1), photo="一")]}, "CERTIFICATE_PHOTO_REQUIRED",
+                 "certificates[0].photo", id="malformed_photo"),
+    pytest.param({"certificates": [dict(cert(1), courses="00018")]}, "COURSES_REQUIRED",
+                 "certificates[0].courses", id="malformed_courses"),
 ])
 def test_the_submit_is_refused_naming_the_field(world, db, change, code, field):
     server, points = world
