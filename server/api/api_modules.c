@@ -35,6 +35,8 @@ extern const struct api_module api_staff_audit_module;       /* staff_audit.c: t
 extern const struct api_module api_districts_module;         /* districts.c */
 extern const struct api_module api_staff_site_module;        /* staff_site.c: site content */
 extern const struct api_module api_application_files_module; /* application_files.c */
+extern const struct api_module api_exemption_module;         /* exemption.c */
+extern const struct api_module api_transfer_module;          /* transfer.c */
 
 static const struct api_module *const api_modules[] = {
     &api_offload_module,
@@ -65,6 +67,8 @@ static const struct api_module *const api_modules[] = {
     &api_prior_education_module,
     &api_chsi_sim_module,
     &api_application_files_module,
+    &api_exemption_module,
+    &api_transfer_module,
     &api_static_module,
 };
 #define API_NMODULES (sizeof(api_modules) / sizeof(api_modules[0]))

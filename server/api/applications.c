@@ -11,6 +11,7 @@
 #include "log.h"
 #include "pay_server.h"
 #include "server.h"
+#include "staff_auth.h"
 
 #include <inttypes.h>
 #include <stddef.h>
@@ -22,7 +23,10 @@
 
 /* The flows that add checks of their own (one line each). */
 static const struct app_flow *const app_flows[] = {
-    &app_flow_graduation, /* exemption, transfer ... register here */
+    &app_flow_graduation,
+    &app_flow_exemption,
+    &app_flow_transfer,
+    &app_flow_transfer_out,
 };
 
 static const struct app_flow *app_flow_find(const char *kind)
@@ -116,6 +120,31 @@ static void app_loaded(void *ud, const struct pg_result *r)
     if (!api_db_row(req, r, 404, "APPLICATION_NOT_FOUND", "没有这份申请", NULL))
         return;
     api_db_json_text(req, r, 200);
+}
+
+/* ---- a flow's checks as one statement -------------------------------------------------- */
+
+struct app_check {
+    api_next_fn next;
+};
+
+static void app_checked(void *ud, const struct pg_result *r)
+{
+    struct http_request *req = ud;
+    struct app_check *c = ((struct app_step *)req->ctx)->flow_state;
+    if (staff_db_failed(req, r)) /* a zk_refuse of the flow's rules, or 500/503 */
+        return;
+    c->next(req);
+}
+
+void application_check_sql(struct http_request *req, struct app_step *s, api_next_fn next,
+                           const char *sql)
+{
+    struct app_check *c = arena_calloc(&req->arena, sizeof(*c));
+    c->next = next;
+    s->flow_state = c;
+    const char *values[] = {arena_printf(&req->arena, "%" PRId64, s->application_id), s->action};
+    api_query(req, sql, 2, values, app_checked);
 }
 
 /* ---- GET /me/applications --------------------------------------------------------- */

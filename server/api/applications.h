@@ -76,8 +76,20 @@ bool application_refused(struct http_request *req, const struct pg_result *r);
  * APPLICATION_NOT_FOUND (what another candidate's id also gets). */
 bool application_id_ok(struct http_request *req);
 
-/* The flows with checks of their own (graduation.c ...). */
+/*
+ * A prepare hook whose checks are one SQL statement: runs sql with $1 = the
+ * application's id and $2 = the action; a refusal it raises with zk_refuse
+ * (schema/0015_staff.sql: SQLSTATE ZKnnn, 'CODE|field|message') is the
+ * answer, else the step goes on (next). For flows whose rules are data.
+ */
+void application_check_sql(struct http_request *req, struct app_step *s, api_next_fn next,
+                           const char *sql);
+
+/* The flows with checks of their own (graduation.c, exemption.c, transfer.c). */
 extern const struct app_flow app_flow_graduation;
+extern const struct app_flow app_flow_exemption;
+extern const struct app_flow app_flow_transfer;
+extern const struct app_flow app_flow_transfer_out;
 
 /*
  * Inside a transaction that moved application app_id: opens its order when

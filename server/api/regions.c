@@ -1,6 +1,7 @@
 /*
  * regions.c - administrative regions (provinces, cities, districts) with
- * their codes: GET /api/v1/regions/{code} and its children. Reference data
+ * their codes: GET /api/v1/regions (the provinces), GET /api/v1/regions/{code}
+ * and its children. Reference data
  * for registration (management district) and ID-number checks. Also
  * GET /api/v1/province: the province this service is for ([profile]
  * province), so that pages know whose districts to offer and whose office
@@ -82,6 +83,14 @@ static void region_children(struct http_request *req)
               1, values, region_children_rows);
 }
 
+/* The provinces (the 省际转出 page's destinations). */
+static void provinces_get(struct http_request *req)
+{
+    api_query(req,
+              "SELECT 1, code, name, level FROM regions WHERE level = 'province' ORDER BY code", 0,
+              NULL, region_children_rows);
+}
+
 static void province_get(struct http_request *req)
 {
     const struct zk_config *cfg = &req->srv->cfg;
@@ -94,6 +103,7 @@ static void province_get(struct http_request *req)
 
 static const struct route regions_routes[] = {
     {"GET", "/api/v1/province", province_get, 0, NULL},
+    {"GET", "/api/v1/regions", provinces_get, 0, NULL},
     {"GET", "/api/v1/regions/{code}", region_get, 0, NULL},
     {"GET", "/api/v1/regions/{code}/children", region_children, 0, NULL},
 };

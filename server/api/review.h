@@ -78,7 +78,10 @@ struct review_queue {
 /* The queue registered as kind, or NULL. */
 const struct review_queue *review_queue_find(const char *kind);
 
-extern const struct review_queue review_identity_queue;   /* identity_review.c */
-extern const struct review_queue review_graduation_queue; /* graduation_review.c */
+extern const struct review_queue review_identity_queue;     /* identity_review.c */
+extern const struct review_queue review_graduation_queue;   /* graduation_review.c */
+extern const struct review_queue review_exemption_queue;    /* exemption.c */
+extern const struct review_queue review_transfer_queue;     /* transfer.c */
+extern const struct review_queue review_transfer_out_queue; /* transfer.c */
 
 #endif

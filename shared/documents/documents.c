@@ -18,6 +18,8 @@ static const struct doc_kind_info doc_kinds[DOC_KIND_COUNT] = {
                               "exemption-detail.pdf"},
     [DOC_TRANSFER_DETAIL] = {"transfer_detail", "transfer", "省内转考申请信息详情",
                              "transfer-detail.pdf"},
+    [DOC_TRANSFER_CERTIFICATE] = {"transfer_certificate", "transfer_out", "省际转出证明",
+                                  "transfer-certificate.pdf"},
 };
 
 const struct doc_kind_info *doc_kind_info(enum doc_kind kind)

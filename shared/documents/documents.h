@@ -31,6 +31,7 @@ enum doc_kind {
     DOC_GRADUATE_FORM,    /* 毕业生登记表, subject ('graduation', application id) */
     DOC_EXEMPTION_DETAIL, /* 免考申请信息详情, subject ('exemption', application id) */
     DOC_TRANSFER_DETAIL,  /* 省内转考申请信息详情, subject ('transfer', application id) */
+    DOC_TRANSFER_CERTIFICATE, /* 省际转出证明, subject ('transfer_out', application id) */
     DOC_KIND_COUNT
 };
 

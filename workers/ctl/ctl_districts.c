@@ -20,81 +20,14 @@
 #include "ctl.h"
 #include "district_office.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define OFFICE_FIELDS 6
-#define OFFICE_LINE   4096
 
 static const char *const office_header = "district,name,address,phone,hours,note";
-
-/*
- * Splits one CSV line in place into at most max fields: plain fields end at
- * a comma; a field that starts with a quote ends at the next lone quote
- * ("" inside is one quote). Returns the number of fields, or -1 with *why
- * for a quote left open or text after a closing quote.
- */
-static int csv_fields(char *line, char *fields[], int max, const char **why)
-{
-    int n = 0;
-    char *p = line;
-    for (;;) {
-        if (n == max) {
-            *why = "too many fields";
-            return -1;
-        }
-        if (*p == '"') {
-            char *out = ++p;
-            fields[n++] = out;
-            for (;;) {
-                if (*p == '\0') {
-                    *why = "a quoted field is not closed on its line";
-                    return -1;
-                }
-                if (*p == '"' && p[1] == '"') {
-                    *out++ = '"';
-                    p += 2;
-                } else if (*p == '"') {
-                    p++;
-                    break;
-                } else {
-                    *out++ = *p++;
-                }
-            }
-            char *end = out;
-            if (*p != ',' && *p != '\0') {
-                *why = "text after a closing quote";
-                return -1;
-            }
-            bool more = *p == ',';
-            *end = '\0';
-            if (!more)
-                return n;
-            p++;
-        } else {
-            fields[n++] = p;
-            char *comma = strchr(p, ',');
-            if (comma == NULL)
-                return n;
-            *comma = '\0';
-            p = comma + 1;
-        }
-    }
-}
-
-/* Trims ASCII blanks around s in place. */
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        s[--n] = '\0';
-    return s;
-}
 
 /* Checks one row's fields with the rules of shared/district_office.c; NULL
  * or the reason (in why). */
@@ -129,10 +62,69 @@ static const char *office_check(char *f[], char *why, size_t whysz)
     return why;
 }
 
-struct seen {
+/* What the import remembers across rows: the districts seen (no district
+ * twice in a file) and the counts. */
+struct office_seen {
     char district[7];
     int line;
 };
+
+struct office_import {
+    struct office_seen *seen;
+    size_t nseen, capseen;
+    int added, updated;
+};
+
+static const char *office_row(struct ctl *ctl, char *f[], int line, void *ud, char *why,
+                              size_t whysz)
+{
+    struct office_import *oi = ud;
+    const char *bad = office_check(f, why, whysz);
+    if (bad != NULL)
+        return bad;
+    for (size_t i = 0; i < oi->nseen; i++) {
+        if (strcmp(oi->seen[i].district, f[0]) == 0) {
+            snprintf(why, whysz, "district %s is already on line %d", f[0], oi->seen[i].line);
+            return why;
+        }
+    }
+    const char *v[] = {f[0], f[1], f[2], f[3], f[4], f[5][0] ? f[5] : NULL};
+    PGresult *r = ctl_try(ctl,
+                          "WITH d AS (SELECT code FROM regions WHERE code = $1 AND level = "
+                          "'district') "
+                          "INSERT INTO district_offices (district, name, address, phone, hours, "
+                          "note) SELECT code, $2, $3, $4, $5, $6 FROM d ON CONFLICT (district) DO "
+                          "UPDATE SET name = EXCLUDED.name, address = EXCLUDED.address, phone = "
+                          "EXCLUDED.phone, hours = EXCLUDED.hours, note = EXCLUDED.note, "
+                          "updated_at = now() RETURNING (xmax = 0)",
+                          6, v);
+    if (r == NULL || PQresultStatus(r) != PGRES_TUPLES_OK) {
+        const char *m = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+        snprintf(why, whysz, "refused by the database: %s", m ? m : "out of memory");
+        bad = why;
+    } else if (PQntuples(r) == 0) {
+        snprintf(why, whysz, "%s is not a district (区县) code in the reference data", f[0]);
+        bad = why;
+    } else if (strcmp(PQgetvalue(r, 0, 0), "t") == 0) {
+        oi->added++;
+    } else {
+        oi->updated++;
+    }
+    PQclear(r);
+    if (bad == NULL) {
+        if (oi->nseen == oi->capseen) {
+            size_t cap = oi->capseen ? oi->capseen * 2 : 64;
+            struct office_seen *more = realloc(oi->seen, cap * sizeof(*more));
+            if (more == NULL)
+                return "out of memory";
+            oi->seen = more;
+            oi->capseen = cap;
+        }
+        snprintf(oi->seen[oi->nseen].district, sizeof(oi->seen[0].district), "%s", f[0]);
+        oi->seen[oi->nseen++].line = line;
+    }
+    return bad;
+}
 
 static int districts_import(struct ctl *ctl, int argc, char **argv)
 {
@@ -149,127 +141,15 @@ static int districts_import(struct ctl *ctl, int argc, char **argv)
         fprintf(stderr, "usage: zikaoctl districts import FILE [--dry-run]\n");
         return 2;
     }
-    const char *path = argv[optind];
-    FILE *fp = fopen(path, "r");
-    if (fp == NULL) {
-        fprintf(stderr, "zikaoctl: %s: %s\n", path, strerror(errno));
+    struct office_import oi = {0};
+    const struct ctl_csv_import im = {office_header, OFFICE_FIELDS, office_row, &oi};
+    int rejected = ctl_csv_import(ctl, argv[optind], &im, dry);
+    free(oi.seen);
+    if (rejected < 0)
         return 1;
-    }
-    PGresult *r = ctl_exec(ctl, "BEGIN", 0, NULL);
-    if (r == NULL) {
-        fclose(fp);
-        return 1;
-    }
-    PQclear(r);
-    char line[OFFICE_LINE];
-    struct seen *seen = NULL;
-    size_t nseen = 0, capseen = 0;
-    int lineno = 0, rejected = 0, added = 0, updated = 0;
-    bool header_seen = false;
-    while (fgets(line, sizeof(line), fp) != NULL) {
-        lineno++;
-        char why[256];
-        const char *bad = NULL;
-        size_t len = strcspn(line, "\r\n");
-        if (line[len] == '\0' && !feof(fp)) {
-            /* Longer than the buffer: skip the rest of it. */
-            int c;
-            while ((c = fgetc(fp)) != EOF && c != '\n')
-                ;
-            bad = "line too long";
-        }
-        line[len] = '\0';
-        char *start = line;
-        if (lineno == 1 && strncmp(start, "\xef\xbb\xbf", 3) == 0)
-            start += 3; /* a byte-order mark from a spreadsheet */
-        if (bad == NULL && (start[0] == '\0' || start[0] == '#'))
-            continue;
-        if (bad == NULL && !header_seen && strncmp(start, "district,", 9) == 0) {
-            header_seen = true; /* the header: the first line that is not a comment */
-            continue;
-        }
-        header_seen = true;
-        char *f[OFFICE_FIELDS];
-        if (bad == NULL) {
-            int n = csv_fields(start, f, OFFICE_FIELDS, &bad);
-            if (n >= 0 && n != OFFICE_FIELDS) {
-                snprintf(why, sizeof(why), "expected %d fields: %s", OFFICE_FIELDS, office_header);
-                bad = why;
-            }
-        }
-        if (bad == NULL) {
-            for (int i = 0; i < OFFICE_FIELDS; i++)
-                f[i] = trim(f[i]);
-            bad = office_check(f, why, sizeof(why));
-        }
-        if (bad == NULL) {
-            for (size_t i = 0; i < nseen; i++) {
-                if (strcmp(seen[i].district, f[0]) == 0) {
-                    snprintf(why, sizeof(why), "district %s is already on line %d", f[0],
-                             seen[i].line);
-                    bad = why;
-                    break;
-                }
-            }
-        }
-        if (bad == NULL) {
-            PQclear(ctl_exec(ctl, "SAVEPOINT row", 0, NULL));
-            const char *v[] = {f[0], f[1], f[2], f[3], f[4], f[5][0] ? f[5] : NULL};
-            r = ctl_try(ctl,
-                        "WITH d AS (SELECT code FROM regions WHERE code = $1 AND level = "
-                        "'district') "
-                        "INSERT INTO district_offices (district, name, address, phone, hours, "
-                        "note) SELECT code, $2, $3, $4, $5, $6 FROM d ON CONFLICT (district) DO "
-                        "UPDATE SET name = EXCLUDED.name, address = EXCLUDED.address, phone = "
-                        "EXCLUDED.phone, hours = EXCLUDED.hours, note = EXCLUDED.note, "
-                        "updated_at = now() RETURNING (xmax = 0)",
-                        6, v);
-            if (r == NULL || PQresultStatus(r) != PGRES_TUPLES_OK) {
-                const char *m = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-                snprintf(why, sizeof(why), "refused by the database: %s", m ? m : "out of memory");
-                bad = why;
-            } else if (PQntuples(r) == 0) {
-                snprintf(why, sizeof(why), "%s is not a district (区县) code in the reference data",
-                         f[0]);
-                bad = why;
-            } else if (strcmp(PQgetvalue(r, 0, 0), "t") == 0) {
-                added++;
-            } else {
-                updated++;
-            }
-            PQclear(r);
-            if (bad != NULL)
-                PQclear(ctl_exec(ctl, "ROLLBACK TO SAVEPOINT row", 0, NULL));
-        }
-        if (bad != NULL) {
-            fprintf(stderr, "%s:%d: rejected: %s\n", path, lineno, bad);
-            rejected++;
-            continue;
-        }
-        if (nseen == capseen) {
-            capseen = capseen ? capseen * 2 : 64;
-            struct seen *more = realloc(seen, capseen * sizeof(*seen));
-            if (more == NULL) {
-                fprintf(stderr, "zikaoctl: out of memory\n");
-                free(seen);
-                fclose(fp);
-                PQclear(ctl_exec(ctl, "ROLLBACK", 0, NULL));
-                return 1;
-            }
-            seen = more;
-        }
-        snprintf(seen[nseen].district, sizeof(seen[nseen].district), "%s", f[0]);
-        seen[nseen++].line = lineno;
-    }
-    free(seen);
-    fclose(fp);
     bool commit = !dry && rejected == 0;
-    r = ctl_exec(ctl, commit ? "COMMIT" : "ROLLBACK", 0, NULL);
-    if (r == NULL)
-        return 1;
-    PQclear(r);
-    printf("%d office(s) %s (%d new, %d updated), %d line(s) rejected%s\n", added + updated,
-           commit ? "imported" : "would be imported", added, updated, rejected,
+    printf("%d office(s) %s (%d new, %d updated), %d line(s) rejected%s\n", oi.added + oi.updated,
+           commit ? "imported" : "would be imported", oi.added, oi.updated, rejected,
            dry        ? " (dry run: nothing written)"
            : rejected ? " (nothing written: fix them and import again)"
                       : "");

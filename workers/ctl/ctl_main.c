@@ -25,6 +25,7 @@ static const struct ctl_command ctl_commands[] = {
     {"staff", ctl_staff, "create-admin USERNAME NAME | reset-admin USERNAME | list"},
     {"graduation", ctl_graduation, "papers-due WINDOW_ID [TIME | --default]: the papers deadline"},
     {"districts", ctl_districts, "import FILE [--dry-run] | list: the district offices' contacts"},
+    {"exemption", ctl_exemption, "import --kind points|certificates|courses FILE | list"},
     {"jobs", ctl_jobs, "stats | list --state S | show ID | retry ID|--all-dead | enqueue Q"},
     {"status", ctl_status, "servers, workers and queues, PostgreSQL, Redis, open windows"},
     {"photo", ctl_photo, "check --kind KIND [--profile P] FILE...: photo rules as JSON lines"},

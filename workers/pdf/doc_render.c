@@ -1,8 +1,9 @@
 /*
  * doc_render.c - the document kinds the `pdf` queue renders: for each, the
  * loader from its input JSON to the template's struct (see doc_render.h).
- * The receipt's and the graduate form's loaders exist; the other kinds wait
- * for their flows.
+ * Every kind of documents.h has its loader: the receipt, the graduate form,
+ * the exemption and the in-province transfer details, the transfer-out
+ * certificate.
  */
 #include "doc_render.h"
 
@@ -253,14 +254,210 @@ static int render_graduate_form(const json_t *input, const struct doc_files *fil
     return rc;
 }
 
-/* The kinds: loader + renderer, NULL until the kind's flow exists. */
+/* ---- 免考申请信息详情 ---- */
+
+/* The exemption detail's struct and the arrays it points to. */
+struct doc_exemption {
+    struct pdf_exemption_detail d;
+    struct pdf_exemption_cert certs[PDF_EXEMPTION_MAX_CERTS];
+    struct pdf_course *courses[PDF_EXEMPTION_MAX_CERTS]; /* malloc'd, one array per certificate */
+};
+
+static void doc_exemption_free(struct doc_exemption *x)
+{
+    for (size_t i = 0; i < PDF_EXEMPTION_MAX_CERTS; i++)
+        free(x->courses[i]);
+    memset(x->courses, 0, sizeof(x->courses));
+}
+
+/* input.certificates[i]: certificate, exam_date, subject, courses [{code, name}]. */
+static int exemption_cert(const json_t *c, size_t i, struct doc_exemption *x, char *err,
+                          size_t errsz)
+{
+    struct pdf_exemption_cert *e = &x->certs[i];
+    const json_t *courses = json_object_get(c, "courses");
+    int rc;
+    if (!json_is_object(c))
+        return input_error(err, errsz, "input: certificates[%zu] must be an object", i);
+    if ((rc = get_str(c, "certificate", true, &e->certificate, err, errsz)) < 0 ||
+        (rc = get_str(c, "exam_date", false, &e->exam_date, err, errsz)) < 0 ||
+        (rc = get_str(c, "subject", false, &e->subject, err, errsz)) < 0)
+        return rc;
+    size_t n = json_array_size(courses);
+    if (!json_is_array(courses) || n == 0 || n > 64)
+        return input_error(err, errsz, "input: certificates[%zu].courses must be 1..64 courses", i);
+    x->courses[i] = calloc(n, sizeof(*x->courses[i]));
+    if (x->courses[i] == NULL)
+        return input_error(err, errsz, "out of memory");
+    for (size_t k = 0; k < n; k++) {
+        const json_t *course = json_array_get(courses, k);
+        if ((rc = get_str(course, "code", true, &x->courses[i][k].code, err, errsz)) < 0 ||
+            (rc = get_str(course, "name", true, &x->courses[i][k].name, err, errsz)) < 0)
+            return rc;
+    }
+    e->courses = x->courses[i];
+    e->course_count = n;
+    return 0;
+}
+
+/*
+ * Fills *x from an exemption detail input (exemption_detail_input(), schema
+ * 0028); strings point into input. On failure nothing needs freeing beyond
+ * doc_exemption_free, which the caller always calls.
+ */
+static int doc_exemption_from_input(const json_t *input, struct doc_exemption *x, char *err,
+                                    size_t errsz)
+{
+    struct pdf_exemption_detail *d = &x->d;
+    int64_t generated_at = 0;
+    int rc;
+    if (!json_is_object(input))
+        return input_error(err, errsz, "input must be a JSON object");
+    const json_t *majors = json_object_get(input, "majors");
+    const json_t *certs = json_object_get(input, "certificates");
+    if ((rc = get_str(input, "name", true, &d->name, err, errsz)) < 0 ||
+        (rc = get_str(input, "gender", false, &d->gender, err, errsz)) < 0 ||
+        (rc = get_str(input, "id_number", true, &d->id_number, err, errsz)) < 0 ||
+        (rc = get_str(input, "exam_id", true, &d->exam_id, err, errsz)) < 0 ||
+        (rc = get_str(input, "exam_area", false, &d->exam_area, err, errsz)) < 0 ||
+        (rc = get_str(input, "mobile", false, &d->mobile, err, errsz)) < 0 ||
+        (rc = get_str(input, "confirm_point", true, &d->confirm_point, err, errsz)) < 0 ||
+        (rc = get_str(input, "status", true, &d->status, err, errsz)) < 0 ||
+        (rc = get_str(input, "return_reason", false, &d->return_reason, err, errsz)) < 0 ||
+        (rc = get_int(input, "submitted_at", false, &d->submitted_at, err, errsz)) < 0 ||
+        (rc = get_int(input, "generated_at", true, &generated_at, err, errsz)) < 0)
+        return rc;
+    if (!json_is_array(majors) || json_array_size(majors) < 1 ||
+        json_array_size(majors) > PDF_EXEMPTION_MAX_MAJORS)
+        return input_error(err, errsz, "input: majors must be 1..%d majors",
+                           PDF_EXEMPTION_MAX_MAJORS);
+    for (size_t i = 0; i < json_array_size(majors); i++)
+        if ((d->majors[i] = json_string_value(json_array_get(majors, i))) == NULL)
+            return input_error(err, errsz, "input: majors[%zu] must be a string", i);
+    if (!json_is_array(certs) || json_array_size(certs) < 1 ||
+        json_array_size(certs) > PDF_EXEMPTION_MAX_CERTS)
+        return input_error(err, errsz, "input: certificates must be 1..%d certificates",
+                           PDF_EXEMPTION_MAX_CERTS);
+    for (size_t i = 0; i < json_array_size(certs); i++)
+        if ((rc = exemption_cert(json_array_get(certs, i), i, x, err, errsz)) < 0)
+            return rc;
+    d->certs = x->certs;
+    d->cert_count = json_array_size(certs);
+    return meta_from_input(input, generated_at, &d->meta, err, errsz);
+}
+
+static int render_exemption(const json_t *input, const struct doc_files *files,
+                            struct pdf_output *out)
+{
+    (void)files;
+    struct doc_exemption x;
+    memset(&x, 0, sizeof(x));
+    int rc = doc_exemption_from_input(input, &x, out->error, sizeof(out->error));
+    if (rc == 0)
+        rc = pdf_render_exemption_detail(&x.d, out);
+    doc_exemption_free(&x);
+    return rc;
+}
+
+/* ---- 省内转考申请信息详情 ---- */
+
+static int render_transfer(const json_t *input, const struct doc_files *files,
+                           struct pdf_output *out)
+{
+    (void)files;
+    struct pdf_transfer_detail t;
+    int64_t generated_at = 0;
+    char *err = out->error;
+    size_t errsz = sizeof(out->error);
+    int rc;
+    memset(&t, 0, sizeof(t));
+    if (!json_is_object(input))
+        return input_error(err, errsz, "input must be a JSON object");
+    if ((rc = get_str(input, "name", true, &t.name, err, errsz)) < 0 ||
+        (rc = get_str(input, "gender", false, &t.gender, err, errsz)) < 0 ||
+        (rc = get_str(input, "id_number", true, &t.id_number, err, errsz)) < 0 ||
+        (rc = get_str(input, "exam_id", true, &t.exam_id, err, errsz)) < 0 ||
+        (rc = get_str(input, "from_city", true, &t.from_city, err, errsz)) < 0 ||
+        (rc = get_str(input, "to_city", true, &t.to_city, err, errsz)) < 0 ||
+        (rc = get_str(input, "remarks", false, &t.remarks, err, errsz)) < 0 ||
+        (rc = get_str(input, "status", false, &t.status, err, errsz)) < 0 ||
+        (rc = get_int(input, "applied_at", true, &t.applied_at, err, errsz)) < 0 ||
+        (rc = get_int(input, "generated_at", true, &generated_at, err, errsz)) < 0 ||
+        (rc = meta_from_input(input, generated_at, &t.meta, err, errsz)) < 0)
+        return rc;
+    return pdf_render_transfer_detail(&t, out);
+}
+
+/* ---- 省际转出证明 ---- */
+
+/* input.courses[i] of a transfer certificate. */
+static int passed_course(const json_t *c, size_t i, struct pdf_passed_course *p, char *err,
+                         size_t errsz)
+{
+    int64_t credits = 0;
+    int rc;
+    if (!json_is_object(c))
+        return input_error(err, errsz, "input: courses[%zu] must be an object", i);
+    if ((rc = get_str(c, "exam_id", true, &p->exam_id, err, errsz)) < 0 ||
+        (rc = get_str(c, "code", true, &p->code, err, errsz)) < 0 ||
+        (rc = get_str(c, "name", true, &p->name, err, errsz)) < 0 ||
+        (rc = get_str(c, "score", true, &p->score, err, errsz)) < 0 ||
+        (rc = get_str(c, "passed_on", true, &p->passed_on, err, errsz)) < 0 ||
+        (rc = get_int(c, "credits", true, &credits, err, errsz)) < 0)
+        return rc;
+    if (credits < 0 || credits > 99)
+        return input_error(err, errsz, "input: courses[%zu].credits must be 0..99", i);
+    p->credits = (int)credits;
+    return 0;
+}
+
+static int render_transfer_certificate(const json_t *input, const struct doc_files *files,
+                                       struct pdf_output *out)
+{
+    (void)files;
+    struct pdf_transfer_certificate t;
+    struct pdf_passed_course *courses = NULL;
+    int64_t generated_at = 0;
+    char *err = out->error;
+    size_t errsz = sizeof(out->error);
+    int rc;
+    memset(&t, 0, sizeof(t));
+    if (!json_is_object(input))
+        return input_error(err, errsz, "input must be a JSON object");
+    const json_t *list = json_object_get(input, "courses");
+    if ((rc = get_str(input, "name", true, &t.name, err, errsz)) < 0 ||
+        (rc = get_str(input, "gender", false, &t.gender, err, errsz)) < 0 ||
+        (rc = get_str(input, "id_number", true, &t.id_number, err, errsz)) < 0 ||
+        (rc = get_str(input, "exam_ids", true, &t.exam_ids, err, errsz)) < 0 ||
+        (rc = get_str(input, "to_province", true, &t.to_province, err, errsz)) < 0 ||
+        (rc = get_str(input, "reason", false, &t.reason, err, errsz)) < 0 ||
+        (rc = get_int(input, "approved_at", true, &t.approved_at, err, errsz)) < 0 ||
+        (rc = get_int(input, "generated_at", true, &generated_at, err, errsz)) < 0 ||
+        (rc = meta_from_input(input, generated_at, &t.meta, err, errsz)) < 0)
+        return rc;
+    if (!json_is_array(list) || json_array_size(list) > 500)
+        return input_error(err, errsz, "input: courses must be a list of at most 500 courses");
+    t.course_count = json_array_size(list);
+    if (t.course_count > 0 && (courses = calloc(t.course_count, sizeof(*courses))) == NULL)
+        return input_error(err, errsz, "out of memory");
+    for (size_t i = 0; i < t.course_count && rc == 0; i++)
+        rc = passed_course(json_array_get(list, i), i, &courses[i], err, errsz);
+    t.courses = courses;
+    if (rc == 0)
+        rc = pdf_render_transfer_certificate(&t, out);
+    free(courses);
+    return rc;
+}
+
+/* The kinds: loader + renderer. */
 static int (*const doc_renderers[DOC_KIND_COUNT])(const json_t *input,
                                                   const struct doc_files *files,
                                                   struct pdf_output *out) = {
     [DOC_RECEIPT] = render_receipt,
     [DOC_GRADUATE_FORM] = render_graduate_form,
-    [DOC_EXEMPTION_DETAIL] = NULL, /* the exemption flow (seed 002) */
-    [DOC_TRANSFER_DETAIL] = NULL,  /* the transfer flow (seed 003) */
+    [DOC_EXEMPTION_DETAIL] = render_exemption,
+    [DOC_TRANSFER_DETAIL] = render_transfer,
+    [DOC_TRANSFER_CERTIFICATE] = render_transfer_certificate,
 };
 
 int doc_render(enum doc_kind kind, const json_t *input, struct pdf_output *out)

@@ -12,10 +12,11 @@
  * Wired now: the receipt (subject: a paid order) and the 毕业生登记表
  * (subject: a Shanxi graduation application with a saved form, schema
  * 0024; its photo is a stored file the input names by id and SHA-256, read
- * through struct doc_files). The 免考 and 转考 templates exist in the PDF
- * layer, but their flows do not yet: their rows in the table have no loader
- * and rendering them fails with -ENOSYS until those flows register their
- * input functions (document_inputs, SQL) and add loaders.
+ * through struct doc_files), the 免考申请信息详情 (subject: a submitted exemption
+ * application, exemption_detail_input() of schema 0028) and the 省内转考申请信息详情
+ * (subject: a submitted in-province transfer, transfer_detail_input() of
+ * schema 0029) and the 省际转出证明 (subject: an approved transfer out of the
+ * province, transfer_certificate_input() of schema 0029: every passed course).
  */
 #ifndef ZK_DOC_RENDER_H
 #define ZK_DOC_RENDER_H

@@ -46,7 +46,7 @@
  * Document number (文档编号)
  *   PP-YYYYMMDD-NNNNNNNN-C, 22 characters, e.g. DJ-20240615-00012345-7:
  *   PP        type: DJ 毕业生登记表, MK 免考申请信息详情,
- *             ZK 省内转考申请信息详情, JF 缴费凭证;
+ *             ZK 省内转考申请信息详情, JF 缴费凭证, ZC 省际转出证明;
  *   YYYYMMDD  the Beijing date of meta.generated_at;
  *   NNNNNNNN  meta.serial, zero-padded (the caller's document sequence);
  *   C         check character, ISO 7064 MOD 11-2 (the GB 11643 ID-card
@@ -101,6 +101,7 @@ enum pdf_doc_type {
     PDF_DOC_EXEMPTION,     /* MK 免考申请信息详情 */
     PDF_DOC_TRANSFER,      /* ZK 省内转考申请信息详情 */
     PDF_DOC_RECEIPT,       /* JF 缴费凭证 */
+    PDF_DOC_TRANSFER_OUT,  /* ZC 省际转出证明 */
 };
 
 /* What every document carries besides its own fields. */
@@ -241,6 +242,34 @@ struct pdf_transfer_detail {
 
 int pdf_render_transfer_detail(const struct pdf_transfer_detail *in, struct pdf_output *out);
 
+/* ---- 省际转出证明 (transfer-out certificate, handbook 003: 省际转出) ---- */
+
+/* One passed course as the certificate lists it. */
+struct pdf_passed_course {
+    const char *exam_id;   /* 准考证号; required */
+    const char *code;      /* 课程代码; required */
+    const char *name;      /* 课程名称; required */
+    const char *score;     /* 成绩 ("85", "合格", "免考"); required */
+    int credits;           /* 学分, >= 0 */
+    const char *passed_on; /* 合格时间 "2024-04-13"; required */
+};
+
+struct pdf_transfer_certificate {
+    struct pdf_meta meta;
+    const char *name; /* required */
+    const char *gender;
+    const char *id_number;   /* 证件号码; required */
+    const char *exam_ids;    /* 准考证号, several separated by "、"; required */
+    const char *to_province; /* 转入省份; required */
+    const char *reason;      /* 转出原因 */
+    int64_t approved_at;     /* 批准时间, Unix seconds; required (> 0) */
+    const struct pdf_passed_course *courses; /* may be empty: "无合格课程" */
+    size_t course_count;
+};
+
+int pdf_render_transfer_certificate(const struct pdf_transfer_certificate *in,
+                                    struct pdf_output *out);
+
 /* ---- 缴费凭证 (payment receipt for a paid order) ---- */
 
 struct pdf_receipt {
@@ -263,7 +292,7 @@ int pdf_render_receipt(const struct pdf_receipt *in, struct pdf_output *out);
 /* ---- helpers, public for callers and tests ---- */
 
 /* The document's short Chinese name ("毕业生登记表", "免考申请信息详情",
- * "省内转考申请信息详情", "缴费凭证"); NULL for an unknown type. */
+ * "省内转考申请信息详情", "缴费凭证", "省际转出证明"); NULL for an unknown type. */
 const char *pdf_doc_type_name(enum pdf_doc_type type);
 
 /* Writes the document number (PDF_DOCNO_LEN chars + NUL) into out. Returns

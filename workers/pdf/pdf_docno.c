@@ -13,18 +13,15 @@
 #include <time.h>
 
 static const char *const docno_prefix[] = {
-    [PDF_DOC_GRADUATE_FORM] = "DJ",
-    [PDF_DOC_EXEMPTION] = "MK",
-    [PDF_DOC_TRANSFER] = "ZK",
-    [PDF_DOC_RECEIPT] = "JF",
+    [PDF_DOC_GRADUATE_FORM] = "DJ", [PDF_DOC_EXEMPTION] = "MK",    [PDF_DOC_TRANSFER] = "ZK",
+    [PDF_DOC_RECEIPT] = "JF",       [PDF_DOC_TRANSFER_OUT] = "ZC",
 };
 #define DOCNO_TYPES (sizeof(docno_prefix) / sizeof(docno_prefix[0]))
 
 static const char *const doc_type_name[] = {
-    [PDF_DOC_GRADUATE_FORM] = "毕业生登记表",
-    [PDF_DOC_EXEMPTION] = "免考申请信息详情",
-    [PDF_DOC_TRANSFER] = "省内转考申请信息详情",
-    [PDF_DOC_RECEIPT] = "缴费凭证",
+    [PDF_DOC_GRADUATE_FORM] = "毕业生登记表",    [PDF_DOC_EXEMPTION] = "免考申请信息详情",
+    [PDF_DOC_TRANSFER] = "省内转考申请信息详情", [PDF_DOC_RECEIPT] = "缴费凭证",
+    [PDF_DOC_TRANSFER_OUT] = "省际转出证明",
 };
 
 const char *pdf_doc_type_name(enum pdf_doc_type type)

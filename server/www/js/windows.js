@@ -12,6 +12,9 @@ import { el } from './layout.js';
 
 export const ENTRY_PAGES = {
   graduation: '/me/graduation.html',
+  transfer_in_province: '/me/transfer.html',
+  transfer_out: '/me/transfer-out.html',
+  exemption: '/me/exemption.html',
 };
 
 /* "2026-09-01T09:00:00+08:00" (Beijing time, as the API writes it) ->

@@ -93,8 +93,9 @@ static void test_meta_holds_template_version_office_province_and_font(void **sta
 static void test_kinds_match_the_schema_names_and_subjects(void **state)
 {
     static const char *const names[] = {"receipt", "graduate_form", "exemption_detail",
-                                        "transfer_detail"};
-    static const char *const subjects[] = {"order", "graduation", "exemption", "transfer"};
+                                        "transfer_detail", "transfer_certificate"};
+    static const char *const subjects[] = {"order", "graduation", "exemption", "transfer",
+                                           "transfer_out"};
     for (int k = 0; k < DOC_KIND_COUNT; k++) {
         assert_string_equal(doc_kind_info((enum doc_kind)k)->name, names[k]);
         assert_string_equal(doc_kind_info((enum doc_kind)k)->subject_type, subjects[k]);
@@ -214,15 +215,91 @@ static void test_receipt_with_a_missing_font_fails_naming_the_font(void **state)
     json_decref(in);
 }
 
-static void test_kinds_without_a_flow_are_not_rendered_yet(void **state)
+/* An input as exemption_detail_input() (schema 0028) || {"meta": ...} gives it. */
+static json_t *exemption_input(void)
 {
-    json_t *in = receipt_input();
+    return json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:[s], s:s, s:s, s:s, s:n, s:I, s:I, s:I, "
+        "s:[{s:s, s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}]}], s:{s:i, s:s, s:s, s:n}}",
+        "name", "欧阳明华", "gender", "男", "id_number", "140105199003071016", "exam_id",
+        "010518000777", "exam_area", "太原市小店区", "majors", "080702 计算机及应用", "mobile",
+        "13900000000", "confirm_point", "小店区免考确认点", "status", "已提交，待确认点确认",
+        "return_reason", "submitted_at", (json_int_t)PAID_AT, "generated_at", (json_int_t)PAID_AT,
+        "serial", (json_int_t)3, "certificates", "certificate",
+        "全国计算机等级考试(NCRE)NCRE一级及以上合格证书", "exam_date", "2019-09", "subject",
+        "一级计算机基础及MS Office应用", "courses", "code", "00018", "name", "计算机应用基础",
+        "code", "00019", "name", "计算机应用基础(实践)", "meta", "version", 1, "office_name",
+        "山西省招生考试管理中心", "province", "山西省", "font");
+}
+
+static void test_an_exemption_detail_renders_from_its_input_the_same_bytes_each_time(void **state)
+{
+    json_t *in = exemption_input();
+    struct pdf_output a, b;
+    assert_int_equal(doc_render(DOC_EXEMPTION_DETAIL, in, &a), 0);
+    assert_int_equal(doc_render(DOC_EXEMPTION_DETAIL, in, &b), 0);
+    assert_true(a.len > 1000 && memcmp(a.data, "%PDF-", 5) == 0);
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.data, b.data, a.len);
+    pdf_output_free(&a);
+    pdf_output_free(&b);
+    json_decref(in);
+}
+
+static void test_an_exemption_input_without_courses_fails_naming_the_field(void **state)
+{
+    json_t *in = exemption_input();
+    json_t *cert = json_array_get(json_object_get(in, "certificates"), 0);
+    json_object_set_new(cert, "courses", json_array());
     struct pdf_output out;
-    assert_int_equal(doc_render(DOC_EXEMPTION_DETAIL, in, &out), -ENOSYS);
+    assert_int_equal(doc_render(DOC_EXEMPTION_DETAIL, in, &out), -EINVAL);
     assert_null(out.data);
-    assert_non_null(strstr(out.error, "exemption_detail"));
-    assert_int_equal(doc_render(DOC_TRANSFER_DETAIL, in, &out), -ENOSYS);
+    assert_non_null(strstr(out.error, "certificates[0].courses"));
+    assert_null(strstr(out.error, "欧阳明华"));
+    json_decref(in);
+}
+
+static void test_a_transfer_detail_needs_its_time_of_application(void **state)
+{
+    json_t *in = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:{s:i, s:s, s:s, s:n}}",
+                           "name", "欧阳明华", "id_number", "140105199003071016", "exam_id",
+                           "010518000777", "from_city", "太原市", "to_city", "大同市新荣区",
+                           "status", "已提交", "applied_at", (json_int_t)PAID_AT, "generated_at",
+                           (json_int_t)PAID_AT, "serial", (json_int_t)4, "meta", "version", 1,
+                           "office_name", "山西省招生考试管理中心", "province", "山西省", "font");
+    struct pdf_output out;
+    assert_int_equal(doc_render(DOC_TRANSFER_DETAIL, in, &out), 0);
+    assert_true(memcmp(out.data, "%PDF-", 5) == 0);
+    pdf_output_free(&out);
+    json_object_del(in, "applied_at");
+    assert_int_equal(doc_render(DOC_TRANSFER_DETAIL, in, &out), -EINVAL);
+    assert_non_null(strstr(out.error, "applied_at"));
     assert_int_equal(doc_render(DOC_KIND_COUNT, in, &out), -EINVAL);
+    json_decref(in);
+}
+
+static void test_a_transfer_certificate_lists_every_passed_course_across_pages(void **state)
+{
+    json_t *courses = json_array();
+    for (int i = 0; i < 60; i++)
+        json_array_append_new(courses,
+                              json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "exam_id", "010518000777",
+                                        "code", "00018", "name", "计算机应用基础", "score", "85",
+                                        "credits", 2, "passed_on", "2024-04-13"));
+    json_t *in = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:{s:i, s:s, s:s, s:n}}",
+                           "name", "欧阳明华", "id_number", "140105199003071016", "exam_ids",
+                           "010518000777", "to_province", "北京市", "reason", "随家庭迁往北京",
+                           "approved_at", (json_int_t)PAID_AT, "generated_at", (json_int_t)PAID_AT,
+                           "serial", (json_int_t)5, "courses", courses, "meta", "version", 1,
+                           "office_name", "山西省招生考试管理中心", "province", "山西省", "font");
+    struct pdf_output out;
+    assert_int_equal(doc_render(DOC_TRANSFER_CERTIFICATE, in, &out), 0);
+    assert_true(memcmp(out.data, "%PDF-", 5) == 0);
+    assert_true(out.pages >= 2);
+    pdf_output_free(&out);
+    json_object_set_new(json_array_get(courses, 3), "credits", json_integer(-1));
+    assert_int_equal(doc_render(DOC_TRANSFER_CERTIFICATE, in, &out), -EINVAL);
+    assert_non_null(strstr(out.error, "courses[3].credits"));
     json_decref(in);
 }
 
@@ -392,7 +469,10 @@ int main(void)
         cmocka_unit_test(test_receipt_input_errors_name_the_field_never_the_value),
         cmocka_unit_test(test_receipt_renders_the_same_bytes_every_time),
         cmocka_unit_test(test_receipt_with_a_missing_font_fails_naming_the_font),
-        cmocka_unit_test(test_kinds_without_a_flow_are_not_rendered_yet),
+        cmocka_unit_test(test_an_exemption_detail_renders_from_its_input_the_same_bytes_each_time),
+        cmocka_unit_test(test_an_exemption_input_without_courses_fails_naming_the_field),
+        cmocka_unit_test(test_a_transfer_detail_needs_its_time_of_application),
+        cmocka_unit_test(test_a_transfer_certificate_lists_every_passed_course_across_pages),
         cmocka_unit_test(
             test_graduate_form_input_fills_the_template_from_the_application_and_the_form),
         cmocka_unit_test(test_graduate_form_renders_the_same_bytes_numbered_by_its_change),

@@ -14,13 +14,12 @@
  *   created or paying: 取消订单 after a page that asks to confirm (POST .../cancel).
  * Needs a login and a verified identity. */
 import { get, post } from '../api.js';
+import { documentLink } from '../documents.js';
 import { Form } from '../form.js';
 import { el, page, showMessage } from '../layout.js';
 import { orderRows, PROVIDERS, stateOf, waitSettled, yuan } from '../orders.js';
 import { Steps } from '../steps.js';
 
-const JOB_STATES = { queued: '排队等待生成', running: '正在生成', retrying: '生成遇到问题，正在重试' };
-const sleep = (ms) => new Promise((r) => { setTimeout(r, ms); });
 
 let waiting = null; // the order being waited for (waitSettled), if any
 let receiptFor = null;
@@ -61,50 +60,14 @@ function payingBody(o, no) {
   return parts;
 }
 
-/* The receipt: ask until it is rendered (202 + Retry-After), then offer the
- * file. Only the status is read: the answer's body is left unread. */
+/* The receipt: progress while the pdf worker renders it, then the download. */
 async function showReceipt(no) {
   if (receiptFor === no) return;
   receiptFor = no;
-  const body = document.querySelector('[data-receipt-body]');
-  const url = `/api/v1/me/orders/${encodeURIComponent(no)}/receipt.pdf`;
-  const line = el('p', { class: 'progress-text', role: 'status' });
-  const bar = el('progress', { 'aria-label': '缴费凭证生成进度' });
-  body.replaceChildren(line);
   document.querySelector('[data-receipt]').hidden = false;
-  for (let i = 0; i < 120; i++) {
-    let res;
-    const stop = new AbortController();
-    try {
-      res = await fetch(url, { credentials: 'same-origin', cache: 'no-store', signal: stop.signal,
-                               headers: { Accept: 'application/pdf, application/json' } });
-    } catch {
-      line.replaceChildren('网络连接失败，正在重试…');
-      await sleep(2000);
-      continue;
-    }
-    if (res.status === 200) {
-      stop.abort(); // the link downloads it
-      body.replaceChildren(
-        el('p', {}, '缴费凭证已生成。请下载后打印或保存，办理业务时可能需要出示。'),
-        el('p', {}, el('a', { class: 'button', href: url, download: '' }, '下载缴费凭证（PDF）')));
-      return;
-    }
-    let data = null;
-    try { data = await res.json(); } catch { data = null; }
-    if (res.status !== 202) {
-      const e = (data && data.error) || {};
-      body.replaceChildren(el('p', { class: 'notice error', role: 'alert' },
-                              e.message || '缴费凭证暂时无法生成，请稍后刷新本页重试。'));
-      return;
-    }
-    const job = (data && data.job) || {};
-    line.replaceChildren(bar, `缴费凭证${JOB_STATES[job.state] || '正在生成'}，请稍候…`);
-    const wait = parseInt(res.headers.get('Retry-After') || '1', 10);
-    await sleep(Math.max(1, Number.isFinite(wait) ? wait : 1) * 1000);
-  }
-  body.replaceChildren(el('p', { class: 'notice', role: 'status' },
-                          '缴费凭证生成时间较长，请稍后刷新本页再下载。'));
+  await documentLink(document.querySelector('[data-receipt-body]'),
+                     `/api/v1/me/orders/${encodeURIComponent(no)}/receipt.pdf`, '缴费凭证',
+                     '缴费凭证已生成。请下载后打印或保存，办理业务时可能需要出示。');
 }
 
 function render(o) {
