@@ -31,11 +31,8 @@
 
 /* The queues, one line each. */
 static const struct review_queue *const review_queues[] = {
-    &review_identity_queue,
-    &review_graduation_queue,
-    &review_exemption_queue,
-    &review_transfer_queue,
-    &review_transfer_out_queue,
+    &review_identity_queue, &review_graduation_queue,   &review_exemption_queue,
+    &review_transfer_queue, &review_transfer_out_queue,
 };
 #define REVIEW_NQUEUES (sizeof(review_queues) / sizeof(review_queues[0]))
 
