@@ -216,6 +216,20 @@ void api_password_verify(struct http_request *req, const char *hash, const char 
     hash_submit(req, hw, password);
 }
 
+/* ---- ids in paths ---------------------------------------------------------------- */
+
+const char *api_id_param(struct http_request *req, int i, const char *code, const char *message,
+                         const char *field)
+{
+    const char *id = http_param(req, i);
+    size_t n = id ? strlen(id) : 0;
+    if (n == 0 || n > 18 || strspn(id, "0123456789") != n) {
+        http_respond_error(req, 404, code, message, field);
+        return NULL;
+    }
+    return id;
+}
+
 /* ---- photo bodies ---------------------------------------------------------------- */
 
 const char *api_image_body(struct http_request *req, const char *field)

@@ -79,4 +79,12 @@ void api_password_hash(struct http_request *req, const char *password, api_hash_
 void api_password_verify(struct http_request *req, const char *hash, const char *password,
                          api_verify_cb cb);
 
+/*
+ * Path parameter i as a database id (1-18 digits), or NULL after answering
+ * 404 with code, message and field: a malformed id is as unknown as a
+ * missing one.
+ */
+const char *api_id_param(struct http_request *req, int i, const char *code, const char *message,
+                         const char *field);
+
 #endif

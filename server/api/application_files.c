@@ -115,15 +115,11 @@ static bool files_refused(struct http_request *req, const struct pg_result *r)
 /* The id, slot and place of the path, checked for form (404 otherwise). */
 static bool files_path_ok(struct http_request *req)
 {
-    const char *id = http_param(req, 0);
-    size_t n = id ? strlen(id) : 0;
-    if (n == 0 || n > 18 || strspn(id, "0123456789") != n) {
-        http_respond_error(req, 404, "APPLICATION_NOT_FOUND", "没有这份申请", NULL);
+    if (!application_id_ok(req))
         return false;
-    }
     if (req->nparams > 1) {
         const char *slot = http_param(req, 1);
-        n = strlen(slot);
+        size_t n = strlen(slot);
         if (n == 0 || n > 32 || slot[0] < 'a' || slot[0] > 'z' ||
             strspn(slot, "abcdefghijklmnopqrstuvwxyz0123456789_") != n) {
             http_respond_error(req, 404, "SLOT_NOT_FOUND", "没有这一项材料", "slot");
@@ -132,7 +128,7 @@ static bool files_path_ok(struct http_request *req)
     }
     if (req->nparams > 2) {
         const char *seq = http_param(req, 2);
-        n = strlen(seq);
+        size_t n = strlen(seq);
         if (n == 0 || n > 2 || strspn(seq, "0123456789") != n || atoi(seq) < 1) {
             http_respond_error(req, 404, "FILE_NOT_FOUND", "没有这个文件，请刷新页面查看", NULL);
             return false;

@@ -207,13 +207,7 @@ static void app_open(struct http_request *req)
 
 bool application_id_ok(struct http_request *req)
 {
-    const char *id = http_param(req, 0);
-    size_t n = id ? strlen(id) : 0;
-    if (n == 0 || n > 18 || strspn(id, "0123456789") != n) {
-        http_respond_error(req, 404, "APPLICATION_NOT_FOUND", "没有这份申请", NULL);
-        return false;
-    }
-    return true;
+    return api_id_param(req, 0, "APPLICATION_NOT_FOUND", "没有这份申请", NULL) != NULL;
 }
 
 static void app_get_authed(struct http_request *req, const struct api_session *s)

@@ -19,6 +19,7 @@
  * state) is per endpoint (struct doc_endpoint), the rest is shared.
  */
 #include "api.h"
+#include "api_util.h"
 #include "queue.h"
 #include "api_auth.h"
 #include "api_txn.h"
@@ -396,13 +397,10 @@ static void graduate_form_authed(struct http_request *req, const struct api_sess
 
 static void graduate_form_get(struct http_request *req)
 {
-    const char *id = http_param(req, 0);
-    size_t n = strlen(id);
-    if (n == 0 || n > 18 || strspn(id, "0123456789") != n) {
-        http_respond_error(req, 404, doc_graduate_form_endpoint.not_found_code,
-                           doc_graduate_form_endpoint.not_found_message, NULL);
+    const char *id = api_id_param(req, 0, doc_graduate_form_endpoint.not_found_code,
+                                  doc_graduate_form_endpoint.not_found_message, NULL);
+    if (id == NULL)
         return;
-    }
     api_auth_require_verified(req, graduate_form_authed);
 }
 

@@ -306,13 +306,9 @@ static struct gf_req *gf_of(struct http_request *req, const struct api_session *
 
 static bool gf_id_ok(struct http_request *req)
 {
-    const char *id = http_param(req, 0);
-    size_t n = strlen(id);
-    if (n == 0 || n > 18 || strspn(id, "0123456789") != n) {
-        http_respond_error(req, 404, "APPLICATION_NOT_FOUND", "没有这份毕业申请的《毕业生登记表》",
-                           NULL);
+    if (api_id_param(req, 0, "APPLICATION_NOT_FOUND", "没有这份毕业申请的《毕业生登记表》", NULL) ==
+        NULL)
         return false;
-    }
     return true;
 }
 

@@ -51,12 +51,9 @@ const struct review_queue review_graduation_queue = {
 
 static void papers_authed(struct http_request *req, const struct staff_ctx *st)
 {
-    const char *id = http_param(req, 0);
-    size_t n = strlen(id);
-    if (n == 0 || n > 18 || strspn(id, "0123456789") != n) {
-        http_respond_error(req, 404, "APPLICATION_NOT_FOUND", "没有这份毕业申请", "id");
+    const char *id = api_id_param(req, 0, "APPLICATION_NOT_FOUND", "没有这份毕业申请", "id");
+    if (id == NULL)
         return;
-    }
     const char *values[] = {st->idtext, id, staff_request_id(req)};
     staff_json_query(req, 200,
                      "SELECT json_build_object('application', graduation_receive_papers("
@@ -193,12 +190,9 @@ static void export_file_loaded(void *ud, const struct pg_result *r)
 
 static void export_file_authed(struct http_request *req, const struct staff_ctx *st)
 {
-    const char *id = http_param(req, 0);
-    size_t n = strlen(id);
-    if (n == 0 || n > 18 || strspn(id, "0123456789") != n) {
-        http_respond_error(req, 404, "EXPORT_NOT_FOUND", "没有这份导出文件", "id");
+    const char *id = api_id_param(req, 0, "EXPORT_NOT_FOUND", "没有这份导出文件", "id");
+    if (id == NULL)
         return;
-    }
     const char **values = arena_alloc(&req->arena, sizeof(*values) * 3);
     values[0] = st->idtext;
     values[1] = id;

@@ -42,13 +42,7 @@ struct cand_op {
 /* The route's candidate id, or NULL after answering 404. */
 static const char *candidate_of(struct http_request *req)
 {
-    const char *id = http_param(req, 0);
-    size_t n = strlen(id);
-    if (n == 0 || n > 18 || strspn(id, "0123456789") != n) {
-        http_respond_error(req, 404, "CANDIDATE_NOT_FOUND", "没有这位考生", "id");
-        return NULL;
-    }
-    return id;
+    return api_id_param(req, 0, "CANDIDATE_NOT_FOUND", "没有这位考生", "id");
 }
 
 /* The route's candidate and the request's JSON body (the caller owns it), or
@@ -340,12 +334,9 @@ static void file_loaded(void *ud, const struct pg_result *r)
 
 static void file_authed(struct http_request *req, const struct staff_ctx *st)
 {
-    const char *id = http_param(req, 0);
-    size_t n = strlen(id);
-    if (n == 0 || n > 18 || strspn(id, "0123456789") != n) {
-        http_respond_error(req, 404, "FILE_NOT_FOUND", "没有这张照片", "id");
+    const char *id = api_id_param(req, 0, "FILE_NOT_FOUND", "没有这张照片", "id");
+    if (id == NULL)
         return;
-    }
     const char **values = arena_alloc(&req->arena, sizeof(*values) * 3);
     values[0] = st->idtext;
     values[1] = id;

@@ -41,16 +41,6 @@
 
 /* The route parameter i when it is an id (digits), else NULL after answering
  * 404 code/message. */
-static const char *id_param(struct http_request *req, int i, const char *code, const char *message)
-{
-    const char *id = http_param(req, i);
-    size_t n = id ? strlen(id) : 0;
-    if (n == 0 || n > 18 || strspn(id, "0123456789") != n) {
-        http_respond_error(req, 404, code, message, "id");
-        return NULL;
-    }
-    return id;
-}
 
 /* An optional string field of at most max bytes: NULL when absent or null
  * (*ok true), NULL with *ok false after answering 422. */
@@ -166,7 +156,7 @@ static void windows_create_post(struct http_request *req)
 
 static void windows_edit_authed(struct http_request *req, const struct staff_ctx *st)
 {
-    const char *id = id_param(req, 0, "WINDOW_NOT_FOUND", WINDOW_404);
+    const char *id = api_id_param(req, 0, "WINDOW_NOT_FOUND", WINDOW_404, "id");
     json_t *body = id ? api_json_body(req) : NULL;
     if (body == NULL)
         return;
@@ -195,7 +185,7 @@ static void windows_edit_patch(struct http_request *req)
 
 static void windows_delete_authed(struct http_request *req, const struct staff_ctx *st)
 {
-    const char *id = id_param(req, 0, "WINDOW_NOT_FOUND", WINDOW_404);
+    const char *id = api_id_param(req, 0, "WINDOW_NOT_FOUND", WINDOW_404, "id");
     if (id == NULL)
         return;
     const char *values[] = {st->idtext, id, staff_request_id(req)};
@@ -231,7 +221,7 @@ static void notices_list_get(struct http_request *req)
 static void notice_get_authed(struct http_request *req, const struct staff_ctx *st)
 {
     (void)st;
-    const char *id = id_param(req, 0, "NOTICE_NOT_FOUND", NOTICE_404);
+    const char *id = api_id_param(req, 0, "NOTICE_NOT_FOUND", NOTICE_404, "id");
     if (id == NULL)
         return;
     const char *values[] = {id};
@@ -300,7 +290,7 @@ static void notice_create_post(struct http_request *req)
 
 static void notice_edit_authed(struct http_request *req, const struct staff_ctx *st)
 {
-    const char *id = id_param(req, 0, "NOTICE_NOT_FOUND", NOTICE_404);
+    const char *id = api_id_param(req, 0, "NOTICE_NOT_FOUND", NOTICE_404, "id");
     json_t *body = id ? api_json_body(req) : NULL;
     if (body == NULL)
         return;
@@ -323,7 +313,7 @@ static void notice_edit_patch(struct http_request *req)
 
 static void notice_publish_set(struct http_request *req, const struct staff_ctx *st, bool publish)
 {
-    const char *id = id_param(req, 0, "NOTICE_NOT_FOUND", NOTICE_404);
+    const char *id = api_id_param(req, 0, "NOTICE_NOT_FOUND", NOTICE_404, "id");
     if (id == NULL)
         return;
     const char *values[] = {st->idtext, id, publish ? "t" : "f", staff_request_id(req)};
@@ -355,7 +345,7 @@ static void notice_unpublish_post(struct http_request *req)
 
 static void notice_delete_authed(struct http_request *req, const struct staff_ctx *st)
 {
-    const char *id = id_param(req, 0, "NOTICE_NOT_FOUND", NOTICE_404);
+    const char *id = api_id_param(req, 0, "NOTICE_NOT_FOUND", NOTICE_404, "id");
     if (id == NULL)
         return;
     const char *values[] = {st->idtext, id, staff_request_id(req)};
@@ -418,7 +408,7 @@ static void file_added(void *ud, const struct pg_result *r)
 
 static void file_add_authed(struct http_request *req, const struct staff_ctx *st)
 {
-    const char *id = id_param(req, 0, "NOTICE_NOT_FOUND", NOTICE_404);
+    const char *id = api_id_param(req, 0, "NOTICE_NOT_FOUND", NOTICE_404, "id");
     if (id == NULL)
         return;
     const char *ct = http_header_get(req, "Content-Type");
@@ -469,8 +459,8 @@ static void file_add_post(struct http_request *req)
 
 static void file_delete_authed(struct http_request *req, const struct staff_ctx *st)
 {
-    const char *id = id_param(req, 0, "NOTICE_NOT_FOUND", NOTICE_404);
-    const char *file = id ? id_param(req, 1, "FILE_NOT_FOUND", FILE_404) : NULL;
+    const char *id = api_id_param(req, 0, "NOTICE_NOT_FOUND", NOTICE_404, "id");
+    const char *file = id ? api_id_param(req, 1, "FILE_NOT_FOUND", FILE_404, "id") : NULL;
     if (file == NULL)
         return;
     const char *values[] = {st->idtext, id, file, staff_request_id(req)};
@@ -506,8 +496,8 @@ static void file_loaded(void *ud, const struct pg_result *r)
 /* Loads attachment file of notice id (published only, unless any). */
 static void file_fetch(struct http_request *req, bool any)
 {
-    const char *id = id_param(req, 0, "FILE_NOT_FOUND", FILE_404);
-    const char *file = id ? id_param(req, 1, "FILE_NOT_FOUND", FILE_404) : NULL;
+    const char *id = api_id_param(req, 0, "FILE_NOT_FOUND", FILE_404, "id");
+    const char *file = id ? api_id_param(req, 1, "FILE_NOT_FOUND", FILE_404, "id") : NULL;
     if (file == NULL)
         return;
     const char **values = arena_alloc(&req->arena, sizeof(*values) * 3);
@@ -571,7 +561,7 @@ static void public_notice_row(void *ud, const struct pg_result *r)
 
 static void public_notice_get(struct http_request *req)
 {
-    const char *id = id_param(req, 0, "NOTICE_NOT_FOUND", "没有这条公告，它可能已撤回");
+    const char *id = api_id_param(req, 0, "NOTICE_NOT_FOUND", "没有这条公告，它可能已撤回", "id");
     if (id == NULL)
         return;
     const char *values[] = {id};
