@@ -117,6 +117,7 @@ struct photo_spec {
     double background_lightness_weight; /* kL of CIEDE2000: 2 halves lightness differences */
     double background_rms;              /* max RMS distance of border samples from their mean */
     bool background_shading;            /* uniformity measured once smooth lighting is taken away */
+    double background_pattern;          /* max 95th percentile from the lit wall (0: none) */
     double sharpness_min;               /* min variance of the Laplacian (0..255 grey) */
     double clipped_max;                 /* max share of clipped subject pixels (0..1) */
     struct photo_range head_top;        /* px from the top edge */

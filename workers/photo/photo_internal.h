@@ -68,6 +68,7 @@ struct photo_border {
     double lab[3];   /* Lab of rgb */
     double rms;      /* RMS CIE76 distance of the samples from lab */
     double residual; /* RMS CIE76 distance from the fitted lighting surface */
+    double pattern;  /* 95th percentile of the distances from that surface */
     uint8_t rgb[3];  /* per-channel median sRGB */
 };
 void photo_border_sample(const struct photo_image *img, bool full_ring, struct photo_border *b);

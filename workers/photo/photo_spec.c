@@ -273,6 +273,7 @@ static int spec_set(struct spec_ctx *c, struct photo_spec *s, const char *key, c
     } numbers[] = {
         {"background_delta_e", &s->background_delta_e, 0, 200},
         {"background_rms", &s->background_rms, 0, 200},
+        {"background_pattern", &s->background_pattern, 0, 200},
         {"background_lightness_weight", &s->background_lightness_weight, 0.5, 4},
         {"sharpness_min", &s->sharpness_min, 0, 1e6},
         {"clipped_max", &s->clipped_max, 0, 1},

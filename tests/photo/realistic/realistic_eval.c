@@ -8,7 +8,10 @@
  *       writes the item list (family, seed) and splits it, once, into a
  *       tuning half and a held-out half (kept in the repository; never run
  *       again on a committed set).
- *   photo_realistic eval [--split tune|heldout|all] [--specs FILE]
+ *   photo_realistic draw MANIFEST SPLIT SEED
+ *       appends a fresh held-out half (new seeds from SEED) as split SPLIT,
+ *       once: a half whose misses have been looked at joins the tuning data.
+ *   photo_realistic eval [--split tune|heldout|heldout2|all] [--specs FILE]
  *                        [--rows FILE] [--goals] [--floors FILE]
  *                        [--compare] [--sums FILE] MANIFEST
  *       renders every item of the split, checks it and prints, per province
@@ -51,7 +54,7 @@ struct item {
     char id[32];
     enum rl_family family;
     uint32_t seed;
-    char split[8];
+    char split[16];
 };
 
 static int manifest_read(const char *path, const char *split, struct item **out, size_t *n)
@@ -69,7 +72,7 @@ static int manifest_read(const char *path, const char *split, struct item **out,
         struct item it;
         char fam[32];
         unsigned seed;
-        if (sscanf(line, "%31s %31s %u %7s", it.id, fam, &seed, it.split) != 4 ||
+        if (sscanf(line, "%31s %31s %u %15s", it.id, fam, &seed, it.split) != 4 ||
             rl_family_parse(fam) < 0) {
             fprintf(stderr, "%s: bad line: %s", path, line);
             fclose(f);
@@ -91,14 +94,17 @@ static int manifest_read(const char *path, const char *split, struct item **out,
 
 /* ---- plan ---- */
 
+/* Items per family in the first plan (half of them held out). */
+static const int plan_count[RL_FAMILIES] = {
+    [RL_SX_WHITE] = 70,   [RL_SX_GREY] = 50,     [RL_SX_LIGHTBLUE] = 70, [RL_SX_BLUE] = 30,
+    [RL_SX_DARK] = 40,    [RL_SX_COLOURED] = 60, [RL_SX_PATTERN] = 80,   [RL_TJ_LIGHTBLUE] = 80,
+    [RL_TJ_OFFBLUE] = 40, [RL_TJ_OTHER] = 50,    [RL_TJ_PATTERN] = 50,   [RL_COV_WIDE] = 80,
+    [RL_COV_MIRROR] = 80, [RL_COV_NONE] = 40,
+};
+
 static int plan(const char *path)
 {
-    static const int count[RL_FAMILIES] = {
-        [RL_SX_WHITE] = 70,   [RL_SX_GREY] = 50,     [RL_SX_LIGHTBLUE] = 70, [RL_SX_BLUE] = 30,
-        [RL_SX_DARK] = 40,    [RL_SX_COLOURED] = 60, [RL_SX_PATTERN] = 80,   [RL_TJ_LIGHTBLUE] = 80,
-        [RL_TJ_OFFBLUE] = 40, [RL_TJ_OTHER] = 50,    [RL_TJ_PATTERN] = 50,   [RL_COV_WIDE] = 80,
-        [RL_COV_MIRROR] = 80, [RL_COV_NONE] = 40,
-    };
+    const int *count = plan_count;
     FILE *f = fopen(path, "w");
     if (f == NULL)
         return -errno;
@@ -129,6 +135,43 @@ static int plan(const char *path)
         }
         free(held);
     }
+    return fclose(f) == 0 ? 0 : -EIO;
+}
+
+/*
+ * Appends a fresh held-out half to a committed manifest: half the first
+ * plan's count of each family, new seeds from SEED, split SPLIT. Once a
+ * held-out half has been looked at (its misses described), it joins the
+ * tuning data and rates are reported on a half nobody has seen. Refuses a
+ * split the manifest already has: each is drawn once.
+ */
+static int draw(const char *path, const char *split, const char *seed_text)
+{
+    char *end = NULL;
+    unsigned long long s = strtoull(seed_text, &end, 0);
+    if (end == NULL || *end != '\0' || strlen(split) >= 16 || strcmp(split, "tune") == 0) {
+        fprintf(stderr, "photo_realistic draw: bad split or seed\n");
+        return -EINVAL;
+    }
+    struct item *items = NULL;
+    size_t n = 0;
+    int rc = manifest_read(path, split, &items, &n);
+    free(items);
+    if (rc < 0)
+        return rc;
+    if (n > 0) {
+        fprintf(stderr, "photo_realistic draw: %s already has the split %s\n", path, split);
+        return -EEXIST;
+    }
+    FILE *f = fopen(path, "a");
+    if (f == NULL)
+        return -errno;
+    for (int fam = 0; fam < RL_FAMILIES; fam++)
+        for (int i = 0; i < plan_count[fam] / 2; i++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            fprintf(f, "%s-%s-%03d\t%s\t%u\t%s\n", rl_family_name((enum rl_family)fam), split,
+                    i + 1, rl_family_name((enum rl_family)fam), (unsigned)(s >> 35), split);
+        }
     return fclose(f) == 0 ? 0 : -EIO;
 }
 
@@ -337,7 +380,7 @@ static const struct photo_verdict_rec *verdict_of(const struct photo_result *res
  * median and the residual once lighting is taken away. False when the
  * photo cannot be decoded.
  */
-static bool background_diag(const struct photo_spec *spec, const struct rl_photo *p, double out[5])
+static bool background_diag(const struct photo_spec *spec, const struct rl_photo *p, double out[6])
 {
     struct photo_probe probe;
     struct photo_image img;
@@ -356,6 +399,7 @@ static bool background_diag(const struct photo_spec *spec, const struct rl_photo
     }
     out[3] = b.rms;
     out[4] = b.residual;
+    out[5] = b.pattern;
     return true;
 }
 
@@ -427,7 +471,7 @@ static int eval(int argc, char **argv)
     FILE *rows = rows_path ? fopen(rows_path, "w") : NULL;
     if (rows != NULL)
         fprintf(rows, "id\tfamily\tsplit\tcolour_ok\tuniform_ok\tstatus\tfaces\tcolour\tuniform\t"
-                      "refused_by\tde76\tde00\tde00_kl2\trms\tresidual\twhat\n");
+                      "refused_by\tde76\tde00\tde00_kl2\trms\tresidual\tpattern\twhat\n");
 
     static struct tally t[2][PHOTO_RULE_COUNT];
     int ok_n[2] = {0, 0}, ok_refused[2] = {0, 0}, bad_n[2] = {0, 0}, bad_right[2] = {0, 0},
@@ -523,16 +567,16 @@ static int eval(int argc, char **argv)
         if (rows != NULL) {
             const struct photo_verdict_rec *c = verdict_of(&res, PHOTO_RULE_BACKGROUND_COLOUR);
             const struct photo_verdict_rec *u = verdict_of(&res, PHOTO_RULE_BACKGROUND_UNIFORM);
-            double d[5] = {-1, -1, -1, -1, -1};
+            double d[6] = {-1, -1, -1, -1, -1, -1};
             if (prov != NULL && !background_diag(spec, &p, d))
-                d[0] = d[1] = d[2] = d[3] = d[4] = -1;
-            fprintf(
-                rows,
-                "%s\t%s\t%s\t%d\t%d\t%s\t%d\t%.1f\t%.1f\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%s\n",
-                items[i].id, rl_family_name(items[i].family), items[i].split, p.colour_ok,
-                p.uniform_ok, photo_verdict_name(res.status), faces.count, c ? c->value : -1,
-                u ? u->value : -1, refused_by[0] ? refused_by : "-", d[0], d[1], d[2], d[3], d[4],
-                p.what);
+                d[0] = d[1] = d[2] = d[3] = d[4] = d[5] = -1;
+            fprintf(rows,
+                    "%s\t%s\t%s\t%d\t%d\t%s\t%d\t%.1f\t%.1f\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%."
+                    "2f\t%s\n",
+                    items[i].id, rl_family_name(items[i].family), items[i].split, p.colour_ok,
+                    p.uniform_ok, photo_verdict_name(res.status), faces.count, c ? c->value : -1,
+                    u ? u->value : -1, refused_by[0] ? refused_by : "-", d[0], d[1], d[2], d[3],
+                    d[4], d[5], p.what);
         }
         rl_photo_free(&p);
     }
@@ -701,11 +745,13 @@ int main(int argc, char **argv)
 {
     if (argc >= 3 && strcmp(argv[1], "plan") == 0)
         return plan(argv[2]) == 0 ? 0 : 1;
+    if (argc >= 5 && strcmp(argv[1], "draw") == 0)
+        return draw(argv[2], argv[3], argv[4]) == 0 ? 0 : 1;
     if (argc >= 3 && strcmp(argv[1], "eval") == 0)
         return eval(argc - 2, argv + 2);
     if (argc >= 4 && strcmp(argv[1], "write") == 0)
         return write_set(argc - 2, argv + 2);
-    fprintf(stderr, "usage: photo_realistic plan MANIFEST | eval [...] MANIFEST | write [...] DIR "
-                    "MANIFEST\n");
+    fprintf(stderr, "usage: photo_realistic plan MANIFEST | draw MANIFEST SPLIT SEED | eval [...] "
+                    "MANIFEST | write [...] DIR MANIFEST\n");
     return 2;
 }
