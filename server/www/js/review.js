@@ -31,7 +31,8 @@ export const decisionLabel = (kind, d) => (LABELS[kind] || {})[d] || DEFAULT_LAB
 /* The verb a confirmation uses: 已通过 / 已确认 / 已退回 / 已不通过. */
 export function decisionVerb(kind, d) {
   if (d === 'approve') return kind === 'exemption' ? '确认' : kind.startsWith('transfer') ? '同意' : '通过';
-  return d === 'return' ? '退回' : '不通过';
+  if (d === 'return') return '退回';
+  return kind.startsWith('transfer') ? '不同意' : '不通过';
 }
 
 const ACTORS = { candidate: '考生本人', staff: '工作人员', provider: '支付平台', system: '系统' };

@@ -87,12 +87,13 @@ async function showItems(queue, offices) {
     const abouts = await Promise.all(items.map((i) => about(queue.kind, i)));
     holder.replaceChildren(dataTable({
       caption: `${queue.title}：${STATE_NAMES[state]}的事项`,
-      columns: ['选择', '考生', '证件号', '办理单位', '申请内容', '自动检查', '提交时间', '状态'].map((label) => ({ label })),
+      columns: [...(pickable ? ['选择'] : []), '考生', '证件号', '办理单位', '申请内容', '自动检查', '提交时间', '状态']
+        .map((label) => ({ label })),
       rows: items.map((i, n) => [
-        pickable && i.checks_passed
+        ...(!pickable ? [] : [i.checks_passed
           ? el('span', { class: 'choice' }, el('input', { type: 'checkbox', id: `pick-${i.id}`, name: 'items', value: String(i.id) }),
                el('label', { for: `pick-${i.id}` }, el('span', { class: 'visually-hidden' }, `选择${i.candidate.name}`)))
-          : '',
+          : '']),
         el('a', { href: itemPage(queue.kind, i.id) }, i.candidate.name),
         i.candidate.id_number, offices.get(i.office) || i.office, abouts[n],
         i.checks_passed ? '全部通过' : '有未通过项',
@@ -161,10 +162,10 @@ staffPage(async () => {
   const queue = queues.find((x) => x.kind === params.get('queue')) ||
     queues.find((x) => x.counts.open) || queues[0];
   tabs.replaceChildren(...queues.map((x) => {
-    const a = el('a', { href: `/staff/?queue=${encodeURIComponent(x.kind)}` }, x.title,
-                 el('span', { class: 'tag' }, `待处理 ${x.counts.open || 0}`));
+    const a = el('a', { href: `/staff/?queue=${encodeURIComponent(x.kind)}` }, x.title);
     if (x === queue) a.setAttribute('aria-current', 'page');
-    return el('li', {}, a);
+    return el('li', { class: x === queue ? 'current' : null }, a, ' ',
+              el('span', { class: x.counts.open ? 'tag wait' : 'tag' }, `待处理 ${x.counts.open || 0}`));
   }));
   document.querySelector('[data-queue-title]').textContent = queue.title;
   document.title = `${queue.title} - 工作台 - 自学考试工作人员平台`;

@@ -31,7 +31,7 @@ const FILE_STATES = { accepted: '检查通过', passed: '检查通过', checking
                       refused: '未通过', failed: '未通过', by_hand: '人工认可' };
 const SLOT_NAMES = { old_cards: '旧计划课程合格证（红卡/绿卡）或实践课考核卡扫描件压缩包',
                      prior_education: '前置学历证明材料' };
-const ID_TYPES = { idcard: '居民身份证', passport: '护照', hk_macao_permit: '港澳居民来往内地通行证',
+const ID_TYPES = { id_card: '居民身份证', passport: '护照', hk_macao_permit: '港澳居民来往内地通行证',
                    taiwan_permit: '台湾居民来往大陆通行证' };
 
 /* What to do when the item moved on (409): said after the API's sentence. */
@@ -147,20 +147,22 @@ function graduation(detail) {
 
 function exemption(detail) {
   const a = detail.application;
+  const majorName = new Map(detail.majors.map((m) => [m.code, majorText(m)]));
+  const reapplied = (detail.timeline || []).some((t) => t.transition === 'reapply');
   const certs = detail.certificates.map((c, n) => el('figure', { class: 'certificate' },
     c.photo_file_id != null || c.photo != null
       ? el('img', { src: `/api/v1/staff/exemption/items/${encodeURIComponent(id)}/photos/${encodeURIComponent(c.photo)}`,
                     alt: `第 ${n + 1} 个证书（${c.title || c.type}）的照片` })
       : el('p', {}, '没有证书照片。'),
     el('figcaption', {}, el('strong', {}, `证书 ${n + 1}：${c.title || c.type}`),
-       summary([['用于专业', c.major], ['考试时间', c.exam_date], ['考试科目', c.subject],
+       summary([['用于专业', majorName.get(c.major) || c.major], ['考试时间', c.exam_date], ['考试科目', c.subject],
                 ['照片检查', FILE_STATES[c.photo_state] || c.photo_state || '—'],
                 ['免考课程', c.courses.length ? c.courses.map((k) => `${k.code} ${k.name}`).join('、') : '无（该证书在此专业不免考课程）']]))));
   return [
     el('h2', {}, '考生'), person(detail.candidate),
     el('h2', {}, '申请内容'),
     summary([['免考确认点', detail.point ? detail.point.name : '—'], ['提交时间', when(a.submitted_at)],
-             ['第几次申请', a.seq > 1 ? `第 ${a.seq} 次` : '第 1 次'],
+             ['重新申请', reapplied ? '是（已凭退回重新申请过一次，再退回即为最终结果，不能再申请）' : '否（退回后考生可重新申请一次）'],
              ['申请专业', detail.majors.map(majorText).join('；') || '—']]),
     el('h2', {}, `证书与免考课程（${detail.certificates.length} 个）`),
     certs.length ? el('div', { class: 'photos' }, ...certs) : el('p', {}, '没有证书。'),
@@ -174,7 +176,7 @@ function transfer(detail) {
   const to = !detail.to ? '—' : a.kind === 'transfer' ? `${detail.to.city_name || ''} ${detail.to.district_name}`
     : detail.to.province_name;
   const rows = [['转考类型', a.kind === 'transfer' ? '省内转考' : '省际转出'], ['提交时间', when(a.submitted_at)],
-                ['转出地（原考籍管理区县）', from], [a.kind === 'transfer' ? '转入区县' : '转入省份', to]];
+                ['转出地', from], [a.kind === 'transfer' ? '转入区县' : '转入省份', to]];
   if (a.kind === 'transfer') rows.push(['备注', d.remarks || '无']);
   else rows.push(['转出原因', d.reason || '—']);
   const courses = detail.courses || [];
@@ -223,7 +225,7 @@ function choices(decisions) {
     el('input', { type: 'radio', id: `d-${d}`, name: 'decision', value: d }),
     el('label', { for: `d-${d}` }, decisionLabel(kind, d)))));
   const hint = document.querySelector('#reason-hint');
-  const needs = decisions.filter((d) => d !== 'approve').map((d) => (d === 'return' ? '退回' : '不通过'));
+  const needs = decisions.filter((d) => d !== 'approve').map((d) => decisionVerb(kind, d));
   hint.textContent = `${needs.join('或')}时必填；考生会看到`;
 }
 
@@ -245,7 +247,9 @@ staffPage(async ({ staff }) => {
    * it, the candidate withdrew): the API's sentence, what to do about it, and
    * the item as it is now. */
   async function wrongState(e) {
-    showMessage(`${e.message.replace(/。$/, '')}。${WRONG_STATE[e.code] || '页面已更新为事项的当前状态。'}`, 'error');
+    const box = showMessage(`${e.message.replace(/。$/, '')}。${WRONG_STATE[e.code] || '页面已更新为事项的当前状态。'}`, 'error');
+    box.tabIndex = -1;
+    box.focus();
     try {
       ({ item, detail } = await sget(base));
       render(item, detail, staff);
