@@ -3,8 +3,9 @@ staff account of the office that handles it (signed in with password and
 authenticator code): the district pre-reviews a graduation application and
 the candidate sees it approved; the confirmation point returns an exemption
 with a reason and the candidate reads 被退回（退回原因：…）; the district
-approves a transfer after a colleague's claim ran out, and the candidate's
-management district changes. The candidates' applications are made through
+approves a transfer once a colleague's claim is let go, and the candidate's
+management district changes; the province filters a queue by office, pages
+through it and approves in bulk. The candidates' applications are made through
 the API, as their pages would make them."""
 import os
 
@@ -12,6 +13,7 @@ import pytest
 
 import test_exemption as ex
 import test_graduation as g
+import test_staff as st
 import test_transfer as tr
 import zikao_harness as h
 from test_graduation import major  # noqa: F401  (autouse: the test major 990101)
@@ -187,3 +189,42 @@ def test_a_district_approves_a_transfer_once_a_colleagues_claim_is_let_go(
     cand_login(person, idn, then="/me/transfer.html")
     person.wait_text("审核通过")
     person.check("candidate sees the outcome")
+
+
+def test_the_province_filters_a_queue_by_office_pages_through_it_and_approves_in_bulk(
+        make_web, web_server, db, officers):
+    names = {}
+    for n in range(22):  # 21 at 小店区 (two pages of 20), one at 迎泽区
+        cid = st.candidate(db, "140105" if n < 21 else "140106", "%03d" % (500 + n))
+        h.q(db, "UPDATE candidates SET name = %s WHERE id = %s", "考生%02d" % n, cid)
+        st.attempt(db, cid)
+        names[n] = st.item_of(db, cid)
+    officers("sheng", "province")
+
+    web = make_web(web_server)
+    sign_in_as(web, "sheng")
+    assert tabs(web)[0] == "身份认证人工审核 待处理 22" and len(tabs(web)) == 5
+    assert web.sees("考生19") and not web.sees("考生20")
+    web.click("下一页")
+    web.wait_text("考生21")
+    assert web.sees("考生20") and not web.sees("考生19") and not web.sees("下一页")
+    web.check("second page")
+    web.click("回到第一页")
+    web.wait_text("考生00")
+    assert web.options("办理单位") == ["全部", "小店区", "迎泽区"]
+    web.select("办理单位", "迎泽区")
+    web.click("筛选")
+    web.wait(lambda: not web.sees("考生00"), "the list of 迎泽区 alone")
+    assert web.sees("考生21")
+    web.check("one office")
+    web.select("办理单位", "全部")
+    web.click("筛选")
+    web.wait_text("考生00")
+    for n in (0, 1):
+        web.driver.find_element("css selector", f"#pick-{names[n]}").click()
+    web.click("批量通过所选事项")
+    web.wait_text("已通过 2 件。")
+    assert not web.sees("考生00") and web.sees("考生02")
+    assert h.q(db, "SELECT state FROM review_items WHERE id IN (%s, %s)",
+               names[0], names[1]) == [("approved",), ("approved",)]
+    web.check("bulk approved")

@@ -7,7 +7,7 @@
  * The choice lives in the address (?queue=&state=&office=&checks_passed=&after=),
  * so Back and a reload show the same list. */
 import { get } from '../api.js';
-import { el, showMessage } from '../layout.js';
+import { el, flash, showMessage } from '../layout.js';
 import { dataTable } from '../table.js';
 import { itemPage } from '../review.js';
 import { sget, spost, staffPage, STATE_NAMES, when } from '../staff.js';
@@ -86,7 +86,8 @@ async function showItems(queue, offices) {
   } else {
     const abouts = await Promise.all(items.map((i) => about(queue.kind, i)));
     holder.replaceChildren(dataTable({
-      caption: `${queue.title}：${STATE_NAMES[state]}的事项`,
+      caption: `${queue.title}：${STATE_NAMES[state]}的事项` +
+        (params.get('office') ? `（${offices.get(params.get('office')) || params.get('office')}）` : ''),
       columns: [...(pickable ? ['选择'] : []), '考生', '证件号', '办理单位', '申请内容', '自动检查', '提交时间', '状态']
         .map((label) => ({ label })),
       rows: items.map((i, n) => [
@@ -125,7 +126,7 @@ function fillFilter(queue, offices) {
   });
 }
 
-function bulkForm(queue, offices) {
+function bulkForm(queue) {
   const form = document.querySelector('[data-bulk]');
   const button = form.querySelector('button[type=submit]');
   form.addEventListener('submit', async (ev) => {
@@ -139,13 +140,13 @@ function bulkForm(queue, offices) {
     try {
       const r = await spost(`/queues/${encodeURIComponent(queue.kind)}/bulk-approve`, { items: ids });
       const failed = r.results.filter((x) => x.status !== 200);
-      showMessage(`已通过 ${r.approved} 件` +
+      // The counts, the chart and the list as they are now: the page again, with the outcome.
+      flash(`已通过 ${r.approved} 件` +
         (failed.length ? `；${failed.length} 件未能通过：${failed.map((x) => x.error.message).join('；')}` : '') + '。',
         failed.length ? 'error' : 'notice');
-      await showItems(queue, offices);
+      location.assign(listUrl({ after: null }));
     } catch (e) {
       showMessage(e.message, 'error');
-    } finally {
       button.disabled = false;
     }
   });
@@ -174,6 +175,6 @@ staffPage(async () => {
     el('li', {}, el('span', { class: 'n' }, String(queue.counts[s] || 0)), STATE_NAMES[s])));
   document.querySelector('[data-chart]').replaceChildren(chart(queue.by_office));
   fillFilter(queue, offices);
-  bulkForm(queue, offices);
+  bulkForm(queue);
   await showItems(queue, offices);
 });
