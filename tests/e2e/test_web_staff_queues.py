@@ -137,6 +137,13 @@ def test_a_confirmation_point_returns_an_exemption_and_the_candidate_reads_why(
     web.click("提交结论")
     web.wait_text("已退回 冯一 的免考申请")
     web.check("returned")
+    item = ex.item_of(db, app["id"])
+    web.open(f"/staff/item.html?queue=exemption&id={item}")  # decided: read, not decided again
+    web.wait_text("原因：证书照片不清晰")
+    assert web.sees("状态：已退回；职员dianpoint 于") and "提交结论" not in web.text()
+    web.open(f"/staff/item.html?queue=exemption&id={item + 1000}")
+    web.wait_text("这一项不存在，或不归您所在的单位办理")
+    web.check("not found")
     assert h.q1(db, "SELECT count(*) FROM staff_audit WHERE action = 'view.certificate'") >= 1
 
     person = make_web(web_server)

@@ -230,7 +230,17 @@ function choices(decisions) {
 }
 
 staffPage(async ({ staff }) => {
-  const [{ queues }, got] = await Promise.all([sget('/queues'), sget(base)]);
+  let got;
+  try {
+    got = await sget(base);
+  } catch (e) {
+    if (e.status !== 404) throw e;
+    // Another office's item is 404 like one that does not exist: say both, and the way back.
+    document.querySelector('[data-item]').replaceChildren(el('p', { class: 'notice error', role: 'alert' },
+      '没有找到：这一项不存在，或不归您所在的单位办理。请返回工作台，从队列中打开要办理的事项。'));
+    return;
+  }
+  const { queues } = await sget('/queues');
   let { item, detail } = got;
   const queue = queues.find((q) => q.kind === kind) || { decisions: ['approve', 'return', 'refuse'] };
   const name = detail.candidate.name;
