@@ -4,8 +4,8 @@ authenticator code): the district pre-reviews a graduation application and
 the candidate sees it approved; the confirmation point returns an exemption
 with a reason and the candidate reads 被退回（退回原因：…）; the district
 approves a transfer once a colleague's claim is let go, and the candidate's
-management district changes; the province filters a queue by office, pages
-through it and approves in bulk. The candidates' applications are made through
+management district changes; the province refuses a 省际转出 with a reason,
+and filters a queue by office, pages through it and approves in bulk. The candidates' applications are made through
 the API, as their pages would make them."""
 import os
 
@@ -86,6 +86,10 @@ def test_a_district_pre_reviews_a_graduation_application_and_the_candidate_sees_
     web.check("graduation item")
     web.click("认领此事项")
     web.wait_text("已认领")
+    assert web.sees("您已认领")
+    web.click("放弃认领")
+    web.wait_text("已放弃认领，其他工作人员现在可以办理。")
+    assert not web.sees("您已认领") and "认领此事项" in [t for t, _ in web.buttons()]
     assert not web.sees("退回（")  # graduation is approved or refused, never returned
     web.tick("审核通过")
     web.click("提交结论")
@@ -235,3 +239,31 @@ def test_the_province_filters_a_queue_by_office_pages_through_it_and_approves_in
     assert h.q(db, "SELECT state FROM review_items WHERE id IN (%s, %s)",
                names[0], names[1]) == [("approved",), ("approved",)]
     web.check("bulk approved")
+
+
+def test_the_province_refuses_a_transfer_out_with_the_reason_the_candidate_reads(
+        make_web, web_server, db, open_window, officers):  # noqa: F811
+    idn, _ = candidate(web_server, db, name="周八")
+    c = tr.client(web_server, candidate_id(db, idn))
+    app = tr.applied(c, "transfer_out", {"province": "110000", "reason": "随家庭迁往北京"})
+    assert tr.act(c, app["id"], "submit").status == 200
+    officers("sheng", "province")
+
+    web = make_web(web_server)
+    sign_in_as(web, "sheng")
+    web.click("省际转出审核")
+    web.wait_text("转入 北京市")
+    web.click("周八")
+    web.wait_text("合格课程（0 门，随考籍转移）")
+    for seen in ("省际转出", "太原市 小店区", "北京市", "随家庭迁往北京", "没有合格课程。"):
+        assert web.sees(seen), seen
+    web.tick("不同意")
+    web.click("提交结论")
+    web.wait_text("须写明原因（考生会看到）")
+    assert web.sees("不同意时必填；考生会看到")
+    web.type("原因", "尚有未办结的成绩复核")
+    web.click("提交结论")
+    web.wait_text("已不同意 周八 的省际转出申请，考生会收到原因。")
+    web.check("refused")
+    got = c.get(f"/api/v1/me/applications/{app['id']}").json()
+    assert got["state"] == "refused" and got["timeline"][-1]["reason"] == "尚有未办结的成绩复核"
