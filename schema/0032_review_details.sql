@@ -1,4 +1,4 @@
--- 0030_review_details.sql - what the staff console's item pages need beyond
+-- 0032_review_details.sql - what the staff console's item pages need beyond
 -- 0025 and 0029's review details (the flows' part of
 -- GET /api/v1/staff/queues/{queue}/items/{id}):
 --   graduation  the chosen main universities with their names, and the
