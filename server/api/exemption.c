@@ -52,6 +52,8 @@ static void exemption_decide(struct api_txn *tx, const struct review_decision *d
 const struct review_queue review_exemption_queue = {
     .kind = "exemption",
     .title = "免考申请",
+    .offices = REVIEW_BY_POINT,
+    .decisions = "[\"approve\",\"return\"]",
     .detail_fn = "exemption_review_detail",
     .decide = exemption_decide,
     .next_step =

@@ -37,6 +37,8 @@ static void graduation_decide(struct api_txn *tx, const struct review_decision *
 const struct review_queue review_graduation_queue = {
     .kind = "graduation",
     .title = "毕业申请审核",
+    .offices = REVIEW_BY_DISTRICT | REVIEW_BY_PROVINCE, /* Shanxi's 毕业审定 at the province */
+    .decisions = "[\"approve\",\"refuse\"]",
     .detail_fn = "graduation_review_detail",
     .decide = graduation_decide,
     .next_step =

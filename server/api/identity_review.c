@@ -20,6 +20,8 @@ static void identity_decide(struct api_txn *tx, const struct review_decision *d,
 const struct review_queue review_identity_queue = {
     .kind = "identity",
     .title = "身份认证",
+    .offices = REVIEW_BY_DISTRICT,
+    .decisions = "[\"approve\",\"return\",\"refuse\"]",
     .detail_fn = "identity_review_detail",
     .decide = identity_decide,
     .next_step =

@@ -2,7 +2,8 @@
  * review.c - the review queues' routes and the decision machinery (see
  * review.h for the contract).
  *
- *   GET  /api/v1/staff/queues                               queues, counts per state (and office)
+ *   GET  /api/v1/staff/queues                               the caller's queues, decisions,
+ *                                                           counts per state (and office)
  *   GET  /api/v1/staff/queues/{queue}/items                 ?state= &office= &checks_passed=
  *                                                           &after= &limit=  (keyset pages)
  *   GET  /api/v1/staff/queues/{queue}/items/{id}            item + the flow's detail (in the trail)
@@ -78,18 +79,25 @@ static const char *item_of(struct http_request *req)
 
 static void queues_authed(struct http_request *req, const struct staff_ctx *st)
 {
-    /* The queues as a JSON array literal: [{"kind":..,"title":..}] (constants). */
+    /* The queues the caller's office handles (province staff and auditors:
+     * all), as a JSON array literal of constants: [{"kind":..,"decisions":[..]}]. */
+    unsigned mine = strcmp(st->role, "district") == 0             ? REVIEW_BY_DISTRICT
+                    : strcmp(st->role, "confirmation_point") == 0 ? REVIEW_BY_POINT
+                                                                  : ~0u;
     struct buf b;
     buf_init(&b, &req->arena, 256);
     buf_printf(&b, "[");
-    for (size_t i = 0; i < REVIEW_NQUEUES; i++)
-        buf_printf(&b, "%s{\"kind\":\"%s\"}", i ? "," : "", review_queues[i]->kind);
+    for (size_t i = 0, n = 0; i < REVIEW_NQUEUES; i++)
+        if (review_queues[i]->offices & mine)
+            buf_printf(&b, "%s{\"kind\":\"%s\",\"decisions\":%s}", n++ ? "," : "",
+                       review_queues[i]->kind, review_queues[i]->decisions);
     buf_printf(&b, "]");
     const char *values[] = {st->idtext, b.data};
     staff_json_query(
         req, 200,
         "SELECT json_build_object('queues', coalesce(json_agg(json_build_object('kind', k.kind, "
-        "'title', k.title, 'counts', (SELECT coalesce(json_object_agg(x.state, x.n), '{}') FROM "
+        "'title', k.title, 'decisions', q.v -> 'decisions', 'counts', (SELECT "
+        "coalesce(json_object_agg(x.state, x.n), '{}') FROM "
         "(SELECT i.state, count(*) AS n FROM review_items i JOIN staff_scope sc ON sc.staff_id = "
         "$1::bigint AND (sc.all_offices OR i.office_district = sc.district OR i.office_point = "
         "sc.point_id) WHERE i.kind = k.kind GROUP BY i.state) x), "
@@ -135,10 +143,25 @@ static void list_authed(struct http_request *req, const struct staff_ctx *st)
                            "state");
         return;
     }
-    if (office != NULL && !digits(office, 6)) {
-        http_respond_error(req, 400, "FIELD_INVALID", "office 应为区县的 6 位行政区划代码",
-                           "office");
-        return;
+    /* office: a district's code, or an item's office as the lists name it
+     * (district:NNNNNN, point:N, province). */
+    const char *district = NULL, *point = NULL, *province = "false";
+    if (office != NULL) {
+        if (strncmp(office, "district:", 9) == 0)
+            district = office + 9;
+        else if (strncmp(office, "point:", 6) == 0)
+            point = office + 6;
+        else if (strcmp(office, "province") == 0)
+            province = "true";
+        else
+            district = office;
+        if ((district != NULL && (!digits(district, 6) || strlen(district) != 6)) ||
+            (point != NULL && !digits(point, 18))) {
+            http_respond_error(req, 400, "FIELD_INVALID",
+                               "office 应为区县的 6 位行政区划代码、point:确认点编号或 province",
+                               "office");
+            return;
+        }
     }
     if (checks != NULL && strcmp(checks, "true") != 0 && strcmp(checks, "false") != 0) {
         http_respond_error(req, 400, "FIELD_INVALID", "checks_passed 应为 true 或 false",
@@ -164,11 +187,13 @@ static void list_authed(struct http_request *req, const struct staff_ctx *st)
     const char *values[] = {st->idtext,
                             q->kind,
                             state ? state : "open",
-                            office,
+                            district,
                             checks,
                             after_us,
                             after_id,
-                            arena_printf(&req->arena, "%ld", n)};
+                            arena_printf(&req->arena, "%ld", n),
+                            point,
+                            province};
     /* One index range per queue and list order (review_items_<queue>_list,
      * _district_list); the scope join keeps other offices' items out. */
     staff_json_query(
@@ -176,7 +201,9 @@ static void list_authed(struct http_request *req, const struct staff_ctx *st)
         "WITH page AS (SELECT i.* FROM review_items i JOIN staff_scope sc ON sc.staff_id = "
         "$1::bigint AND (sc.all_offices OR i.office_district = sc.district OR i.office_point = "
         "sc.point_id) WHERE i.kind = $2 AND i.state = $3 AND ($4::char(6) IS NULL OR "
-        "i.office_district = $4) AND ($5::boolean IS NULL OR i.checks_passed = $5) AND "
+        "i.office_district = $4) AND ($9::bigint IS NULL OR i.office_point = $9::bigint) AND "
+        "(NOT $10::boolean OR (i.office_district IS NULL AND i.office_point IS NULL)) AND "
+        "($5::boolean IS NULL OR i.checks_passed = $5) AND "
         "($6::bigint IS NULL OR (i.created_at, i.id) > (timestamptz 'epoch' + $6::bigint * "
         "interval '1 microsecond', $7::bigint)) ORDER BY i.created_at, i.id LIMIT $8::int + 1), "
         "shown AS (SELECT * FROM page ORDER BY created_at, id LIMIT $8::int) "
@@ -184,7 +211,7 @@ static void list_authed(struct http_request *req, const struct staff_ctx *st)
         "BY s.created_at, s.id) FROM shown s), '[]'), 'next', CASE WHEN (SELECT count(*) FROM "
         "page) > $8::int THEN (SELECT (extract(epoch FROM s.created_at) * 1000000)::bigint || "
         "'.' || s.id FROM shown s ORDER BY s.created_at DESC, s.id DESC LIMIT 1) END)::text",
-        8, values);
+        10, values);
 }
 
 static void list_get(struct http_request *req)

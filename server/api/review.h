@@ -55,9 +55,23 @@ struct review_decision {
     const struct staff_ctx *st;
 };
 
+/* Which offices handle a queue's items (review_queue.offices). */
+enum {
+    REVIEW_BY_DISTRICT = 1 << 0, /* district offices */
+    REVIEW_BY_POINT = 1 << 1,    /* confirmation points */
+    REVIEW_BY_PROVINCE = 1 << 2, /* the province office */
+};
+
 struct review_queue {
     const char *kind;  /* review_kinds.kind, and {queue} in the URLs */
     const char *title; /* what the candidate calls it (in the SMS: 您的<title>已通过) */
+    /* The offices that handle its items: GET /staff/queues lists the queue
+     * to their staff (province staff and auditors see every queue). */
+    unsigned offices;
+    /* The decisions its hook accepts, as a JSON array of approve, return,
+     * refuse (GET /staff/queues says it so pages offer only those; the hook
+     * stays the rule and refuses the others with 422 DECISION_INVALID). */
+    const char *decisions;
     /* SQL function (item id bigint) -> json: everything an officer needs to
      * decide (the flow's part of GET .../items/{id}). */
     const char *detail_fn;

@@ -46,6 +46,8 @@ static void transfer_decide(struct api_txn *tx, const struct review_decision *d,
 const struct review_queue review_transfer_queue = {
     .kind = "transfer",
     .title = "省内转考申请",
+    .offices = REVIEW_BY_DISTRICT,
+    .decisions = "[\"approve\",\"refuse\"]",
     .detail_fn = "transfer_review_detail",
     .decide = transfer_decide,
     .next_step =
@@ -59,6 +61,8 @@ const struct review_queue review_transfer_queue = {
 const struct review_queue review_transfer_out_queue = {
     .kind = "transfer_out",
     .title = "省际转出申请",
+    .offices = REVIEW_BY_PROVINCE,
+    .decisions = "[\"approve\",\"refuse\"]",
     .detail_fn = "transfer_review_detail",
     .decide = transfer_decide,
     .next_step =

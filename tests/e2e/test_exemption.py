@@ -435,6 +435,24 @@ def test_only_the_chosen_point_decides(world, staff, db):
         {"code": "00018", "name": "计算机应用基础"}, {"code": "00019", "name": "计算机应用基础(实践)"}]
 
 
+def test_the_province_lists_one_confirmation_points_items(world, staff, db):
+    server, points = world
+    apps = []
+    for point in points:
+        c = client(server, candidate(db))
+        app = filled(db, c, point)
+        assert act(c, app["id"], "submit").status == 200
+        apps.append(app["id"])
+    url = "/api/v1/staff/queues/exemption/items?office="
+    r = staff.prov.get(url + f"point:{points[1]}")
+    assert r.status == 200, r
+    assert [i["subject"] for i in r.json()["items"]] == [apps[1]]
+    assert [i["office"] for i in r.json()["items"]] == [f"point:{points[1]}"]
+    assert staff.prov.get(url + "province").json()["items"] == []
+    r = staff.prov.get(url + "point:x")
+    assert r.status == 400 and error(r)["field"] == "office", r
+
+
 def test_the_point_sees_the_certificate_photos_and_each_look_is_in_the_trail(world, staff, db):
     server, points = world
     c = client(server, candidate(db))

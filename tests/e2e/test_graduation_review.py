@@ -81,6 +81,15 @@ def test_a_shanxi_application_needing_a_person_waits_at_the_chosen_district(worl
     assert q1(db, "SELECT count(*) FROM staff_audit WHERE action = 'view.photo'") == 1
 
 
+def test_the_district_reads_the_chosen_universities_by_name_and_each_steps_title(world, db):
+    c, app_id = shanxi_in_review(world, db)
+    r = world.c["dista"].get(f"/api/v1/staff/queues/graduation/items/{item_of(db, app_id)}")
+    d = r.json()["detail"]
+    assert d["application"]["universities"] == [{"code": g.UNIVERSITY, "name": "测试大学"}]
+    assert [t["title"] for t in d["timeline"]][:1] == ["创建"]
+    assert all(t["title"] for t in d["timeline"]), d["timeline"]
+
+
 def test_approving_accepts_the_photo_by_hand_and_the_candidate_pays_next(world, db):
     c, app_id = shanxi_in_review(world, db)
     item = item_of(db, app_id)

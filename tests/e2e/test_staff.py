@@ -619,6 +619,19 @@ def test_lists_page_by_keyset_and_filter(world, server, db):
     assert r.status == 200 and r.json()["items"] == []
 
 
+def test_each_office_is_offered_the_queues_it_handles_with_the_decisions_each_takes(world):
+    def queues(who):
+        return {q["kind"]: q["decisions"]
+                for q in world.c[who].get("/api/v1/staff/queues").json()["queues"]}
+    assert queues("dista") == {"identity": ["approve", "return", "refuse"],
+                               "graduation": ["approve", "refuse"],
+                               "transfer": ["approve", "refuse"]}
+    assert queues("point") == {"exemption": ["approve", "return"]}
+    for who in ("prov", "audit"):
+        assert list(queues(who)) == ["identity", "graduation", "exemption", "transfer",
+                                     "transfer_out"]
+
+
 # ---- corrections at the district ----------------------------------------------------------------
 
 def test_corrections_keep_old_and_new_values(world, server, db):

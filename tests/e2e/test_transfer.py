@@ -126,6 +126,21 @@ def test_an_approved_transfer_moves_the_district_keeps_the_exam_ids_and_is_in_th
     assert trail == [(staff.ids["dista"], "140105", "140212")]
 
 
+def test_the_deciding_office_sees_the_passed_courses_that_go_with_the_record(server, staff, db):
+    cid = candidate(db)
+    q(db, "INSERT INTO passed_courses (candidate_id, exam_id, course_code, course_name, score, "
+          "credits, passed_on) VALUES (%s, %s, '00015', '英语(二)', '72', 14, '2024-04-20')",
+      cid, "0105170%05d" % cid)
+    c = client(server, cid)
+    app = applied(c, "transfer", TO_DATONG)
+    assert act(c, app["id"], "submit").status == 200
+    r = staff.dista.get(f"/api/v1/staff/queues/transfer/items/{item_of(db, 'transfer', app['id'])}")
+    assert r.status == 200, r
+    assert r.json()["detail"]["courses"] == [
+        {"exam_id": "0105170%05d" % cid, "code": "00015", "name": "英语(二)", "score": "72",
+         "credits": 14, "passed_on": "2024-04-20", "source": "exam"}]
+
+
 def test_a_refused_transfer_tells_the_candidate_why(server, staff, db):
     cid = candidate(db)
     c = client(server, cid)
